@@ -185,9 +185,9 @@ struct sl_backend {
 	__be16 port;    /* service port (informational; dsr/tunnel keep the VIP port) */
 	uint16_t tx_port; /* dataplane port index the next hop is on */
 	uint8_t dst_mac[6]; /* next hop (the backend itself or a router) */
-	uint8_t pad0[2];
+	uint8_t pad0[6];
+	struct sl_addr src; /* route's preferred source towards addr: default outer source */
 	char name[SL_NAME_LEN];
-	uint8_t pad1[20];
 };
 _Static_assert(sizeof(struct sl_backend) == 96, "sl_backend layout");
 

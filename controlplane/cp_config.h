@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Loading the libconfig file with SLUICE_* environment overrides. */
+#ifndef CP_CONFIG_H
+#define CP_CONFIG_H
+
+#include <stddef.h>
+
+#include "cp_config_types.h"
+
+/*
+ * Parse and validate @path into @cfg, applying overrides from @envp (an
+ * environ-style array; NULL: the process environment). Pure: no I/O besides
+ * reading the file. Returns 0, or a negative errno with @err filled
+ * (-ENOENT/-EACCES file, -EINVAL syntax or value). On error @cfg holds
+ * nothing that needs freeing.
+ */
+int cp_config_load(const char *path, char *const *envp, struct cp_config *cfg,
+		   struct cp_config_error *err);
+
+/* Release what cp_config_load() allocated; @cfg may be zeroed. */
+void cp_config_free(struct cp_config *cfg);
+
+/* "FILE:LINE: KEY: TEXT" into @buf; returns @buf. */
+const char *cp_config_strerror(const struct cp_config_error *err, char *buf, size_t len);
+
+/* Shared-memory geometry the config asks for (max_ports from n_ports). */
+struct sl_shm_geometry;
+void cp_config_geometry(const struct cp_config *cfg, struct sl_shm_geometry *g);
+
+#endif /* CP_CONFIG_H */

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The parsed configuration file: what sluiced and sluice-dp both read from
+ * one libconfig file (plus SLUICE_* environment overrides). Filled by
+ * cp_config_load(); every field has a default, documented in
+ * docs/configuration.md.
+ */
+#ifndef CP_CONFIG_TYPES_H
+#define CP_CONFIG_TYPES_H
+
+#include <stdint.h>
+#include <net/if.h>
+
+#include "sl_shm_types.h"
+
+#define CP_CONFIG_DEFAULT_PATH "/etc/sluice/sluice.conf"
+#define CP_DEVARGS_LEN 256
+#define CP_PATH_LEN 256
+#define CP_EAL_ARGS_MAX 64
+
+struct cp_port_conf {
+	char name[SL_NAME_LEN];
+	char devargs[CP_DEVARGS_LEN]; /* "net_af_xdp0,iface=sl-lb0" or a PCI address */
+	char iface[IF_NAMESIZE];      /* Linux interface (from devargs iface=), "" for PCI */
+	uint32_t rx_queues;           /* 0: one per worker */
+	uint32_t mtu;                 /* 0: leave the device's MTU */
+};
+
+struct cp_dataplane_conf {
+	char *eal[CP_EAL_ARGS_MAX]; /* EAL arguments, NULL-terminated, owned */
+	uint32_t n_eal;
+	struct cp_port_conf ports[SL_MAX_PORTS_LIMIT];
+	uint32_t n_ports;
+	uint32_t flows_per_worker;  /* flow table capacity per worker, power of two */
+	uint32_t tcp_timeout;       /* s: idle established TCP flow */
+	uint32_t tcp_fin_timeout;   /* s: idle TCP flow after FIN or RST */
+	uint32_t udp_timeout;       /* s: idle UDP flow */
+	uint32_t burst;             /* packets per rx burst */
+	uint32_t mbufs;             /* mbufs in the packet pool */
+	uint32_t rx_desc;
+	uint32_t tx_desc;
+};
+
+/* Geometry of the shared-memory segment (struct sl_shm_geometry). */
+struct cp_tables_conf {
+	uint32_t max_workers;
+	uint32_t max_vips;
+	uint32_t max_pools;
+	uint32_t max_backends;
+	uint32_t maglev_size;
+};
+
+struct cp_controlplane_conf {
+	uint32_t publish_timeout_ms; /* wait for every worker's ack */
+	uint32_t neigh_timeout_ms;   /* wait for next-hop resolution at start */
+	char admin_socket[CP_PATH_LEN];
+};
+
+enum cp_encap {
+	CP_ENCAP_IPIP = 0, /* IPv4-in-IPv4 / IPv6-in-IPv6 */
+	CP_ENCAP_GUE = 1,  /* GUE variant 1 (UDP, no GUE header) */
+};
+
+struct cp_vip_conf {
+	char name[SL_NAME_LEN];
+	struct sl_addr addr;
+	uint8_t af;    /* enum sl_af */
+	uint8_t proto; /* IPPROTO_TCP / IPPROTO_UDP */
+	uint8_t mode;  /* enum sl_fwd_mode */
+	uint8_t hash_3tuple;
+	uint16_t port; /* host order; 0: any */
+	uint8_t encap; /* enum cp_encap */
+	uint16_t gue_port;
+	struct sl_addr tunnel_source; /* zero: the route's source address */
+	uint8_t tunnel_source_plen;
+	char pool[SL_NAME_LEN];
+	uint32_t pool_index; /* resolved index into cp_config.pools */
+	int line;            /* where it was defined, for later errors */
+};
+
+struct cp_backend_conf {
+	char name[SL_NAME_LEN]; /* default: "address:port" */
+	struct sl_addr addr;
+	uint8_t af;
+	uint16_t port;   /* host order; 0: the VIP's port */
+	uint32_t weight; /* 0: no new flows */
+	int line;
+};
+
+struct cp_pool_conf {
+	char name[SL_NAME_LEN];
+	struct cp_backend_conf *backends; /* owned */
+	uint32_t n_backends;
+	int line;
+};
+
+struct cp_config {
+	char file[CP_PATH_LEN];
+	char instance[SL_NAME_LEN]; /* names the shm segment /dev/shm/sluice-<instance> */
+	struct cp_dataplane_conf dataplane;
+	struct cp_tables_conf tables;
+	struct cp_controlplane_conf controlplane;
+	struct cp_vip_conf *vips; /* owned */
+	uint32_t n_vips;
+	struct cp_pool_conf *pools; /* owned */
+	uint32_t n_pools;
+};
+
+/* Why a file was refused: "FILE:LINE: KEY: TEXT" (line 0 when unknown). */
+struct cp_config_error {
+	char file[CP_PATH_LEN];
+	int line;
+	char key[128];
+	char text[256];
+};
+
+#endif /* CP_CONFIG_TYPES_H */
