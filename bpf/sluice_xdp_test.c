@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * BPF_PROG_TEST_RUN fixtures for sluice_xdp: each packet goes through the
+ * loaded program; the test asserts the verdict, that the bytes come out
+ * unchanged, and that exactly one counter (the expected verdict's) moved by
+ * one. With an empty xsks_map a VIP packet gets XDP_PASS from the helper's
+ * fallback and counts pass_no_xsk, which no other branch counts; the last
+ * test binds a real AF_XDP socket to lo in a private network namespace and
+ * sees XDP_REDIRECT. Needs root (BPF, unshare).
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/xsk.h>
+
+#include "sl_bpf_types.h"
+#include "sl_pkt_test.h"
+#include "sluice_xdp.skel.h"
+
+#define VIP4 "198.18.100.1"     /* TCP 80 */
+#define VIP4_ANY "198.18.100.2" /* UDP, any port */
+#define VIP6 "2001:2:0:100::1"  /* UDP 53 */
+#define CLIENT4 "198.18.0.10"
+#define CLIENT6 "2001:2::10"
+
+static struct sluice_xdp *skel;
+
+static void vip_add(const char *addr, uint16_t port, uint8_t proto, uint32_t index)
+{
+	struct sl_xdp_vip_key k = {0};
+	struct sl_xdp_vip_value v = {.vip_index = index};
+
+	if (inet_pton(AF_INET6, addr, k.addr) != 1) {
+		k.addr[10] = 0xff;
+		k.addr[11] = 0xff;
+		assert_int_equal(inet_pton(AF_INET, addr, k.addr + 12), 1);
+	}
+	k.port = htons(port);
+	k.proto = proto;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.sl_vips), &k, &v, BPF_ANY), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	skel = sluice_xdp__open_and_load();
+	if (!skel) {
+		fprintf(stderr, "sluice_xdp: load failed: %s\n", strerror(errno));
+		return -1;
+	}
+	vip_add(VIP4, 80, IPPROTO_TCP, 0);
+	vip_add(VIP4_ANY, 0, IPPROTO_UDP, 1);
+	vip_add(VIP6, 53, IPPROTO_UDP, 2);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sluice_xdp__destroy(skel);
+	return 0;
+}
+
+static void stats_read(uint64_t out[SL_XDP_STAT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu];
+	uint32_t i;
+	int c;
+
+	for (i = 0; i < SL_XDP_STAT_MAX; i++) {
+		assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.sl_xdp_stats), &i, vals),
+				 0);
+		out[i] = 0;
+		for (c = 0; c < ncpu; c++)
+			out[i] += vals[c];
+	}
+}
+
+/* Run @p; assert @verdict, unchanged bytes, and +1 on counter @stat only. */
+static void run(const struct pkt *p, int verdict, enum sl_xdp_stat stat)
+{
+	uint64_t before[SL_XDP_STAT_MAX], after[SL_XDP_STAT_MAX];
+	uint8_t out[PKT_MAX];
+	uint32_t i;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->b, .data_size_in = p->len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+	stats_read(before);
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.sluice_xdp), &opts), 0);
+	stats_read(after);
+	assert_int_equal(opts.retval, verdict);
+	assert_int_equal(opts.data_size_out, p->len);
+	assert_memory_equal(out, p->b, p->len);
+	for (i = 0; i < SL_XDP_STAT_MAX; i++)
+		assert_int_equal(after[i] - before[i], i == (uint32_t)stat ? 1 : 0);
+}
+
+static void tcp4(struct pkt *p, const char *dst, uint16_t dport)
+{
+	pkt_eth(p, 0x0800);
+	pkt_ip4(p, CLIENT4, dst, IPPROTO_TCP, PKT_TCP_LEN, 0);
+	pkt_tcp(p, 40000, dport);
+}
+
+static void test_vip_tcp4(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	tcp4(&p, VIP4, 80);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+}
+
+static void test_vip_any_port(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x0800);
+	pkt_ip4(&p, CLIENT4, VIP4_ANY, IPPROTO_UDP, PKT_UDP_LEN + 4, 0);
+	pkt_udp(&p, 5000, 12345, 4);
+	pkt_put(&p, "ping", 4);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+}
+
+static void test_vip_any_port_other_proto(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	tcp4(&p, VIP4_ANY, 12345); /* the wildcard VIP is UDP only */
+	run(&p, XDP_PASS, SL_XDP_PASS_HOST);
+}
+
+static void test_vip_udp6(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, CLIENT6, VIP6, IPPROTO_UDP, PKT_UDP_LEN);
+	pkt_udp(&p, 5000, 53, 0);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+}
+
+static void test_vip_udp6_exthdrs(void **state)
+{
+	/* hop-by-hop (8 bytes) then destination options (16 bytes) before UDP */
+	static const uint8_t hbh[8] = {60, 0, 1, 4, 0, 0, 0, 0};
+	static const uint8_t dst[16] = {IPPROTO_UDP, 1, 1, 12};
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, CLIENT6, VIP6, 0, 8 + 16 + PKT_UDP_LEN);
+	pkt_put(&p, hbh, sizeof(hbh));
+	pkt_put(&p, dst, sizeof(dst));
+	pkt_udp(&p, 5000, 53, 0);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+}
+
+static void test_vip6_fragment(void **state)
+{
+	static const uint8_t frag[8] = {IPPROTO_UDP, 0, 0, 1, 0, 0, 0, 7};
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, CLIENT6, VIP6, 44, 8 + PKT_UDP_LEN);
+	pkt_put(&p, frag, sizeof(frag));
+	pkt_udp(&p, 5000, 53, 0);
+	run(&p, XDP_PASS, SL_XDP_PASS_FRAGMENT);
+}
+
+static void test_vip4_fragment(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x0800);
+	pkt_ip4(&p, CLIENT4, VIP4, IPPROTO_TCP, PKT_TCP_LEN, 0x2000); /* MF */
+	pkt_tcp(&p, 40000, 80);
+	run(&p, XDP_PASS, SL_XDP_PASS_FRAGMENT);
+}
+
+static void test_non_vip_port(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	tcp4(&p, VIP4, 22);
+	run(&p, XDP_PASS, SL_XDP_PASS_HOST);
+}
+
+static void test_non_vip_addr(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	tcp4(&p, "198.18.0.1", 80);
+	run(&p, XDP_PASS, SL_XDP_PASS_HOST);
+}
+
+static void test_arp(void **state)
+{
+	static const uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 1};
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x0806);
+	pkt_put(&p, arp, sizeof(arp));
+	run(&p, XDP_PASS, SL_XDP_PASS_NON_IP);
+}
+
+static void test_icmp6_nd(void **state)
+{
+	static const uint8_t ns[24] = {135, 0}; /* neighbour solicitation */
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, "fe80::1", "ff02::1:ff00:1", IPPROTO_ICMPV6, sizeof(ns));
+	pkt_put(&p, ns, sizeof(ns));
+	run(&p, XDP_PASS, SL_XDP_PASS_ICMP6);
+}
+
+static void test_icmp4_to_vip(void **state)
+{
+	static const uint8_t echo[8] = {8, 0};
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x0800);
+	pkt_ip4(&p, CLIENT4, VIP4, IPPROTO_ICMP, sizeof(echo), 0);
+	pkt_put(&p, echo, sizeof(echo));
+	run(&p, XDP_PASS, SL_XDP_PASS_NOT_L4);
+}
+
+static void test_truncated_ip4(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	tcp4(&p, VIP4, 80);
+	p.len = 14 + 12; /* half an IPv4 header */
+	run(&p, XDP_PASS, SL_XDP_PASS_TRUNCATED);
+}
+
+static void test_truncated_l4(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	tcp4(&p, VIP4, 80);
+	p.len = 14 + 20 + 3; /* destination port cut */
+	run(&p, XDP_PASS, SL_XDP_PASS_TRUNCATED);
+}
+
+static void test_bad_ihl(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	tcp4(&p, VIP4, 80);
+	p.b[14] = 0x44; /* IHL 4 */
+	run(&p, XDP_PASS, SL_XDP_PASS_TRUNCATED);
+}
+
+static void test_ihl_beyond_frame(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	tcp4(&p, VIP4, 80);
+	p.b[14] = 0x4f; /* 60-byte header in a 54-byte frame */
+	run(&p, XDP_PASS, SL_XDP_PASS_TRUNCATED);
+}
+
+static void test_ip4_options(void **state)
+{
+	static const uint8_t nops[4] = {1, 1, 1, 0};
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x0800);
+	pkt_ip4(&p, CLIENT4, VIP4, IPPROTO_TCP, 4 + PKT_TCP_LEN, 0);
+	p.b[14] = 0x46;
+	p.b[17] += 4; /* total length counts the options (checksum not checked here) */
+	pkt_put(&p, nops, sizeof(nops));
+	pkt_tcp(&p, 40000, 80);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+}
+
+static void test_truncated_eth(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x8100);
+	pkt_put16(&p, 7); /* VLAN tag cut after the TCI */
+	run(&p, XDP_PASS, SL_XDP_PASS_TRUNCATED);
+}
+
+static void test_vlan_vip(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x8100);
+	pkt_vlan(&p, 100, 0x0800);
+	pkt_ip4(&p, CLIENT4, VIP4, IPPROTO_TCP, PKT_TCP_LEN, 0);
+	pkt_tcp(&p, 40000, 80);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+}
+
+static void test_qinq_vip6(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x88a8);
+	pkt_vlan(&p, 10, 0x8100);
+	pkt_vlan(&p, 100, 0x86dd);
+	pkt_ip6(&p, CLIENT6, VIP6, IPPROTO_UDP, PKT_UDP_LEN);
+	pkt_udp(&p, 5000, 53, 0);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+}
+
+static int if_up(const char *name)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int ret = -1;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+/*
+ * A real AF_XDP socket on queue 0 of lo, in a network namespace of this
+ * process only: the VIP packet is now XDP_REDIRECT and counts "redirected".
+ * (Without a ctx, BPF_PROG_TEST_RUN runs on lo's queue 0.)
+ */
+static void test_vip_redirect_to_xsk(void **state)
+{
+	const size_t frames = 64, fsize = XSK_UMEM__DEFAULT_FRAME_SIZE;
+	struct xsk_socket_config cfg = {
+		.rx_size = XSK_RING_CONS__DEFAULT_NUM_DESCS,
+		.tx_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = XDP_COPY,
+	};
+	struct xsk_ring_prod fq, tx;
+	struct xsk_ring_cons cq, rx;
+	struct xsk_umem *umem = NULL;
+	struct xsk_socket *xsk = NULL;
+	struct pkt p = {0};
+	uint32_t q = 0;
+	int xsk_fd;
+	void *buf;
+
+	(void)state;
+	assert_int_equal(unshare(CLONE_NEWNET), 0);
+	assert_int_equal(if_up("lo"), 0);
+	buf = mmap(NULL, frames * fsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
+	assert_true(buf != MAP_FAILED);
+	assert_int_equal(xsk_umem__create(&umem, buf, frames * fsize, &fq, &cq, NULL), 0);
+	assert_int_equal(xsk_socket__create(&xsk, "lo", 0, umem, &rx, &tx, &cfg), 0);
+	xsk_fd = xsk_socket__fd(xsk);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.xsks_map), &q, &xsk_fd, 0), 0);
+
+	tcp4(&p, VIP4, 80);
+	run(&p, XDP_REDIRECT, SL_XDP_REDIRECTED);
+	memset(&p, 0, sizeof(p));
+	tcp4(&p, VIP4, 443); /* still the host's */
+	run(&p, XDP_PASS, SL_XDP_PASS_HOST);
+
+	assert_int_equal(bpf_map_delete_elem(bpf_map__fd(skel->maps.xsks_map), &q), 0);
+	xsk_socket__delete(xsk);
+	xsk_umem__delete(umem);
+	munmap(buf, frames * fsize);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vip_tcp4),
+		cmocka_unit_test(test_vip_any_port),
+		cmocka_unit_test(test_vip_any_port_other_proto),
+		cmocka_unit_test(test_vip_udp6),
+		cmocka_unit_test(test_vip_udp6_exthdrs),
+		cmocka_unit_test(test_vip6_fragment),
+		cmocka_unit_test(test_vip4_fragment),
+		cmocka_unit_test(test_non_vip_port),
+		cmocka_unit_test(test_non_vip_addr),
+		cmocka_unit_test(test_arp),
+		cmocka_unit_test(test_icmp6_nd),
+		cmocka_unit_test(test_icmp4_to_vip),
+		cmocka_unit_test(test_truncated_ip4),
+		cmocka_unit_test(test_truncated_l4),
+		cmocka_unit_test(test_bad_ihl),
+		cmocka_unit_test(test_ihl_beyond_frame),
+		cmocka_unit_test(test_ip4_options),
+		cmocka_unit_test(test_truncated_eth),
+		cmocka_unit_test(test_vlan_vip),
+		cmocka_unit_test(test_qinq_vip6),
+		cmocka_unit_test(test_vip_redirect_to_xsk),
+	};
+
+	return cmocka_run_group_tests_name("sluice_xdp", tests, setup, teardown);
+}

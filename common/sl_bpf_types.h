@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the BPF programs in bpf/ and their managers in controlplane/ agree on:
+ * map names, map keys and values, and the counter indices of both programs.
+ * Compiled by clang -target bpf (no vmlinux.h, no libc) and by the userspace
+ * compiler, so it includes only <linux/types.h>. Byte order is in the type,
+ * padding is explicit and must be zero (keys are hashed as bytes). Counter
+ * lists are X-macros: the enum and the names sluicectl prints come from one
+ * place; append only.
+ */
+#ifndef SL_BPF_TYPES_H
+#define SL_BPF_TYPES_H
+
+#include <linux/types.h>
+
+/* Map names (BPF object names are at most 15 characters). */
+#define SL_XDP_XSKS_MAP "xsks_map"      /* BPF_MAP_TYPE_XSKMAP the af_xdp PMD fills */
+#define SL_XDP_VIPS_MAP "sl_vips"       /* hash: struct sl_xdp_vip_key -> value */
+#define SL_XDP_STATS_MAP "sl_xdp_stats" /* per-CPU array [SL_XDP_STAT_MAX] of __u64 */
+#define SL_DECAP_LOCAL_MAP "sl_decap_local" /* hash: struct sl_decap_local_key -> __u32 */
+#define SL_DECAP_STATS_MAP "sl_decap_stats" /* per-CPU array [SL_DECAP_STAT_MAX] __u64 */
+
+#define SL_XDP_PROG_NAME "sluice_xdp"     /* the XDP program's function name */
+#define SL_DECAP_PROG_NAME "sluice_decap" /* the tc program's function name */
+
+#define SL_XDP_VIPS_MAX 4096      /* entries in sl_vips (= SL_MAX_VIPS_LIMIT) */
+#define SL_XDP_XSKS_MAX 64        /* queues per port the XSKMAP can hold */
+#define SL_DECAP_LOCAL_MAX 256    /* local tunnel endpoint addresses */
+#define SL_DECAP_GUE_PORT_DEFAULT 6080 /* host order */
+
+/*
+ * Key of sl_vips: the destination as seen on the wire. IPv4 is stored
+ * IPv4-mapped (::ffff:a.b.c.d), exactly like struct sl_addr in
+ * sl_shm_types.h, so sluiced copies sl_vip.addr byte for byte. port 0 is the
+ * wildcard entry: the program looks up (dst, port, proto), then (dst, 0, proto).
+ */
+struct sl_xdp_vip_key {
+	union {
+		__u8 addr[16];
+		__be32 addr32[4];
+	};
+	__be16 port; /* wire order; 0: any port */
+	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;    /* always zero */
+};
+_Static_assert(sizeof(struct sl_xdp_vip_key) == 20, "sl_xdp_vip_key layout");
+
+struct sl_xdp_vip_value {
+	__u32 vip_index; /* index of the VIP in the published table (informational) */
+	__u32 flags;     /* reserved, zero */
+};
+_Static_assert(sizeof(struct sl_xdp_vip_value) == 8, "sl_xdp_vip_value layout");
+
+/* One counter per verdict of sluice_xdp, in sl_xdp_stats. */
+#define SL_XDP_STATS(X)                                                                    \
+	X(REDIRECTED, "redirected")         /* VIP: handed to the queue's AF_XDP socket */   \
+	X(PASS_NO_XSK, "pass_no_xsk")       /* VIP, but no socket on this queue: kernel */   \
+	X(PASS_NON_IP, "pass_non_ip")       /* ARP, LLDP, ...: not IPv4/IPv6 */              \
+	X(PASS_ICMP6, "pass_icmp6")         /* ICMPv6 (ND, ping, errors) always to kernel */ \
+	X(PASS_HOST, "pass_host")           /* TCP/UDP not matching a VIP: host traffic */   \
+	X(PASS_NOT_L4, "pass_not_l4")       /* IP, neither TCP nor UDP (ICMP, GRE, ...) */   \
+	X(PASS_FRAGMENT, "pass_fragment")   /* IPv4/IPv6 fragment: ports unknown */          \
+	X(PASS_TRUNCATED, "pass_truncated") /* headers cut short or malformed */
+
+enum sl_xdp_stat {
+#define SL_XDP_STAT_ENUM(sym, str) SL_XDP_##sym,
+	SL_XDP_STATS(SL_XDP_STAT_ENUM)
+#undef SL_XDP_STAT_ENUM
+		SL_XDP_STAT_MAX
+};
+
+/*
+ * Key of sl_decap_local: an address of this host that tunnels may be
+ * addressed to (outer destination), IPv4-mapped for IPv4.
+ */
+struct sl_decap_local_key {
+	union {
+		__u8 addr[16];
+		__be32 addr32[4];
+	};
+};
+_Static_assert(sizeof(struct sl_decap_local_key) == 16, "sl_decap_local_key layout");
+
+/* One counter per outcome of sluice_decap, in sl_decap_stats. */
+#define SL_DECAP_STATS(X)                                                                  \
+	X(IPIP, "decap_ipip")                 /* IPv4 in IPv4 (proto 4) */                   \
+	X(IP6IP6, "decap_ip6ip6")             /* IPv6 in IPv6 (next header 41) */            \
+	X(IP6IP, "decap_ip6ip")               /* IPv6 in IPv4 (proto 41) */                  \
+	X(IPIP6, "decap_ipip6")               /* IPv4 in IPv6 (next header 4) */             \
+	X(GUE4, "decap_gue4")                 /* GUE variant 1 in outer IPv4 */              \
+	X(GUE6, "decap_gue6")                 /* GUE variant 1 in outer IPv6 */              \
+	X(PASS_NOT_TUNNEL, "pass_not_tunnel") /* not a tunnel packet: untouched */           \
+	X(PASS_NOT_LOCAL, "pass_not_local")   /* tunnel, outer dst not a local address */    \
+	X(PASS_FRAGMENT, "pass_fragment")     /* fragmented outer IPv4: left to the kernel */ \
+	X(DROP_INNER_BAD, "drop_inner_bad")   /* inner header truncated or wrong version */  \
+	X(DROP_ADJUST, "drop_adjust")         /* the kernel refused to strip the header */
+
+enum sl_decap_stat {
+#define SL_DECAP_STAT_ENUM(sym, str) SL_DECAP_##sym,
+	SL_DECAP_STATS(SL_DECAP_STAT_ENUM)
+#undef SL_DECAP_STAT_ENUM
+		SL_DECAP_STAT_MAX
+};
+
+#endif /* SL_BPF_TYPES_H */
