@@ -1,0 +1,354 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Bounded lab clients for the namespace lab (run with Debian's /usr/bin/python3).
+
+  http       N short requests, a new TCP connection each, bounded concurrency
+             and time; or --duration S for a continuous load.
+  keepalive  N requests on ONE connection (HTTP/1.1 keep-alive); a broken
+             connection is reported, never silently reopened.
+  udp        N datagrams, each from a new socket (a new flow), one reply each.
+  check      assert on a result file: every request ok, each instance's share.
+
+Every client prints one JSON object on stdout:
+  {"mode": "http", "requests": N, "ok": .., "failed": .., "not_run": ..,
+   "instances": {"be1": .., ...}, "errors": {"timeout": .., ...},
+   "p50_ms": .., "p99_ms": .., "elapsed_s": ..}
+keepalive adds "connections": 1 and "broken": true|false.
+With --progress FILE ('-' = stderr) a cumulative JSON line is written every
+second (the demo reads them).
+"""
+import argparse
+import asyncio
+import json
+import socket
+import sys
+import time
+
+
+class Result:
+    def __init__(self, mode, requests):
+        self.mode = mode
+        self.requests = requests
+        self.ok = 0
+        self.failed = 0
+        self.instances = {}
+        self.errors = {}
+        self.lat = []
+        self.t0 = time.monotonic()
+
+    def good(self, name, lat):
+        self.ok += 1
+        self.instances[name] = self.instances.get(name, 0) + 1
+        self.lat.append(lat)
+
+    def bad(self, reason):
+        self.failed += 1
+        self.errors[reason] = self.errors.get(reason, 0) + 1
+
+    def pct(self, p):
+        if not self.lat:
+            return None
+        s = sorted(self.lat)
+        return round(s[min(len(s) - 1, int(p * len(s)))] * 1000.0, 3)
+
+    def as_dict(self, final=True):
+        d = {
+            "mode": self.mode,
+            "requests": self.requests,
+            "ok": self.ok,
+            "failed": self.failed,
+            "instances": dict(sorted(self.instances.items())),
+            "errors": dict(sorted(self.errors.items())),
+            "elapsed_s": round(time.monotonic() - self.t0, 3),
+        }
+        if final:
+            d["not_run"] = max(0, self.requests - self.ok - self.failed) if self.requests else 0
+            d["p50_ms"] = self.pct(0.50)
+            d["p99_ms"] = self.pct(0.99)
+        return d
+
+
+def reason_of(exc):
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, ConnectionResetError):
+        return "reset"
+    if isinstance(exc, OSError):
+        return "oserror_%d" % (exc.errno or 0)
+    return type(exc).__name__
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def parse_response(data):
+    """(instance name, None) or (None, reason) from one full HTTP response."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return None, "truncated" if data else "empty"
+    status = head.split(b"\r\n", 1)[0].split()
+    if len(status) < 2 or status[1] != b"200":
+        return None, "status_" + (status[1].decode(errors="replace") if len(status) > 1 else "?")
+    name = body.strip().decode(errors="replace")
+    if not name:
+        return None, "empty_body"
+    return name, None
+
+
+async def progress_task(res, path, every=1.0):
+    out = sys.stderr if path == "-" else open(path, "a", buffering=1)
+    try:
+        while True:
+            await asyncio.sleep(every)
+            out.write(json.dumps(res.as_dict(final=False)) + "\n")
+            out.flush()
+    finally:
+        if out is not sys.stderr:
+            out.close()
+
+
+async def http_one(args, req):
+    r, w = await asyncio.open_connection(args.host, args.port, family=family(args.host))
+    try:
+        w.write(req)
+        await w.drain()
+        return await r.read()  # HTTP/1.0: the server closes
+    finally:
+        w.close()
+
+
+async def run_http(args):
+    res = Result("http", args.n)
+    req = ("GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: slload\r\n\r\n"
+           % (args.path, args.host)).encode()
+    deadline = time.monotonic() + (args.duration if args.duration else args.deadline)
+    issued = 0
+    start = time.monotonic()
+
+    async def worker():
+        nonlocal issued
+        while True:
+            if args.n and issued >= args.n:
+                return
+            now = time.monotonic()
+            if now >= deadline:
+                return
+            i = issued
+            issued += 1
+            if args.rate:
+                due = start + i / args.rate
+                if due > now:
+                    await asyncio.sleep(due - now)
+            t = time.monotonic()
+            try:
+                data = await asyncio.wait_for(http_one(args, req), args.timeout)
+            except Exception as e:  # noqa: BLE001 - every failure is counted by name
+                res.bad(reason_of(e))
+                continue
+            name, why = parse_response(data)
+            if why:
+                res.bad(why)
+            else:
+                res.good(name, time.monotonic() - t)
+
+    prog = asyncio.ensure_future(progress_task(res, args.progress)) if args.progress else None
+    await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+    if prog:
+        prog.cancel()
+    if not args.n:
+        res.requests = res.ok + res.failed
+    return res.as_dict()
+
+
+async def read_one_response(r):
+    head = await r.readuntil(b"\r\n\r\n")
+    length = None
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            length = int(v.strip())
+    if length is None:
+        raise ValueError("no content-length")
+    body = await r.readexactly(length)
+    return head + body
+
+
+async def run_keepalive(args):
+    res = Result("keepalive", args.n)
+    d = {"connections": 1, "broken": False}
+    req = ("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: slload\r\n\r\n"
+           % (args.path, args.host)).encode()
+    deadline = time.monotonic() + (args.duration if args.duration else args.deadline)
+    try:
+        r, w = await asyncio.wait_for(
+            asyncio.open_connection(args.host, args.port, family=family(args.host)), args.timeout)
+    except Exception as e:  # noqa: BLE001
+        res.bad("connect_" + reason_of(e))
+        d["broken"] = True
+        d.update(res.as_dict())
+        return d
+    prog = asyncio.ensure_future(progress_task(res, args.progress)) if args.progress else None
+    i = 0
+    while (not args.n or i < args.n) and time.monotonic() < deadline:
+        i += 1
+        t = time.monotonic()
+        try:
+            w.write(req)
+            data = await asyncio.wait_for(read_one_response(r), args.timeout)
+        except Exception as e:  # noqa: BLE001
+            res.bad(reason_of(e))
+            d["broken"] = True
+            d["broken_after"] = res.ok
+            break
+        name, why = parse_response(data)
+        if why:
+            res.bad(why)
+        else:
+            res.good(name, time.monotonic() - t)
+        if args.interval:
+            await asyncio.sleep(args.interval)
+    if prog:
+        prog.cancel()
+    w.close()
+    if not args.n:
+        res.requests = res.ok + res.failed
+    d.update(res.as_dict())
+    return d
+
+
+async def udp_one(args, loop):
+    s = socket.socket(family(args.host), socket.SOCK_DGRAM)
+    try:
+        s.setblocking(False)
+        s.connect((args.host, args.port))
+        await loop.sock_sendall(s, b"sluice-lab query\n")
+        return await loop.sock_recv(s, 2048)
+    finally:
+        s.close()
+
+
+async def run_udp(args):
+    res = Result("udp", args.n)
+    loop = asyncio.get_running_loop()
+    deadline = time.monotonic() + args.deadline
+    issued = 0
+
+    async def worker():
+        nonlocal issued
+        while issued < args.n and time.monotonic() < deadline:
+            issued += 1
+            t = time.monotonic()
+            try:
+                data = await asyncio.wait_for(udp_one(args, loop), args.timeout)
+            except Exception as e:  # noqa: BLE001
+                res.bad(reason_of(e))
+                continue
+            name = data.strip().decode(errors="replace")
+            if name:
+                res.good(name, time.monotonic() - t)
+            else:
+                res.bad("empty_reply")
+
+    await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+    return res.as_dict()
+
+
+def check(args):
+    """PASS/FAIL lines for one result; returns the exit code."""
+    with open(args.result) as f:
+        r = json.load(f)
+    label = args.label or r.get("mode", "?")
+    fails = []
+    want = args.expect_ok if args.expect_ok is not None else r["requests"]
+    if r["ok"] != want:
+        fails.append("ok=%d, want %d" % (r["ok"], want))
+    if r["failed"] > args.max_failed:
+        fails.append("failed=%d (%s), want <= %d"
+                     % (r["failed"], json.dumps(r["errors"]), args.max_failed))
+    if r.get("broken"):
+        fails.append("keep-alive connection broken after %s responses" % r.get("broken_after"))
+    inst = r["instances"]
+    total = sum(inst.values())
+    if args.instances is not None:
+        names = [n for n in args.instances.split(",") if n]
+        extra = sorted(set(inst) - set(names))
+        if extra:
+            fails.append("unexpected instances %s" % extra)
+        if args.share is not None and total:
+            for n in names:
+                share = inst.get(n, 0) / total
+                if abs(share - args.share) > args.tolerance:
+                    fails.append("%s got %.1f %%, want %.1f %% +- %.1f"
+                                 % (n, 100 * share, 100 * args.share, 100 * args.tolerance))
+        elif args.share is None:
+            missing = [n for n in names if n not in inst]
+            if missing:
+                fails.append("instances %s got nothing" % missing)
+    if args.one_instance and len(inst) != 1:
+        fails.append("responses from %d instances %s, want exactly one" % (len(inst), inst))
+    shares = ", ".join("%s %.1f%%" % (n, 100 * c / total) for n, c in sorted(inst.items())) \
+        if total else "no responses"
+    detail = "ok=%d failed=%d [%s] p50=%sms p99=%sms %.1fs" % (
+        r["ok"], r["failed"], shares, r.get("p50_ms"), r.get("p99_ms"), r["elapsed_s"])
+    if fails:
+        print("FAIL: %s: %s (%s)" % (label, "; ".join(fails), detail))
+        return 1
+    print("PASS: %s: %s" % (label, detail))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    def common(p, n_default):
+        p.add_argument("--host", required=True)
+        p.add_argument("--port", type=int, default=80)
+        p.add_argument("-n", type=int, default=n_default, help="requests (0: until --duration)")
+        p.add_argument("--timeout", type=float, default=3.0, help="s per request")
+        p.add_argument("--deadline", type=float, default=60.0, help="s for the whole run")
+        p.add_argument("--progress", help="append a JSON line every second ('-': stderr)")
+
+    p = sub.add_parser("http")
+    common(p, 3000)
+    p.add_argument("-c", "--concurrency", type=int, default=16)
+    p.add_argument("--duration", type=float, default=0, help="s; with -n 0: run this long")
+    p.add_argument("--rate", type=float, default=0, help="requests/s cap (0: none)")
+    p.add_argument("--path", default="/")
+
+    p = sub.add_parser("keepalive")
+    common(p, 100)
+    p.add_argument("--duration", type=float, default=0)
+    p.add_argument("--interval", type=float, default=0, help="s between requests")
+    p.add_argument("--path", default="/")
+
+    p = sub.add_parser("udp")
+    common(p, 300)
+    p.add_argument("-c", "--concurrency", type=int, default=8)
+
+    p = sub.add_parser("check")
+    p.add_argument("result")
+    p.add_argument("--label")
+    p.add_argument("--expect-ok", type=int)
+    p.add_argument("--max-failed", type=int, default=0)
+    p.add_argument("--instances", help="comma-separated names expected (and only these)")
+    p.add_argument("--share", type=float, help="expected share of each instance (0..1)")
+    p.add_argument("--tolerance", type=float, default=0.10)
+    p.add_argument("--one-instance", action="store_true")
+
+    args = ap.parse_args()
+    if args.cmd == "check":
+        sys.exit(check(args))
+    if args.cmd in ("http", "keepalive") and not args.n and not args.duration:
+        ap.error("-n 0 needs --duration")
+    run = {"http": run_http, "keepalive": run_keepalive, "udp": run_udp}[args.cmd]
+    out = asyncio.run(run(args))
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()
