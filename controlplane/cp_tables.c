@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Table builder. The slot/uid assignment is the only state kept between
+ * builds; everything else is recomputed from the config and the next hops.
+ *
+ * Slot choice for a new backend: never-used slots first (above the high
+ * water mark), then the slot freed longest ago, and a slot freed in this
+ * very build only as the last resort, so a flow or a counter that still
+ * names a removed backend's slot does not silently land on a newcomer.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "cp_tables.h"
+#include "sl_maglev.h"
+
+struct be_ident {
+	char pool[SL_NAME_LEN];
+	struct sl_addr addr;
+	uint16_t port; /* host order, as configured */
+};
+
+struct slot_state {
+	struct be_ident id;
+	uint64_t uid;
+	uint64_t freed_seq; /* build number that freed it; 0: never freed */
+	uint8_t in_use;
+};
+
+struct cp_tables {
+	uint32_t max_backends;
+	uint32_t high_water; /* slots [0, high_water) have been used */
+	uint64_t next_uid;
+	uint64_t build_seq;
+	struct slot_state *slots;
+};
+
+/* a config backend located during a build */
+struct be_ref {
+	const struct cp_pool_conf *pool;
+	const struct cp_backend_conf *be;
+	uint32_t pool_index;
+	uint32_t slot;
+	uint64_t uid;
+};
+
+struct sorted_ident {
+	const struct be_ident *id;
+	uint32_t slot;
+};
+
+static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && why_len) {
+		va_start(ap, fmt);
+		vsnprintf(why, why_len, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+static int ident_cmp(const struct be_ident *a, const struct be_ident *b)
+{
+	int c = strncmp(a->pool, b->pool, SL_NAME_LEN);
+
+	if (c)
+		return c;
+	c = memcmp(&a->addr, &b->addr, sizeof(a->addr));
+	if (c)
+		return c;
+	return (int)a->port - (int)b->port;
+}
+
+static int sorted_cmp(const void *a, const void *b)
+{
+	return ident_cmp(((const struct sorted_ident *)a)->id, ((const struct sorted_ident *)b)->id);
+}
+
+static void ident_of(struct be_ident *id, const char *pool, const struct sl_addr *addr,
+		     uint16_t port)
+{
+	memset(id, 0, sizeof(*id));
+	snprintf(id->pool, sizeof(id->pool), "%s", pool);
+	id->addr = *addr;
+	id->port = port;
+}
+
+struct cp_tables *cp_tables_new(uint32_t max_backends)
+{
+	struct cp_tables *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->slots = calloc(max_backends ? max_backends : 1, sizeof(*t->slots));
+	if (!t->slots) {
+		free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->max_backends = max_backends;
+	t->next_uid = 1;
+	return t;
+}
+
+void cp_tables_free(struct cp_tables *t)
+{
+	if (!t)
+		return;
+	free(t->slots);
+	free(t);
+}
+
+int cp_tables_pool_index(const struct cp_config *cfg, const char *name)
+{
+	for (uint32_t i = 0; i < cfg->n_pools; i++)
+		if (strncmp(cfg->pools[i].name, name, SL_NAME_LEN) == 0)
+			return (int)i;
+	return -1;
+}
+
+int cp_tables_adopt(struct cp_tables *t, const struct sl_shm_header *h)
+{
+	unsigned int active = SL_SLOT_OF(h->published);
+
+	if (h->max_backends > t->max_backends)
+		return -EINVAL;
+	for (unsigned int s = 0; s < 2; s++) {
+		const struct sl_table_hdr *th = sl_slot_hdr(h, s);
+		const struct sl_backend *be = sl_slot_backends(h, s);
+		uint32_t n = th->n_backends < h->max_backends ? th->n_backends : h->max_backends;
+
+		if (n > t->high_water)
+			t->high_water = n;
+		for (uint32_t i = 0; i < n; i++)
+			if (be[i].uid >= t->next_uid)
+				t->next_uid = be[i].uid + 1;
+	}
+	if (h->published == 0)
+		return 0;
+
+	const struct sl_table_hdr *th = sl_slot_hdr(h, active);
+	const struct sl_backend *be = sl_slot_backends(h, active);
+	const struct sl_pool *pools = sl_slot_pools(h, active);
+
+	for (uint32_t i = 0; i < th->n_backends && i < h->max_backends; i++) {
+		struct slot_state *st = &t->slots[i];
+
+		if (be[i].uid == 0 || be[i].pool >= th->n_pools)
+			continue;
+		ident_of(&st->id, pools[be[i].pool].name, &be[i].addr, ntohs(be[i].port));
+		st->uid = be[i].uid;
+		st->in_use = 1;
+	}
+	return 0;
+}
+
+/* Slots for new backends, best first; returns how many were found (<= @want). */
+static uint32_t free_slots(const struct cp_tables *t, const uint8_t *kept, uint32_t want,
+			   uint32_t *out)
+{
+	uint32_t n = 0, n_old = 0;
+	struct {
+		uint64_t seq;
+		uint32_t slot;
+	} *old = NULL;
+
+	for (uint32_t s = t->high_water; s < t->max_backends && n < want; s++)
+		out[n++] = s;
+	if (n == want)
+		return n;
+	old = malloc(sizeof(*old) * (t->high_water ? t->high_water : 1));
+	if (!old)
+		return n;
+	for (uint32_t s = 0; s < t->high_water; s++) {
+		if (kept[s])
+			continue;
+		/* freed now: sort after everything freed before */
+		old[n_old].seq = t->slots[s].in_use ? UINT64_MAX : t->slots[s].freed_seq;
+		old[n_old].slot = s;
+		n_old++;
+	}
+	/* insertion sort by (seq, slot): reuse is rare and small */
+	for (uint32_t i = 1; i < n_old; i++)
+		for (uint32_t j = i; j > 0 && (old[j - 1].seq > old[j].seq ||
+					       (old[j - 1].seq == old[j].seq &&
+						old[j - 1].slot > old[j].slot));
+		     j--) {
+			typeof(*old) tmp = old[j];
+
+			old[j] = old[j - 1];
+			old[j - 1] = tmp;
+		}
+	for (uint32_t i = 0; i < n_old && n < want; i++)
+		out[n++] = old[i].slot;
+	free(old);
+	return n;
+}
+
+/*
+ * Match every configured backend to a slot. Fills refs[] and kept[] (slots
+ * still in use) without touching @t. Returns the number of backends or a
+ * negative errno.
+ */
+static int assign(const struct cp_tables *t, const struct cp_config *cfg, struct be_ref *refs,
+		  uint32_t n_refs, uint8_t *kept, struct cp_tables_summary *sum, char *why,
+		  size_t why_len)
+{
+	struct sorted_ident *cur = NULL, key, *hit;
+	struct be_ident *ids = NULL;
+	uint32_t n_cur = 0, n = 0, n_new = 0, *fresh = NULL;
+	int rc = 0;
+
+	cur = malloc(sizeof(*cur) * (t->high_water + 1));
+	ids = malloc(sizeof(*ids) * (n_refs + 1));
+	fresh = malloc(sizeof(*fresh) * (n_refs + 1));
+	if (!cur || !ids || !fresh) {
+		rc = fail(why, why_len, -ENOMEM, "no memory for %u backends", n_refs);
+		goto out;
+	}
+	for (uint32_t s = 0; s < t->high_water; s++)
+		if (t->slots[s].in_use)
+			cur[n_cur++] = (struct sorted_ident){ &t->slots[s].id, s };
+	qsort(cur, n_cur, sizeof(*cur), sorted_cmp);
+
+	for (uint32_t p = 0; p < cfg->n_pools; p++) {
+		const struct cp_pool_conf *pc = &cfg->pools[p];
+
+		for (uint32_t b = 0; b < pc->n_backends; b++, n++) {
+			const struct cp_backend_conf *bc = &pc->backends[b];
+
+			ident_of(&ids[n], pc->name, &bc->addr, bc->port);
+			for (uint32_t o = 0; o < b; o++)
+				if (ident_cmp(&ids[n - b + o], &ids[n]) == 0) {
+					rc = fail(why, why_len, -EINVAL,
+						  "pool %s: backend %s listed twice", pc->name,
+						  bc->name);
+					goto out;
+				}
+			if (bc->weight > SL_MAGLEV_WEIGHT_MAX) {
+				rc = fail(why, why_len, -EINVAL,
+					  "pool %s: backend %s: weight %u > %u", pc->name, bc->name,
+					  bc->weight, SL_MAGLEV_WEIGHT_MAX);
+				goto out;
+			}
+			refs[n] = (struct be_ref){ pc, bc, p, UINT32_MAX, 0 };
+			key.id = &ids[n];
+			hit = bsearch(&key, cur, n_cur, sizeof(*cur), sorted_cmp);
+			if (hit) {
+				refs[n].slot = hit->slot;
+				refs[n].uid = t->slots[hit->slot].uid;
+				kept[hit->slot] = 1;
+			} else {
+				n_new++;
+			}
+		}
+	}
+	if (n_new) {
+		uint32_t got = free_slots(t, kept, n_new, fresh), f = 0;
+
+		if (got < n_new) {
+			rc = fail(why, why_len, -ENOSPC,
+				  "%u backends configured, the segment holds %u (tables.max_backends)",
+				  n, t->max_backends);
+			goto out;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			if (refs[i].slot == UINT32_MAX)
+				refs[i].slot = fresh[f++];
+	}
+	sum->n_new = n_new;
+	rc = (int)n;
+out:
+	free(fresh);
+	free(ids);
+	free(cur);
+	return rc;
+}
+
+static void fill_vip(struct sl_vip *v, const struct cp_vip_conf *vc, uint32_t pool)
+{
+	memset(v, 0, sizeof(*v));
+	v->addr = vc->addr;
+	v->port = htons(vc->port);
+	v->proto = vc->proto;
+	v->af = vc->af;
+	v->mode = vc->mode;
+	if (vc->hash_3tuple)
+		v->flags |= SL_VIP_F_HASH_3TUPLE;
+	if (vc->mode == SL_MODE_TUNNEL && vc->encap == CP_ENCAP_GUE) {
+		v->flags |= SL_VIP_F_GUE;
+		v->gue_port = htons(vc->gue_port);
+	}
+	v->pool = pool;
+	v->tunnel_src = vc->tunnel_source;
+	v->tunnel_src_plen = vc->tunnel_source_plen;
+	snprintf(v->name, sizeof(v->name), "%s", vc->name);
+}
+
+/* Pools of the slot: the configured ones, then one empty pool per undefined name. */
+static int fill_pools(const struct cp_config *cfg, struct sl_shm_header *h, unsigned int slot,
+		      uint32_t *vip_pool, char *why, size_t why_len)
+{
+	struct sl_pool *pools = sl_slot_pools(h, slot);
+	uint32_t n = cfg->n_pools;
+
+	if (n > h->max_pools)
+		return fail(why, why_len, -ENOSPC, "%u pools configured, the segment holds %u",
+			    n, h->max_pools);
+	for (uint32_t p = 0; p < n; p++)
+		snprintf(pools[p].name, sizeof(pools[p].name), "%s", cfg->pools[p].name);
+	for (uint32_t i = 0; i < cfg->n_vips; i++) {
+		const char *name = cfg->vips[i].pool;
+		uint32_t p;
+
+		for (p = 0; p < n; p++)
+			if (strncmp(pools[p].name, name, SL_NAME_LEN) == 0)
+				break;
+		if (p == n) {
+			if (n == h->max_pools)
+				return fail(why, why_len, -ENOSPC,
+					    "vip %s: no room for pool %s (tables.max_pools %u)",
+					    cfg->vips[i].name, name, h->max_pools);
+			snprintf(pools[n].name, sizeof(pools[n].name), "%s", name);
+			n++;
+		}
+		vip_pool[i] = p;
+	}
+	return (int)n;
+}
+
+int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop_fn nexthop,
+		    void *ctx, struct sl_shm_header *h, unsigned int slot, uint64_t generation,
+		    struct cp_tables_summary *sum, char *why, size_t why_len)
+{
+	struct sl_table_hdr *th = sl_slot_hdr(h, slot);
+	struct sl_backend *bes = sl_slot_backends(h, slot);
+	struct sl_pool *pools = sl_slot_pools(h, slot);
+	struct sl_maglev_backend *mb = NULL;
+	struct be_ref *refs = NULL;
+	uint8_t *kept = NULL;
+	uint32_t *vip_pool = NULL, n_refs = 0, n_backends = 0, old_pools = th->n_pools;
+	struct timespec now;
+	int rc, n_pools, n;
+
+	memset(sum, 0, sizeof(*sum));
+	if (h->max_backends > t->max_backends)
+		return fail(why, why_len, -EINVAL, "segment has %u backend slots, builder %u",
+			    h->max_backends, t->max_backends);
+	if (cfg->n_vips > h->max_vips)
+		return fail(why, why_len, -ENOSPC, "%u VIPs configured, the segment holds %u",
+			    cfg->n_vips, h->max_vips);
+	for (uint32_t p = 0; p < cfg->n_pools; p++)
+		n_refs += cfg->pools[p].n_backends;
+
+	refs = calloc(n_refs + 1, sizeof(*refs));
+	mb = calloc(n_refs + 1, sizeof(*mb));
+	kept = calloc(t->max_backends + 1, 1);
+	vip_pool = calloc(cfg->n_vips + 1, sizeof(*vip_pool));
+	if (!refs || !mb || !kept || !vip_pool) {
+		rc = fail(why, why_len, -ENOMEM, "no memory for the tables");
+		goto out;
+	}
+	n = assign(t, cfg, refs, n_refs, kept, sum, why, why_len);
+	if (n < 0) {
+		rc = n;
+		goto out;
+	}
+
+	/* the slot is ours: no worker follows it */
+	memset(sl_slot_vips(h, slot), 0, (size_t)h->max_vips * sizeof(struct sl_vip));
+	memset(pools, 0, (size_t)h->max_pools * sizeof(struct sl_pool));
+	memset(bes, 0, (size_t)h->max_backends * sizeof(struct sl_backend));
+	n_pools = fill_pools(cfg, h, slot, vip_pool, why, why_len);
+	if (n_pools < 0) {
+		rc = n_pools;
+		goto out;
+	}
+	for (uint32_t i = 0; i < cfg->n_vips; i++)
+		fill_vip(&sl_slot_vips(h, slot)[i], &cfg->vips[i], vip_pool[i]);
+
+	for (uint32_t i = 0; i < n_refs; i++) {
+		const struct cp_backend_conf *bc = refs[i].be;
+		struct sl_backend *b = &bes[refs[i].slot];
+		struct cp_nexthop nh;
+
+		b->addr = bc->addr;
+		b->uid = refs[i].uid; /* newcomers get theirs below */
+		b->pool = refs[i].pool_index;
+		b->weight = (uint16_t)bc->weight;
+		b->af = bc->af;
+		b->port = htons(bc->port);
+		snprintf(b->name, sizeof(b->name), "%s", bc->name);
+		if (nexthop(ctx, &bc->addr, &nh) == 0) {
+			b->flags = SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED;
+			b->tx_port = nh.tx_port;
+			memcpy(b->dst_mac, nh.mac, sizeof(b->dst_mac));
+			b->src = nh.src;
+			sum->n_active++;
+		} else {
+			sum->n_unresolved++;
+		}
+		if (refs[i].slot + 1 > n_backends)
+			n_backends = refs[i].slot + 1;
+	}
+	/* uids for newcomers in config order, continuing the counter */
+	for (uint32_t i = 0, k = 0; i < n_refs; i++)
+		if (!refs[i].uid)
+			bes[refs[i].slot].uid = t->next_uid + k++;
+
+	for (int p = 0; p < n_pools; p++) {
+		uint32_t nm = 0;
+
+		for (uint32_t i = 0; i < n_refs; i++) {
+			const struct sl_backend *b = &bes[refs[i].slot];
+
+			if ((int)refs[i].pool_index != p || !(b->flags & SL_BACKEND_F_ACTIVE) ||
+			    b->weight == 0)
+				continue;
+			sl_maglev_key(&mb[nm], b->addr.a8, b->port);
+			mb[nm].weight = b->weight;
+			mb[nm].id = refs[i].slot;
+			nm++;
+		}
+		rc = sl_maglev_build(mb, nm, h->maglev_size, sl_slot_maglev(h, slot, (uint32_t)p));
+		if (rc) {
+			rc = fail(why, why_len, rc, "pool %s: Maglev table: %s", pools[p].name,
+				  strerror(-rc));
+			goto out;
+		}
+		pools[p].n_active = nm;
+	}
+	/* tables of pools this slot no longer has: zero, as the ABI says */
+	for (uint32_t p = (uint32_t)n_pools; p < old_pools && p < h->max_pools; p++)
+		memset(sl_slot_maglev(h, slot, p), 0, (size_t)h->maglev_size * sizeof(uint32_t));
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	th->generation = generation;
+	th->n_vips = cfg->n_vips;
+	th->n_pools = (uint32_t)n_pools;
+	th->n_backends = n_backends;
+	th->maglev_size = h->maglev_size;
+	th->built_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	sl_shm_seal_slot(h, slot);
+
+	/* commit the assignment */
+	t->build_seq++;
+	for (uint32_t s = 0; s < t->high_water; s++)
+		if (t->slots[s].in_use && !kept[s]) {
+			t->slots[s].in_use = 0;
+			t->slots[s].freed_seq = t->build_seq;
+			sum->n_removed++;
+		}
+	for (uint32_t i = 0; i < n_refs; i++) {
+		struct slot_state *st = &t->slots[refs[i].slot];
+
+		ident_of(&st->id, refs[i].pool->name, &refs[i].be->addr, refs[i].be->port);
+		st->uid = bes[refs[i].slot].uid;
+		st->in_use = 1;
+		if (refs[i].slot >= t->high_water)
+			t->high_water = refs[i].slot + 1;
+	}
+	t->next_uid += sum->n_new;
+	sum->n_vips = cfg->n_vips;
+	sum->n_pools = (uint32_t)n_pools;
+	sum->n_backends = n_refs;
+	rc = 0;
+out:
+	free(vip_pool);
+	free(kept);
+	free(mb);
+	free(refs);
+	return rc;
+}

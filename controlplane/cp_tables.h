@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Building one table slot from the configuration and the next-hop state.
+ * Keeps the backend slot/uid assignment across builds: a backend, identified
+ * by (pool name, address, port), keeps its slot index and uid for as long as
+ * it exists, so per-backend counters and the dataplane's flows stay with it.
+ */
+#ifndef CP_TABLES_H
+#define CP_TABLES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cp_config_types.h"
+#include "sl_shm.h"
+
+/* What the kernel told us about the way to one backend. */
+struct cp_nexthop {
+	uint16_t tx_port;   /* index of the config port the route leaves through */
+	uint8_t mac[6];     /* next hop's link-layer address */
+	struct sl_addr src; /* route's preferred source */
+};
+
+/*
+ * Next-hop lookup used by the builder: fill @nh and return 0 when @addr is
+ * resolved, else a negative errno (the backend goes in without ACTIVE).
+ */
+typedef int (*cp_nexthop_fn)(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh);
+
+struct cp_tables;
+
+struct cp_tables_summary {
+	uint32_t n_vips;
+	uint32_t n_pools;
+	uint32_t n_backends;   /* configured */
+	uint32_t n_active;     /* with a next hop */
+	uint32_t n_unresolved; /* without */
+	uint32_t n_new;        /* got a slot in this build */
+	uint32_t n_removed;    /* lost their slot in this build */
+};
+
+/* Assignment state for a segment of @max_backends slots; NULL + errno. */
+struct cp_tables *cp_tables_new(uint32_t max_backends);
+void cp_tables_free(struct cp_tables *t);
+
+/*
+ * Continue the assignment a previous sluiced left in @h: backends of the
+ * slot @h->published names keep their slot and uid; uids continue after the
+ * highest found in either slot; slots below either slot's n_backends count
+ * as used. Returns 0 or -EINVAL (geometry larger than @t).
+ */
+int cp_tables_adopt(struct cp_tables *t, const struct sl_shm_header *h);
+
+/*
+ * Write the tables for @cfg into @slot of @h (which no worker may be using)
+ * with @generation, and seal it. @nexthop says which backends are resolved.
+ * The assignment in @t changes only on success. Returns 0, or -ENOSPC (more
+ * VIPs/pools/backends than the segment holds), -EINVAL (duplicate backend,
+ * weight out of range), -ENOMEM, with @why naming the offender.
+ */
+int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop_fn nexthop,
+		    void *ctx, struct sl_shm_header *h, unsigned int slot, uint64_t generation,
+		    struct cp_tables_summary *sum, char *why, size_t why_len);
+
+/* Index of the pool named @name in @cfg->pools, or -1. */
+int cp_tables_pool_index(const struct cp_config *cfg, const char *name);
+
+#endif /* CP_TABLES_H */

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cp_tables: stable slots and uids, slot reuse order, resolution, weights, IPv6. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cp_tables.h"
+#include "cp_test_util.h"
+
+/* next hops: every address resolved unless listed in unresolved[] */
+struct nh_ctx {
+	const char *unresolved[8];
+};
+
+static int nh_lookup(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh)
+{
+	struct nh_ctx *c = ctx;
+
+	for (int i = 0; i < 8 && c->unresolved[i]; i++) {
+		struct sl_addr a;
+		uint8_t af;
+
+		cpt_addr(&a, &af, c->unresolved[i]);
+		if (memcmp(&a, addr, sizeof(a)) == 0)
+			return -EHOSTUNREACH;
+	}
+	memset(nh, 0, sizeof(*nh));
+	nh->tx_port = 1;
+	memcpy(nh->mac, "\x02\x00\x00\x00\x00", 5);
+	nh->mac[5] = addr->a8[15];
+	cpt_addr(&nh->src, &(uint8_t){ 0 }, "198.18.1.1");
+	return 0;
+}
+
+/* slot index of the backend with address @addr, or -1 */
+static int slot_of(const struct sl_shm_header *h, unsigned int slot, const char *addr)
+{
+	const struct sl_backend *b = sl_slot_backends(h, slot);
+	struct sl_addr a;
+	uint8_t af;
+
+	cpt_addr(&a, &af, addr);
+	for (uint32_t i = 0; i < sl_slot_hdr(h, slot)->n_backends; i++)
+		if (b[i].uid && memcmp(&b[i].addr, &a, sizeof(a)) == 0)
+			return (int)i;
+	return -1;
+}
+
+static uint32_t maglev_count(const struct sl_shm_header *h, unsigned int slot, uint32_t pool,
+			     uint32_t id)
+{
+	const uint32_t *m = sl_slot_maglev(h, slot, pool);
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < h->maglev_size; i++)
+		n += m[i] == id;
+	return n;
+}
+
+static void build_ok(struct cp_tables *t, struct cp_config *c, struct nh_ctx *nh,
+		     struct sl_shm_header *h, unsigned int slot, uint64_t gen,
+		     struct cp_tables_summary *sum)
+{
+	char why[256] = "";
+	int rc = cp_tables_build(t, c, nh_lookup, nh, h, slot, gen, sum, why, sizeof(why));
+
+	if (rc)
+		fail_msg("build: %d %s", rc, why);
+	assert_int_equal(sl_shm_check_slot(h, slot, why, sizeof(why)), 0);
+}
+
+static void test_stable_slots_and_uids(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(2, 16, 251);
+	struct cp_tables *t = cp_tables_new(16);
+	struct cp_config c = { 0 };
+	struct nh_ctx nh = { { NULL } };
+	struct cp_tables_summary sum;
+	struct cp_pool_conf *web;
+	const struct sl_backend *b;
+	(void)state;
+
+	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
+	web = cpt_pool(&c, "web");
+	cpt_backend(web, "198.18.1.11", 0, 1);
+	cpt_backend(web, "198.18.1.12", 0, 1);
+	cpt_backend(web, "198.18.1.13", 0, 1);
+	build_ok(t, &c, &nh, h, 0, 1, &sum);
+	assert_int_equal(sum.n_new, 3);
+	assert_int_equal(sum.n_active, 3);
+	b = sl_slot_backends(h, 0);
+	assert_int_equal(slot_of(h, 0, "198.18.1.11"), 0);
+	assert_int_equal(slot_of(h, 0, "198.18.1.12"), 1);
+	assert_int_equal(slot_of(h, 0, "198.18.1.13"), 2);
+	assert_int_equal(b[0].uid, 1);
+	assert_int_equal(b[1].uid, 2);
+	assert_int_equal(b[2].uid, 3);
+	assert_int_equal(sl_slot_hdr(h, 0)->generation, 1);
+	assert_int_equal(sl_slot_hdr(h, 0)->n_backends, 3);
+	assert_int_equal(b[1].tx_port, 1);
+	assert_int_equal(b[1].dst_mac[5], 12);
+	assert_int_equal(b[1].flags, SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED);
+
+	/* remove .12, add .14 (front of the list): survivors keep slot and uid,
+	 * the newcomer takes never-used slot 3, slot 1 stays empty */
+	cpt_remove_backend(web, 1);
+	cpt_backend(web, "198.18.1.14", 0, 1);
+	struct cp_backend_conf nb = web->backends[2];
+
+	memmove(&web->backends[1], &web->backends[0], 2 * sizeof(web->backends[0]));
+	web->backends[0] = nb;
+	build_ok(t, &c, &nh, h, 1, 2, &sum);
+	assert_int_equal(sum.n_new, 1);
+	assert_int_equal(sum.n_removed, 1);
+	b = sl_slot_backends(h, 1);
+	assert_int_equal(slot_of(h, 1, "198.18.1.11"), 0);
+	assert_int_equal(slot_of(h, 1, "198.18.1.12"), -1);
+	assert_int_equal(slot_of(h, 1, "198.18.1.13"), 2);
+	assert_int_equal(slot_of(h, 1, "198.18.1.14"), 3);
+	assert_int_equal(b[0].uid, 1);
+	assert_int_equal(b[2].uid, 3);
+	assert_int_equal(b[3].uid, 4);
+	assert_int_equal(b[1].uid, 0);
+	assert_int_equal(b[1].flags, 0);
+	assert_int_equal(sl_slot_hdr(h, 1)->n_backends, 4);
+	assert_int_equal(maglev_count(h, 1, 0, 1), 0);
+
+	/* rebuilding the same config changes nothing */
+	build_ok(t, &c, &nh, h, 0, 3, &sum);
+	assert_int_equal(sum.n_new, 0);
+	assert_int_equal(sum.n_removed, 0);
+	assert_memory_equal(sl_slot_backends(h, 0), sl_slot_backends(h, 1),
+			    4 * sizeof(struct sl_backend));
+	assert_memory_equal(sl_slot_maglev(h, 0, 0), sl_slot_maglev(h, 1, 0), 251 * 4);
+
+	cp_tables_free(t);
+	cpt_config_free(&c);
+	free(h);
+}
+
+static void test_never_used_slots_first(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(2, 4, 13);
+	struct cp_tables *t = cp_tables_new(4);
+	struct cp_config c = { 0 };
+	struct nh_ctx nh = { { NULL } };
+	struct cp_tables_summary sum;
+	struct cp_pool_conf *p;
+	char why[256];
+	(void)state;
+
+	cpt_vip(&c, "v", "198.18.100.1", 80, "p");
+	p = cpt_pool(&c, "p");
+	cpt_backend(p, "198.18.1.1", 0, 1);
+	cpt_backend(p, "198.18.1.2", 0, 1);
+	build_ok(t, &c, &nh, h, 0, 1, &sum);
+	/* .1 leaves: .3 takes never-used 2, .4 never-used 3 */
+	cpt_remove_backend(p, 0);
+	cpt_backend(p, "198.18.1.3", 0, 1);
+	build_ok(t, &c, &nh, h, 1, 2, &sum);
+	assert_int_equal(slot_of(h, 1, "198.18.1.3"), 2);
+	/* .2 leaves (slot 1, freed now) and .4, .5 arrive: 3 is never used,
+	 * then slot 0 (freed earlier) before slot 1 (freed in this build) */
+	cpt_remove_backend(p, 0);
+	cpt_backend(p, "198.18.1.4", 0, 1);
+	cpt_backend(p, "198.18.1.5", 0, 1);
+	build_ok(t, &c, &nh, h, 0, 3, &sum);
+	assert_int_equal(slot_of(h, 0, "198.18.1.3"), 2);
+	assert_int_equal(slot_of(h, 0, "198.18.1.4"), 3);
+	assert_int_equal(slot_of(h, 0, "198.18.1.5"), 0);
+	assert_int_equal(sl_slot_backends(h, 0)[0].uid, 5);
+	assert_int_equal(sl_slot_backends(h, 0)[1].uid, 0);
+	/* a fifth backend takes the slot freed last; a sixth does not fit and
+	 * the failed build leaves the assignment alone */
+	cpt_backend(p, "198.18.1.6", 0, 1);
+	build_ok(t, &c, &nh, h, 1, 4, &sum);
+	assert_int_equal(slot_of(h, 1, "198.18.1.6"), 1);
+	assert_int_equal(sl_slot_backends(h, 1)[1].uid, 6);
+	cpt_backend(p, "198.18.1.7", 0, 1);
+	assert_int_equal(cp_tables_build(t, &c, nh_lookup, &nh, h, 0, 5, &sum, why, sizeof(why)),
+			 -ENOSPC);
+	assert_string_equal(why, "5 backends configured, the segment holds 4 "
+				 "(tables.max_backends)");
+	p->n_backends--;
+	build_ok(t, &c, &nh, h, 0, 5, &sum);
+	assert_int_equal(sum.n_new, 0);
+	assert_int_equal(slot_of(h, 0, "198.18.1.6"), 1);
+
+	cp_tables_free(t);
+	cpt_config_free(&c);
+	free(h);
+}
+
+static void test_unresolved_and_weights(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(2, 16, 1009);
+	struct cp_tables *t = cp_tables_new(16);
+	struct cp_config c = { 0 };
+	struct nh_ctx nh = { { "198.18.1.12", NULL } };
+	struct cp_tables_summary sum;
+	struct cp_pool_conf *p;
+	const struct sl_backend *b;
+	char why[256];
+	(void)state;
+
+	cpt_vip(&c, "v", "198.18.100.1", 80, "p");
+	p = cpt_pool(&c, "p");
+	cpt_backend(p, "198.18.1.11", 0, 1);
+	cpt_backend(p, "198.18.1.12", 0, 1);
+	cpt_backend(p, "198.18.1.13", 0, 3);
+	cpt_backend(p, "198.18.1.14", 0, 0);
+	build_ok(t, &c, &nh, h, 0, 1, &sum);
+	b = sl_slot_backends(h, 0);
+	assert_int_equal(sum.n_active, 3);
+	assert_int_equal(sum.n_unresolved, 1);
+	assert_int_equal(b[1].flags, 0);
+	assert_int_equal(b[1].uid, 2);
+	assert_int_equal(maglev_count(h, 0, 0, 1), 0);
+	/* weight 0: present (active) but no new flows */
+	assert_int_equal(b[3].flags, SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED);
+	assert_int_equal(maglev_count(h, 0, 0, 3), 0);
+	assert_int_equal(sl_slot_pools(h, 0)[0].n_active, 2);
+	/* 1:3 over 1009 entries */
+	uint32_t n0 = maglev_count(h, 0, 0, 0), n2 = maglev_count(h, 0, 0, 2);
+
+	assert_int_equal(n0 + n2, 1009);
+	assert_in_range(n2 * 100 / 1009, 72, 78);
+
+	/* .12 resolves: same slot and uid, now in the table */
+	nh.unresolved[0] = NULL;
+	build_ok(t, &c, &nh, h, 1, 2, &sum);
+	assert_int_equal(sl_slot_backends(h, 1)[1].uid, 2);
+	assert_true(maglev_count(h, 1, 0, 1) > 0);
+
+	p->backends[0].weight = 70000;
+	assert_int_equal(cp_tables_build(t, &c, nh_lookup, &nh, h, 0, 3, &sum, why, sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(why, "pool p: backend 198.18.1.11:0: weight 70000 > 65535");
+	p->backends[0].weight = 1;
+	cpt_backend(p, "198.18.1.13", 0, 1);
+	assert_int_equal(cp_tables_build(t, &c, nh_lookup, &nh, h, 0, 3, &sum, why, sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(why, "pool p: backend 198.18.1.13:0 listed twice");
+
+	cp_tables_free(t);
+	cpt_config_free(&c);
+	free(h);
+}
+
+static void test_ipv6_gue_and_implicit_pool(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(2, 16, 251);
+	struct cp_tables *t = cp_tables_new(16);
+	struct cp_config c = { 0 };
+	struct nh_ctx nh = { { NULL } };
+	struct cp_tables_summary sum;
+	struct cp_vip_conf *v;
+	struct cp_pool_conf *p;
+	const struct sl_vip *vips;
+	const struct sl_backend *b;
+	struct sl_addr a;
+	uint8_t af;
+	(void)state;
+
+	v = cpt_vip(&c, "web6", "2001:2:0:100::1", 80, "web6");
+	v->encap = CP_ENCAP_GUE;
+	v->gue_port = 6080;
+	v->hash_3tuple = 1;
+	cpt_vip(&c, "orphan", "198.18.100.2", 0, "nowhere");
+	p = cpt_pool(&c, "web6");
+	cpt_backend(p, "2001:2:0:1::11", 8080, 1);
+	cpt_backend(p, "2001:2:0:1::12", 8080, 1);
+	build_ok(t, &c, &nh, h, 0, 1, &sum);
+	vips = sl_slot_vips(h, 0);
+	assert_int_equal(sl_slot_hdr(h, 0)->n_pools, 2);
+	assert_string_equal(sl_slot_pools(h, 0)[1].name, "nowhere");
+	assert_int_equal(sl_slot_pools(h, 0)[1].n_active, 0);
+	assert_int_equal(maglev_count(h, 0, 1, SL_BACKEND_NONE), 251);
+	assert_int_equal(vips[0].af, SL_AF_INET6);
+	assert_int_equal(vips[0].flags, SL_VIP_F_GUE | SL_VIP_F_HASH_3TUPLE);
+	assert_int_equal(vips[0].gue_port, htons(6080));
+	assert_int_equal(vips[0].port, htons(80));
+	assert_int_equal(vips[0].pool, 0);
+	assert_int_equal(vips[1].pool, 1);
+	assert_int_equal(vips[1].port, 0);
+	b = sl_slot_backends(h, 0);
+	cpt_addr(&a, &af, "2001:2:0:1::12");
+	assert_memory_equal(&b[1].addr, &a, 16);
+	assert_int_equal(b[1].af, SL_AF_INET6);
+	assert_int_equal(b[1].port, htons(8080));
+	assert_int_equal(maglev_count(h, 0, 0, 0) + maglev_count(h, 0, 0, 1), 251);
+	cp_tables_free(t);
+	cpt_config_free(&c);
+	free(h);
+}
+
+/* a new sluiced continues the assignment of the published slot */
+static void test_adopt(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(2, 16, 251);
+	struct cp_tables *t = cp_tables_new(16), *t2;
+	struct cp_config c = { 0 };
+	struct nh_ctx nh = { { NULL } };
+	struct cp_tables_summary sum;
+	struct cp_pool_conf *p;
+	(void)state;
+
+	cpt_vip(&c, "v", "198.18.100.1", 80, "p");
+	p = cpt_pool(&c, "p");
+	cpt_backend(p, "198.18.1.1", 0, 1);
+	cpt_backend(p, "198.18.1.2", 0, 1);
+	cpt_backend(p, "198.18.1.3", 0, 1);
+	build_ok(t, &c, &nh, h, 0, 1, &sum);
+	cpt_remove_backend(p, 0);
+	build_ok(t, &c, &nh, h, 1, 2, &sum);
+	h->published = SL_GEN_WORD(2, 1);
+
+	t2 = cp_tables_new(16);
+	assert_int_equal(cp_tables_adopt(t2, h), 0);
+	cpt_backend(p, "198.18.1.4", 0, 1);
+	build_ok(t2, &c, &nh, h, 0, 3, &sum);
+	assert_int_equal(sum.n_new, 1);
+	assert_int_equal(slot_of(h, 0, "198.18.1.2"), 1);
+	assert_int_equal(slot_of(h, 0, "198.18.1.3"), 2);
+	assert_int_equal(slot_of(h, 0, "198.18.1.4"), 3);
+	assert_int_equal(sl_slot_backends(h, 0)[1].uid, 2);
+	assert_int_equal(sl_slot_backends(h, 0)[3].uid, 4);
+	cp_tables_free(t2);
+	cp_tables_free(t);
+	cpt_config_free(&c);
+	free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stable_slots_and_uids),
+		cmocka_unit_test(test_never_used_slots_first),
+		cmocka_unit_test(test_unresolved_and_weights),
+		cmocka_unit_test(test_ipv6_gue_and_implicit_pool),
+		cmocka_unit_test(test_adopt),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
