@@ -20,9 +20,22 @@ second (the demo reads them).
 import argparse
 import asyncio
 import json
+import signal
 import socket
 import sys
 import time
+
+
+STOP = False  # set by SIGINT/SIGTERM: finish in-flight requests, report
+
+
+def stop_on_signals():
+    def stop():
+        global STOP
+        STOP = True
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
 
 
 class Result:
@@ -134,7 +147,7 @@ async def run_http(args):
             if args.n and issued >= args.n:
                 return
             now = time.monotonic()
-            if now >= deadline:
+            if now >= deadline or STOP:
                 return
             i = issued
             issued += 1
@@ -154,6 +167,7 @@ async def run_http(args):
             else:
                 res.good(name, time.monotonic() - t)
 
+    stop_on_signals()
     prog = asyncio.ensure_future(progress_task(res, args.progress)) if args.progress else None
     await asyncio.gather(*(worker() for _ in range(args.concurrency)))
     if prog:
@@ -190,9 +204,10 @@ async def run_keepalive(args):
         d["broken"] = True
         d.update(res.as_dict())
         return d
+    stop_on_signals()
     prog = asyncio.ensure_future(progress_task(res, args.progress)) if args.progress else None
     i = 0
-    while (not args.n or i < args.n) and time.monotonic() < deadline:
+    while (not args.n or i < args.n) and time.monotonic() < deadline and not STOP:
         i += 1
         t = time.monotonic()
         try:
@@ -235,10 +250,11 @@ async def run_udp(args):
     loop = asyncio.get_running_loop()
     deadline = time.monotonic() + args.deadline
     issued = 0
+    stop_on_signals()
 
     async def worker():
         nonlocal issued
-        while issued < args.n and time.monotonic() < deadline:
+        while issued < args.n and time.monotonic() < deadline and not STOP:
             issued += 1
             t = time.monotonic()
             try:
