@@ -23,7 +23,7 @@ void cp_config_free(struct cp_config *cfg);
 /* "FILE:LINE: KEY: TEXT" into @buf; returns @buf. */
 const char *cp_config_strerror(const struct cp_config_error *err, char *buf, size_t len);
 
-/* Shared-memory geometry the config asks for (max_ports from n_ports). */
+/* Shared-memory geometry the config asks for (max_ports: always SL_MAX_PORTS_LIMIT). */
 struct sl_shm_geometry;
 void cp_config_geometry(const struct cp_config *cfg, struct sl_shm_geometry *g);
 

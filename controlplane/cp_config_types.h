@@ -39,6 +39,7 @@ struct cp_dataplane_conf {
 	uint32_t mbufs;             /* mbufs in the packet pool */
 	uint32_t rx_desc;
 	uint32_t tx_desc;
+	char xdp_prog[CP_PATH_LEN]; /* af_xdp ports: steering program ("": built-in default) */
 };
 
 /* Geometry of the shared-memory segment (struct sl_shm_geometry). */
@@ -79,7 +80,7 @@ struct cp_vip_conf {
 };
 
 struct cp_backend_conf {
-	char name[SL_NAME_LEN]; /* default: "address:port" */
+	char name[SL_NAME_LEN]; /* default: "address" (port 0), "a.b.c.d:port", "[v6]:port" */
 	struct sl_addr addr;
 	uint8_t af;
 	uint16_t port;   /* host order; 0: the VIP's port */
@@ -91,7 +92,9 @@ struct cp_pool_conf {
 	char name[SL_NAME_LEN];
 	struct cp_backend_conf *backends; /* owned */
 	uint32_t n_backends;
-	int line;
+	int line;         /* for an implicit pool: the line of the first VIP naming it */
+	uint8_t implicit; /* named by a VIP, not defined in the file: empty until discovery */
+	uint32_t n_vips;  /* VIPs using this pool (0: defined but unused) */
 };
 
 struct cp_config {
@@ -106,7 +109,12 @@ struct cp_config {
 	uint32_t n_pools;
 };
 
-/* Why a file was refused: "FILE:LINE: KEY: TEXT" (line 0 when unknown). */
+/*
+ * Why a file was refused: "FILE:LINE: KEY: TEXT" (line 0 when unknown).
+ * key is the setting's path, "dataplane.flows_per_worker",
+ * "vips[1].mode", "pools[0].backends[2].address"; for a value from the
+ * environment file is "environment" and key the variable's name.
+ */
 struct cp_config_error {
 	char file[CP_PATH_LEN];
 	int line;

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals shared by the config loader's files (cp_config.c: sections and
+ * entry points; cp_config_schema.c: known keys, types and SLUICE_*
+ * overrides; cp_config_lb.c: vips and pools). Not for other modules.
+ */
+#ifndef CP_CONFIG_PRIV_H
+#define CP_CONFIG_PRIV_H
+
+#include <stdint.h>
+#include <libconfig.h>
+
+#include "cp_config_types.h"
+
+#define CP_KEY_LEN 128 /* bytes of a setting path, "pools[3].backends[12].address" */
+
+struct cp_config_ctx {
+	const char *path;         /* the file given to cp_config_load() */
+	char *const *envp;        /* overrides, environ-style */
+	struct cp_config_error *err;
+	config_t lc;              /* the parsed tree (overrides applied) */
+};
+
+/*
+ * Fill ctx->err for setting @s (NULL: no line) at path @key and return
+ * -EINVAL. A setting whose value came from the environment is reported as
+ * file "environment", key = the variable's name.
+ */
+int cp_config_fail(struct cp_config_ctx *ctx, const config_setting_t *s, const char *key,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Replace or add settings from SLUICE_* variables of ctx->envp. 0 or -EINVAL/-ENOMEM. */
+int cp_config_env_apply(struct cp_config_ctx *ctx);
+
+/* Refuse unknown keys and values of the wrong type. 0 or -EINVAL. */
+int cp_config_schema_check(struct cp_config_ctx *ctx);
+
+/*
+ * Typed readers of member @name of group @g (NULL: absent) whose path is
+ * @gkey ("" at the root). Each returns 1 when the key is present and valid
+ * (value stored), 0 when absent (*out untouched), -EINVAL with ctx->err
+ * filled otherwise. Types were checked by cp_config_schema_check().
+ */
+int cp_config_get_u32(struct cp_config_ctx *ctx, const config_setting_t *g, const char *gkey,
+		      const char *name, uint32_t lo, uint32_t hi, uint32_t *out);
+int cp_config_get_str(struct cp_config_ctx *ctx, const config_setting_t *g, const char *gkey,
+		      const char *name, char *out, size_t len);
+/* Present or -EINVAL "required". */
+int cp_config_need_str(struct cp_config_ctx *ctx, const config_setting_t *g, const char *gkey,
+		       const char *name, char *out, size_t len);
+
+struct cp_config_word {
+	const char *word;
+	int value;
+};
+/* A string among @words (NULL-terminated); "unknown value" otherwise. */
+int cp_config_get_word(struct cp_config_ctx *ctx, const config_setting_t *g, const char *gkey,
+		       const char *name, const struct cp_config_word *words, int *out);
+
+/* "gkey.name" ("name" at the root) into @buf. */
+const char *cp_config_key(char *buf, const char *gkey, const char *name);
+/* "gkey.name[idx]" (@name NULL: "gkey[idx]") into @buf. */
+const char *cp_config_elem_key(char *buf, const char *gkey, const char *name, int idx);
+
+/* Names of vips, pools, ports: [A-Za-z0-9_.:-]{1,31}. 1 if @s is one. */
+int cp_config_name_ok(const char *s);
+
+/* vips and pools sections, after the scalar sections. 0 or a negative errno. */
+int cp_config_parse_lb(struct cp_config_ctx *ctx, struct cp_config *cfg);
+
+#endif /* CP_CONFIG_PRIV_H */

@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Which keys a sluice config may hold and of what type, and the SLUICE_*
+ * environment overrides. Overrides are applied to the libconfig tree before
+ * anything is parsed, so a value from the environment goes through exactly
+ * the same checks as one from the file. The variable for a setting is its
+ * path upper-cased with '.' and list indexes turned into '_':
+ * dataplane.flows_per_worker -> SLUICE_DATAPLANE_FLOWS_PER_WORKER,
+ * pools.[0].backends.[1].weight -> SLUICE_POOLS_0_BACKENDS_1_WEIGHT.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp_config_priv.h"
+
+#define CP_ENV_PREFIX "SLUICE"
+#define CP_ENV_NAME_LEN 160
+
+enum cp_kind {
+	CP_K_INT,
+	CP_K_STR,
+	CP_K_STRS, /* array (or list) of strings */
+	CP_K_GROUP,
+	CP_K_LIST, /* list of groups */
+};
+
+struct cp_key {
+	const char *name;
+	enum cp_kind kind;
+	const struct cp_key *sub; /* GROUP: members; LIST: members of each element */
+};
+
+static const struct cp_key port_keys[] = {
+	{ "name", CP_K_STR, NULL },     { "devargs", CP_K_STR, NULL },
+	{ "rx_queues", CP_K_INT, NULL }, { "mtu", CP_K_INT, NULL },
+	{ NULL, 0, NULL },
+};
+
+static const struct cp_key dataplane_keys[] = {
+	{ "eal", CP_K_STRS, NULL },
+	{ "ports", CP_K_LIST, port_keys },
+	{ "flows_per_worker", CP_K_INT, NULL },
+	{ "tcp_timeout", CP_K_INT, NULL },
+	{ "tcp_fin_timeout", CP_K_INT, NULL },
+	{ "udp_timeout", CP_K_INT, NULL },
+	{ "burst", CP_K_INT, NULL },
+	{ "mbufs", CP_K_INT, NULL },
+	{ "rx_desc", CP_K_INT, NULL },
+	{ "tx_desc", CP_K_INT, NULL },
+	{ "xdp_prog", CP_K_STR, NULL },
+	{ NULL, 0, NULL },
+};
+
+static const struct cp_key tables_keys[] = {
+	{ "max_workers", CP_K_INT, NULL },  { "max_vips", CP_K_INT, NULL },
+	{ "max_pools", CP_K_INT, NULL },    { "max_backends", CP_K_INT, NULL },
+	{ "maglev_size", CP_K_INT, NULL },  { NULL, 0, NULL },
+};
+
+static const struct cp_key controlplane_keys[] = {
+	{ "publish_timeout_ms", CP_K_INT, NULL },
+	{ "neigh_timeout_ms", CP_K_INT, NULL },
+	{ "admin_socket", CP_K_STR, NULL },
+	{ NULL, 0, NULL },
+};
+
+static const struct cp_key vip_keys[] = {
+	{ "name", CP_K_STR, NULL },     { "address", CP_K_STR, NULL },
+	{ "port", CP_K_INT, NULL },     { "protocol", CP_K_STR, NULL },
+	{ "mode", CP_K_STR, NULL },     { "pool", CP_K_STR, NULL },
+	{ "hash", CP_K_STR, NULL },     { "encap", CP_K_STR, NULL },
+	{ "gue_port", CP_K_INT, NULL }, { "tunnel_source", CP_K_STR, NULL },
+	{ NULL, 0, NULL },
+};
+
+static const struct cp_key backend_keys[] = {
+	{ "address", CP_K_STR, NULL }, { "port", CP_K_INT, NULL },
+	{ "weight", CP_K_INT, NULL },  { "name", CP_K_STR, NULL },
+	{ NULL, 0, NULL },
+};
+
+static const struct cp_key pool_keys[] = {
+	{ "name", CP_K_STR, NULL },
+	{ "backends", CP_K_LIST, backend_keys },
+	{ NULL, 0, NULL },
+};
+
+static const struct cp_key root_keys[] = {
+	{ "instance", CP_K_STR, NULL },
+	{ "dataplane", CP_K_GROUP, dataplane_keys },
+	{ "tables", CP_K_GROUP, tables_keys },
+	{ "controlplane", CP_K_GROUP, controlplane_keys },
+	{ "vips", CP_K_LIST, vip_keys },
+	{ "pools", CP_K_LIST, pool_keys },
+	{ NULL, 0, NULL },
+};
+
+/*
+ * Variables under these prefixes are ours: one that names no setting is a
+ * typo and refused. Other SLUICE_* variables (build scripts) are ignored.
+ */
+static const char *const env_sections[] = {
+	"SLUICE_INSTANCE=", "SLUICE_DATAPLANE_", "SLUICE_TABLES_", "SLUICE_CONTROLPLANE_",
+	"SLUICE_VIPS_",     "SLUICE_POOLS_",     NULL,
+};
+
+struct cp_env {
+	struct cp_config_ctx *ctx;
+	size_t n;       /* entries in ctx->envp */
+	uint8_t *used;  /* [n]: consumed by a setting */
+};
+
+static int env_find(struct cp_env *e, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < e->n; i++)
+		if (strncmp(e->ctx->envp[i], name, len) == 0 && e->ctx->envp[i][len] == '=')
+			return (int)i;
+	return -1;
+}
+
+/* Is any variable named @prefix_...? (decides whether to create a missing group) */
+static int env_has_prefix(struct cp_env *e, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	for (size_t i = 0; i < e->n; i++)
+		if (strncmp(e->ctx->envp[i], prefix, len) == 0 && e->ctx->envp[i][len] == '_')
+			return 1;
+	return 0;
+}
+
+static void env_name(char *buf, const char *prefix, const char *name)
+{
+	size_t o = (size_t)snprintf(buf, CP_ENV_NAME_LEN, "%s_", prefix);
+
+	for (; *name && o + 1 < CP_ENV_NAME_LEN; name++)
+		buf[o++] = (char)toupper((unsigned char)*name);
+	buf[o] = '\0';
+}
+
+/* The report for a variable: file "environment", key its name. */
+static int env_fail(struct cp_config_ctx *ctx, const char *var, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int env_fail(struct cp_config_ctx *ctx, const char *var, const char *fmt, ...)
+{
+	struct cp_config_error *err = ctx->err;
+	size_t len = strcspn(var, "=");
+	va_list ap;
+
+	if (len >= sizeof(err->key))
+		len = sizeof(err->key) - 1;
+	snprintf(err->file, sizeof(err->file), "environment");
+	err->line = 0;
+	memcpy(err->key, var, len);
+	err->key[len] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A decimal integer, optionally signed, nothing else. */
+static int parse_int(const char *s, long long *v)
+{
+	char *end;
+
+	if (!*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+static config_setting_t *replace(config_setting_t *parent, const char *name, int type)
+{
+	config_setting_t *s = config_setting_get_member(parent, name);
+
+	if (s && config_setting_type(s) == type && type != CONFIG_TYPE_ARRAY)
+		return s;
+	if (s && config_setting_remove(parent, name) != CONFIG_TRUE)
+		return NULL;
+	return config_setting_add(parent, name, type);
+}
+
+static int env_set(struct cp_env *e, config_setting_t *parent, const struct cp_key *k, int idx)
+{
+	char *var = e->ctx->envp[idx];
+	const char *val = var + strcspn(var, "=") + 1;
+	config_setting_t *s;
+	long long v;
+
+	e->used[idx] = 1;
+	switch (k->kind) {
+	case CP_K_INT:
+		if (parse_int(val, &v))
+			return env_fail(e->ctx, var, "not an integer: \"%s\"", val);
+		s = replace(parent, k->name, CONFIG_TYPE_INT64);
+		if (!s || config_setting_set_int64(s, v) != CONFIG_TRUE)
+			return -ENOMEM;
+		break;
+	case CP_K_STR:
+		s = replace(parent, k->name, CONFIG_TYPE_STRING);
+		if (!s || config_setting_set_string(s, val) != CONFIG_TRUE)
+			return -ENOMEM;
+		break;
+	case CP_K_STRS: {
+		const char *p = val;
+
+		s = replace(parent, k->name, CONFIG_TYPE_ARRAY);
+		if (!s)
+			return -ENOMEM;
+		while (*p) {
+			char word[CP_DEVARGS_LEN];
+			size_t len;
+			config_setting_t *el;
+
+			p += strspn(p, " \t\n");
+			len = strcspn(p, " \t\n");
+			if (!len)
+				break;
+			if (len >= sizeof(word))
+				return env_fail(e->ctx, var, "word of %zu characters, at most %zu",
+						len, sizeof(word) - 1);
+			memcpy(word, p, len);
+			word[len] = '\0';
+			p += len;
+			el = config_setting_set_string_elem(s, -1, word);
+			if (!el)
+				return -ENOMEM;
+			config_setting_set_hook(el, var);
+		}
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	config_setting_set_hook(s, var);
+	return 0;
+}
+
+static int env_walk(struct cp_env *e, config_setting_t *g, const struct cp_key *keys,
+		    const char *prefix)
+{
+	char name[CP_ENV_NAME_LEN];
+	int rc;
+
+	for (const struct cp_key *k = keys; k->name; k++) {
+		config_setting_t *s = config_setting_get_member(g, k->name);
+		int idx;
+
+		env_name(name, prefix, k->name);
+		switch (k->kind) {
+		case CP_K_INT:
+		case CP_K_STR:
+		case CP_K_STRS:
+			idx = env_find(e, name);
+			if (idx >= 0 && (rc = env_set(e, g, k, idx)))
+				return rc;
+			break;
+		case CP_K_GROUP:
+			if (!s && env_has_prefix(e, name))
+				s = config_setting_add(g, k->name, CONFIG_TYPE_GROUP);
+			/* a member of the wrong type is reported by the schema check */
+			if (s && config_setting_is_group(s) && (rc = env_walk(e, s, k->sub, name)))
+				return rc;
+			break;
+		case CP_K_LIST:
+			if (!s || !config_setting_is_list(s))
+				break;
+			for (int i = 0; i < config_setting_length(s); i++) {
+				config_setting_t *el = config_setting_get_elem(s, (unsigned int)i);
+				char elname[CP_ENV_NAME_LEN];
+
+				snprintf(elname, sizeof(elname), "%s_%d", name, i);
+				if (config_setting_is_group(el) &&
+				    (rc = env_walk(e, el, k->sub, elname)))
+					return rc;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+int cp_config_env_apply(struct cp_config_ctx *ctx)
+{
+	struct cp_env e = { .ctx = ctx };
+	int rc = 0;
+
+	while (ctx->envp[e.n])
+		e.n++;
+	if (!e.n)
+		return 0;
+	e.used = calloc(e.n, 1);
+	if (!e.used)
+		return -ENOMEM;
+	rc = env_walk(&e, config_root_setting(&ctx->lc), root_keys, CP_ENV_PREFIX);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < e.n; i++) {
+		if (e.used[i])
+			continue;
+		for (const char *const *p = env_sections; *p; p++) {
+			if (strncmp(ctx->envp[i], *p, strlen(*p)) == 0) {
+				rc = env_fail(ctx, ctx->envp[i], "names no setting of this file");
+				goto out;
+			}
+		}
+	}
+out:
+	free(e.used);
+	return rc;
+}
+
+static const char *kind_text(enum cp_kind k)
+{
+	switch (k) {
+	case CP_K_INT:
+		return "expected an integer";
+	case CP_K_STR:
+		return "expected a string";
+	case CP_K_STRS:
+		return "expected an array of strings [ \"...\", ... ]";
+	case CP_K_GROUP:
+		return "expected a group { ... }";
+	case CP_K_LIST:
+		return "expected a list of groups ( { ... }, ... )";
+	}
+	return "unexpected type";
+}
+
+static int check_group(struct cp_config_ctx *ctx, const config_setting_t *g,
+		       const struct cp_key *keys, const char *gkey);
+
+static int check_value(struct cp_config_ctx *ctx, const config_setting_t *s, const struct cp_key *k,
+		       const char *key)
+{
+	int type = config_setting_type(s);
+	char ekey[CP_KEY_LEN];
+	int rc;
+
+	switch (k->kind) {
+	case CP_K_INT:
+		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+			goto bad;
+		return 0;
+	case CP_K_STR:
+		if (type != CONFIG_TYPE_STRING)
+			goto bad;
+		return 0;
+	case CP_K_STRS:
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+			goto bad;
+		for (int i = 0; i < config_setting_length(s); i++) {
+			const config_setting_t *el = config_setting_get_elem(s, (unsigned int)i);
+
+			if (config_setting_type(el) != CONFIG_TYPE_STRING) {
+				cp_config_elem_key(ekey, key, NULL, i);
+				return cp_config_fail(ctx, el, ekey, "expected a string");
+			}
+		}
+		return 0;
+	case CP_K_GROUP:
+		if (type != CONFIG_TYPE_GROUP)
+			goto bad;
+		return check_group(ctx, s, k->sub, key);
+	case CP_K_LIST:
+		/* "( )" and "[ ]" both read as an empty list */
+		if (type == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0)
+			return 0;
+		if (type != CONFIG_TYPE_LIST)
+			goto bad;
+		for (int i = 0; i < config_setting_length(s); i++) {
+			const config_setting_t *el = config_setting_get_elem(s, (unsigned int)i);
+
+			cp_config_elem_key(ekey, key, NULL, i);
+			if (config_setting_type(el) != CONFIG_TYPE_GROUP)
+				return cp_config_fail(ctx, el, ekey, "expected a group { ... }");
+			rc = check_group(ctx, el, k->sub, ekey);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+bad:
+	return cp_config_fail(ctx, s, key, "%s", kind_text(k->kind));
+}
+
+static int check_group(struct cp_config_ctx *ctx, const config_setting_t *g,
+		       const struct cp_key *keys, const char *gkey)
+{
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
+		const char *name = config_setting_name(s);
+		const struct cp_key *k;
+		char key[CP_KEY_LEN];
+		int rc;
+
+		cp_config_key(key, gkey, name);
+		for (k = keys; k->name; k++)
+			if (strcmp(k->name, name) == 0)
+				break;
+		if (!k->name)
+			return cp_config_fail(ctx, s, key, "unknown key");
+		rc = check_value(ctx, s, k, key);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int cp_config_schema_check(struct cp_config_ctx *ctx)
+{
+	return check_group(ctx, config_root_setting(&ctx->lc), root_keys, "");
+}

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Config loader: the issue's example and a file with every key set load with
+ * exact values; defaults; SLUICE_* overrides; and each bad file or variable
+ * is refused with its exact "FILE:LINE: KEY: TEXT".
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include "cp_config.h"
+#include "sl_shm.h"
+
+#ifndef CONFIG_DIR
+#error "CONFIG_DIR: the directory of the test's .conf files"
+#endif
+#ifndef EXAMPLE_DIR
+#error "EXAMPLE_DIR: the repository's config/ directory"
+#endif
+
+static char *const no_env[] = { NULL };
+
+static void assert_v4(const struct sl_addr *a, const char *text)
+{
+	struct in_addr v4;
+	struct sl_addr want;
+
+	assert_int_equal(inet_pton(AF_INET, text, &v4), 1);
+	sl_addr_from_v4(&want, v4.s_addr);
+	assert_memory_equal(a, &want, sizeof(want));
+}
+
+static void assert_v6(const struct sl_addr *a, const char *text)
+{
+	struct sl_addr want;
+
+	assert_int_equal(inet_pton(AF_INET6, text, want.a8), 1);
+	assert_memory_equal(a, &want, sizeof(want));
+}
+
+static void load_ok(const char *path, char *const *envp, struct cp_config *cfg)
+{
+	struct cp_config_error err;
+	char msg[512];
+	int rc = cp_config_load(path, envp, cfg, &err);
+
+	if (rc)
+		fail_msg("%s: rc %d: %s", path, rc, cp_config_strerror(&err, msg, sizeof(msg)));
+}
+
+static void assert_default_scalars(const struct cp_config *c)
+{
+	const struct cp_dataplane_conf *d = &c->dataplane;
+
+	assert_int_equal(d->flows_per_worker, 1048576);
+	assert_int_equal(d->tcp_timeout, 300);
+	assert_int_equal(d->tcp_fin_timeout, 10);
+	assert_int_equal(d->udp_timeout, 30);
+	assert_int_equal(d->burst, 32);
+	assert_int_equal(d->mbufs, 16383);
+	assert_int_equal(d->rx_desc, 1024);
+	assert_int_equal(d->tx_desc, 1024);
+	assert_string_equal(d->xdp_prog, "");
+	assert_int_equal(c->tables.max_workers, 16);
+	assert_int_equal(c->tables.max_vips, 64);
+	assert_int_equal(c->tables.max_pools, 64);
+	assert_int_equal(c->tables.max_backends, 4096);
+	assert_int_equal(c->tables.maglev_size, 65537);
+	assert_int_equal(c->controlplane.publish_timeout_ms, 1000);
+	assert_int_equal(c->controlplane.neigh_timeout_ms, 2000);
+}
+
+static void test_defaults(void **state)
+{
+	struct cp_config c;
+	struct sl_shm_geometry g;
+
+	(void)state;
+	load_ok(CONFIG_DIR "/good-minimal.conf", no_env, &c);
+	assert_string_equal(c.file, CONFIG_DIR "/good-minimal.conf");
+	assert_string_equal(c.instance, "default");
+	assert_int_equal(c.dataplane.n_eal, 0);
+	assert_null(c.dataplane.eal[0]);
+	assert_int_equal(c.dataplane.n_ports, 0);
+	assert_default_scalars(&c);
+	assert_string_equal(c.controlplane.admin_socket, "/run/sluice/default.sock");
+	assert_int_equal(c.n_vips, 0);
+	assert_int_equal(c.n_pools, 0);
+	cp_config_geometry(&c, &g);
+	assert_int_equal(g.max_workers, 16);
+	assert_int_equal(g.max_ports, SL_MAX_PORTS_LIMIT);
+	assert_int_equal(g.max_vips, 64);
+	assert_int_equal(g.max_pools, 64);
+	assert_int_equal(g.max_backends, 4096);
+	assert_int_equal(g.maglev_size, 65537);
+	cp_config_free(&c);
+}
+
+/* The exact text of issue 3 §3 (config/example-issue3.conf). */
+static void test_issue_example(void **state)
+{
+	static const char *const eal[] = { "-l", "0-1", "--no-huge", "-m", "512" };
+	struct cp_config c;
+	const struct cp_vip_conf *v;
+	const struct cp_pool_conf *p;
+
+	(void)state;
+	load_ok(EXAMPLE_DIR "/example-issue3.conf", no_env, &c);
+	assert_string_equal(c.instance, "edge1");
+	assert_int_equal(c.dataplane.n_eal, 5);
+	for (int i = 0; i < 5; i++)
+		assert_string_equal(c.dataplane.eal[i], eal[i]);
+	assert_null(c.dataplane.eal[5]);
+	assert_int_equal(c.dataplane.n_ports, 1);
+	assert_string_equal(c.dataplane.ports[0].name, "ext0");
+	assert_string_equal(c.dataplane.ports[0].devargs, "net_af_xdp0,iface=sl-lb0");
+	assert_string_equal(c.dataplane.ports[0].iface, "sl-lb0");
+	assert_int_equal(c.dataplane.ports[0].rx_queues, 0);
+	assert_int_equal(c.dataplane.ports[0].mtu, 0);
+	assert_default_scalars(&c);
+	assert_string_equal(c.controlplane.admin_socket, "/run/sluice/edge1.sock");
+
+	assert_int_equal(c.n_vips, 2);
+	v = &c.vips[0];
+	assert_string_equal(v->name, "web");
+	assert_v4(&v->addr, "198.18.100.1");
+	assert_int_equal(v->af, SL_AF_INET);
+	assert_int_equal(v->port, 80);
+	assert_int_equal(v->proto, IPPROTO_TCP);
+	assert_int_equal(v->mode, SL_MODE_TUNNEL);
+	assert_int_equal(v->hash_3tuple, 0);
+	assert_int_equal(v->encap, CP_ENCAP_IPIP);
+	assert_int_equal(v->gue_port, 6080);
+	assert_int_equal(v->tunnel_source_plen, 0);
+	assert_true(v->tunnel_source.a64[0] == 0 && v->tunnel_source.a64[1] == 0);
+	assert_string_equal(v->pool, "web");
+	assert_int_equal(v->pool_index, 0);
+	assert_int_equal(v->line, 8);
+	v = &c.vips[1];
+	assert_string_equal(v->name, "web6");
+	assert_v6(&v->addr, "2001:2:0:100::1");
+	assert_int_equal(v->af, SL_AF_INET6);
+	assert_int_equal(v->port, 80);
+	assert_int_equal(v->proto, IPPROTO_TCP);
+	assert_int_equal(v->mode, SL_MODE_TUNNEL);
+	assert_int_equal(v->hash_3tuple, 0);
+	assert_int_equal(v->encap, CP_ENCAP_IPIP);
+	assert_int_equal(v->gue_port, 6080);
+	assert_string_equal(v->pool, "web6");
+	assert_int_equal(v->pool_index, 1);
+	assert_int_equal(v->line, 10);
+
+	assert_int_equal(c.n_pools, 2);
+	p = &c.pools[0];
+	assert_string_equal(p->name, "web");
+	assert_int_equal(p->implicit, 0);
+	assert_int_equal(p->n_vips, 1);
+	assert_int_equal(p->line, 14);
+	assert_int_equal(p->n_backends, 2);
+	assert_string_equal(p->backends[0].name, "198.18.1.11");
+	assert_v4(&p->backends[0].addr, "198.18.1.11");
+	assert_int_equal(p->backends[0].af, SL_AF_INET);
+	assert_int_equal(p->backends[0].port, 0);
+	assert_int_equal(p->backends[0].weight, 1);
+	assert_int_equal(p->backends[0].line, 14);
+	assert_string_equal(p->backends[1].name, "198.18.1.12");
+	assert_v4(&p->backends[1].addr, "198.18.1.12");
+	assert_int_equal(p->backends[1].weight, 1);
+	assert_int_equal(p->backends[1].line, 15);
+	/* "web6" is named by a VIP only: an implicit empty pool */
+	p = &c.pools[1];
+	assert_string_equal(p->name, "web6");
+	assert_int_equal(p->implicit, 1);
+	assert_int_equal(p->n_vips, 1);
+	assert_int_equal(p->n_backends, 0);
+	assert_null(p->backends);
+	assert_int_equal(p->line, 10);
+	cp_config_free(&c);
+	assert_null(c.vips);
+	assert_int_equal(c.n_pools, 0);
+}
+
+static void test_every_key(void **state)
+{
+	struct cp_config c;
+	const struct cp_dataplane_conf *d = &c.dataplane;
+	const struct cp_vip_conf *v;
+	const struct cp_pool_conf *p;
+	struct sl_shm_geometry g;
+
+	(void)state;
+	load_ok(CONFIG_DIR "/good-full.conf", no_env, &c);
+	assert_string_equal(c.instance, "lab-2");
+	assert_int_equal(d->n_eal, 4);
+	assert_string_equal(d->eal[2], "--file-prefix");
+	assert_string_equal(d->eal[3], "sl-cfg");
+	assert_null(d->eal[4]);
+	assert_int_equal(d->n_ports, 2);
+	assert_string_equal(d->ports[0].iface, "sl-cfg0");
+	assert_int_equal(d->ports[0].rx_queues, 2);
+	assert_int_equal(d->ports[0].mtu, 1500);
+	assert_string_equal(d->ports[1].name, "pci1");
+	assert_string_equal(d->ports[1].devargs, "0000:03:00.0");
+	assert_string_equal(d->ports[1].iface, "");
+	assert_int_equal(d->flows_per_worker, 4096);
+	assert_int_equal(d->tcp_timeout, 600);
+	assert_int_equal(d->tcp_fin_timeout, 5);
+	assert_int_equal(d->udp_timeout, 60);
+	assert_int_equal(d->burst, 64);
+	assert_int_equal(d->mbufs, 8191);
+	assert_int_equal(d->rx_desc, 512);
+	assert_int_equal(d->tx_desc, 2048);
+	assert_string_equal(d->xdp_prog, "/usr/lib/sluice/sluice_xdp.bpf.o");
+	cp_config_geometry(&c, &g);
+	assert_int_equal(g.max_workers, 4);
+	assert_int_equal(g.max_ports, SL_MAX_PORTS_LIMIT);
+	assert_int_equal(g.max_vips, 8);
+	assert_int_equal(g.max_pools, 8);
+	assert_int_equal(g.max_backends, 64);
+	assert_int_equal(g.maglev_size, 251);
+	assert_int_equal(c.controlplane.publish_timeout_ms, 250);
+	assert_int_equal(c.controlplane.neigh_timeout_ms, 0);
+	assert_string_equal(c.controlplane.admin_socket, "/tmp/sl-cfg.sock");
+
+	assert_int_equal(c.n_vips, 3);
+	v = &c.vips[0];
+	assert_v4(&v->addr, "198.18.100.53");
+	assert_int_equal(v->port, 53);
+	assert_int_equal(v->proto, IPPROTO_UDP);
+	assert_int_equal(v->mode, SL_MODE_DSR);
+	assert_int_equal(v->hash_3tuple, 1);
+	assert_int_equal(v->pool_index, 0);
+	v = &c.vips[1];
+	assert_v6(&v->addr, "2001:2:0:100::80");
+	assert_int_equal(v->port, 0);
+	assert_int_equal(v->encap, CP_ENCAP_GUE);
+	assert_int_equal(v->gue_port, 7000);
+	assert_v6(&v->tunnel_source, "2001:2:0:200::");
+	assert_int_equal(v->tunnel_source_plen, 64);
+	assert_int_equal(v->pool_index, 1);
+	v = &c.vips[2];
+	assert_int_equal(v->proto, IPPROTO_TCP);
+	assert_int_equal(v->mode, SL_MODE_TUNNEL);
+	assert_v4(&v->tunnel_source, "198.18.200.0");
+	assert_int_equal(v->tunnel_source_plen, 24);
+	assert_int_equal(v->pool_index, 3);
+
+	assert_int_equal(c.n_pools, 4);
+	p = &c.pools[0];
+	assert_int_equal(p->n_backends, 2);
+	assert_string_equal(p->backends[0].name, "198.18.1.21:5353");
+	assert_int_equal(p->backends[0].port, 5353);
+	assert_int_equal(p->backends[0].weight, 0);
+	assert_string_equal(p->backends[1].name, "dns-b");
+	assert_int_equal(p->backends[1].weight, 65535);
+	p = &c.pools[1];
+	assert_string_equal(p->backends[0].name, "[2001:2:0:1::11]:8080");
+	assert_v6(&p->backends[0].addr, "2001:2:0:1::11");
+	assert_int_equal(p->backends[0].af, SL_AF_INET6);
+	assert_string_equal(p->backends[1].name, "b6");
+	assert_int_equal(p->backends[1].port, 8081);
+	p = &c.pools[2];
+	assert_string_equal(p->name, "spare");
+	assert_int_equal(p->n_backends, 0);
+	assert_int_equal(p->n_vips, 0);
+	assert_int_equal(p->implicit, 0);
+	p = &c.pools[3];
+	assert_string_equal(p->name, "web");
+	assert_int_equal(p->implicit, 1);
+	assert_int_equal(p->line, 37);
+	cp_config_free(&c);
+}
+
+/* config/sluice.conf spells out every default: it must agree with the code. */
+static void test_sample_is_defaults(void **state)
+{
+	struct cp_config c;
+
+	(void)state;
+	load_ok(EXAMPLE_DIR "/sluice.conf", no_env, &c);
+	assert_default_scalars(&c);
+	assert_string_equal(c.instance, "default");
+	assert_string_equal(c.controlplane.admin_socket, "/run/sluice/default.sock");
+	assert_int_equal(c.vips[0].gue_port, 6080);
+	assert_int_equal(c.vips[0].hash_3tuple, 0);
+	assert_int_equal(c.vips[0].encap, CP_ENCAP_IPIP);
+	assert_int_equal(c.pools[0].backends[0].weight, 1);
+	assert_int_equal(c.pools[0].backends[0].port, 0);
+	cp_config_free(&c);
+}
+
+static void test_env_overrides(void **state)
+{
+	char *env[] = {
+		"SLUICE_INSTANCE=edge2",                 /* top scalar */
+		"SLUICE_DATAPLANE_FLOWS_PER_WORKER=2048", /* nested, present in the file */
+		"SLUICE_TABLES_MAGLEV_SIZE=251",         /* group absent from the file */
+		"SLUICE_VIPS_0_PORT=8080",               /* list element */
+		"SLUICE_VIPS_1_MODE=dsr",
+		"SLUICE_POOLS_0_BACKENDS_1_WEIGHT=7",    /* element of a nested list */
+		"SLUICE_DATAPLANE_EAL=-l 0  --no-huge\t-m 256",
+		"SLUICE_DATAPLANE_PORTS_0_MTU=1400",
+		"SLUICE_BUILD_DIR=/elsewhere",           /* not a config section: ignored */
+		"PATH=/usr/bin",
+		NULL,
+	};
+	struct cp_config c;
+
+	(void)state;
+	load_ok(EXAMPLE_DIR "/example-issue3.conf", env, &c);
+	assert_string_equal(c.instance, "edge2");
+	assert_string_equal(c.controlplane.admin_socket, "/run/sluice/edge2.sock");
+	assert_int_equal(c.dataplane.flows_per_worker, 2048);
+	assert_int_equal(c.tables.maglev_size, 251);
+	assert_int_equal(c.tables.max_vips, 64);
+	assert_int_equal(c.vips[0].port, 8080);
+	assert_int_equal(c.vips[1].port, 80);
+	assert_int_equal(c.vips[1].mode, SL_MODE_DSR);
+	assert_int_equal(c.pools[0].backends[0].weight, 1);
+	assert_int_equal(c.pools[0].backends[1].weight, 7);
+	assert_int_equal(c.dataplane.n_eal, 5);
+	assert_string_equal(c.dataplane.eal[0], "-l");
+	assert_string_equal(c.dataplane.eal[1], "0");
+	assert_string_equal(c.dataplane.eal[2], "--no-huge");
+	assert_string_equal(c.dataplane.eal[3], "-m");
+	assert_string_equal(c.dataplane.eal[4], "256");
+	assert_null(c.dataplane.eal[5]);
+	assert_int_equal(c.dataplane.ports[0].mtu, 1400);
+	cp_config_free(&c);
+}
+
+/* envp NULL: the process environment. */
+static void test_env_from_environ(void **state)
+{
+	struct cp_config c;
+
+	(void)state;
+	assert_int_equal(setenv("SLUICE_TABLES_MAX_VIPS", "128", 1), 0);
+	load_ok(CONFIG_DIR "/good-minimal.conf", NULL, &c);
+	assert_int_equal(unsetenv("SLUICE_TABLES_MAX_VIPS"), 0);
+	assert_int_equal(c.tables.max_vips, 128);
+	cp_config_free(&c);
+}
+
+struct bad_case {
+	const char *file;     /* under CONFIG_DIR, or an absolute path */
+	const char *env[4];
+	int rc;
+	const char *message;  /* "@" stands for the file's path */
+};
+
+#define EXAMPLE EXAMPLE_DIR "/example-issue3.conf"
+
+static const struct bad_case bad_cases[] = {
+	{ "bad-syntax.conf", {}, -EINVAL, "@:3: syntax error" },
+	{ "bad-unknown-key.conf", {}, -EINVAL, "@:3: dataplane.flows_per_workers: unknown key" },
+	{ "bad-unknown-vip-key.conf", {}, -EINVAL, "@:4: vips[1].moed: unknown key" },
+	{ "bad-type.conf", {}, -EINVAL, "@:2: vips[0].port: expected an integer" },
+	{ "bad-group-type.conf", {}, -EINVAL, "@:2: dataplane: expected a group { ... }" },
+	{ "bad-address.conf", {}, -EINVAL,
+	  "@:2: vips[0].address: \"198.18.100.300\": not an IPv4 or IPv6 address" },
+	{ "bad-backend-address.conf", {}, -EINVAL,
+	  "@:3: pools[0].backends[1].address: \"2001:2::1::2\": not an IPv4 or IPv6 address" },
+	{ "bad-port.conf", {}, -EINVAL, "@:2: vips[0].port: 65536 out of range 0..65535" },
+	{ "bad-mode.conf", {}, -EINVAL,
+	  "@:2: vips[0].mode: unknown value \"proxy\" (expected \"dsr\" or \"tunnel\")" },
+	{ "bad-nat.conf", {}, -EINVAL,
+	  "@:2: vips[0].mode: mode \"nat\" is not supported yet (use \"dsr\" or \"tunnel\")" },
+	{ "bad-dup-vip.conf", {}, -EINVAL,
+	  "@:3: vips[1]: same address, port and protocol as VIP \"web\" (line 2)" },
+	{ "bad-dup-vip-name.conf", {}, -EINVAL,
+	  "@:3: vips[1].name: duplicate VIP name \"web\" (line 2)" },
+	{ "bad-dup-pool.conf", {}, -EINVAL,
+	  "@:3: pools[1].name: duplicate pool name \"web\" (line 2)" },
+	{ "bad-dup-backend.conf", {}, -EINVAL,
+	  "@:3: pools[0].backends[1]: same address and port as backend \"198.18.1.11:80\" "
+	  "(line 2)" },
+	{ "bad-mixed-family.conf", {}, -EINVAL,
+	  "@:6: pools[0].backends[1].address: IPv6 backend in pool \"web\", which serves IPv4 "
+	  "VIP \"web\" (line 2)" },
+	{ "bad-mixed-vips.conf", {}, -EINVAL,
+	  "@:3: vips[1].pool: pool \"web\" already serves IPv4 VIP \"web\" (line 2)" },
+	{ "bad-maglev.conf", {}, -EINVAL, "@:2: tables.maglev_size: 65536 is not prime" },
+	{ "bad-flows-pow2.conf", {}, -EINVAL,
+	  "@:2: dataplane.flows_per_worker: 1000000 is not a power of two" },
+	{ "bad-flows-range.conf", {}, -EINVAL,
+	  "@:2: dataplane.flows_per_worker: 512 out of range 1024..67108864" },
+	{ "bad-tunnel-family.conf", {}, -EINVAL,
+	  "@:2: vips[0].tunnel_source: IPv6 prefix for an IPv4 VIP" },
+	{ "bad-tunnel-hostbits.conf", {}, -EINVAL,
+	  "@:2: vips[0].tunnel_source: \"198.18.200.1/24\" has host bits set" },
+	{ "bad-encap-dsr.conf", {}, -EINVAL, "@:3: vips[0].encap: only for mode = \"tunnel\"" },
+	{ "bad-missing-pool.conf", {}, -EINVAL, "@:2: vips[0].pool: required" },
+	{ "bad-instance.conf", {}, -EINVAL,
+	  "@:1: instance: \"edge 1\" is not 1-31 of [A-Za-z0-9_-]" },
+	{ "bad-eal-type.conf", {}, -EINVAL, "@:2: dataplane.eal[1]: expected a string" },
+	{ "bad-iface.conf", {}, -EINVAL,
+	  "@:2: dataplane.ports[0].devargs: iface= needs an interface name of 1-15 characters" },
+	{ "bad-too-many-vips.conf", {}, -EINVAL, "@:2: vips: 2 VIPs, tables.max_vips is 1" },
+	{ "no-such-file.conf", {}, -ENOENT, "@: No such file or directory" },
+	/* values from the environment are reported by variable */
+	{ EXAMPLE, { "SLUICE_DATAPLANE_FLOWS_PER_WORKER=lots" }, -EINVAL,
+	  "environment: SLUICE_DATAPLANE_FLOWS_PER_WORKER: not an integer: \"lots\"" },
+	{ EXAMPLE, { "SLUICE_DATAPLANE_FLOWS_PER_WORKER=" }, -EINVAL,
+	  "environment: SLUICE_DATAPLANE_FLOWS_PER_WORKER: not an integer: \"\"" },
+	{ EXAMPLE, { "SLUICE_TABLES_MAGLEV_SIZE=1000" }, -EINVAL,
+	  "environment: SLUICE_TABLES_MAGLEV_SIZE: 1000 is not prime" },
+	{ EXAMPLE, { "SLUICE_VIPS_1_MODE=nat" }, -EINVAL,
+	  "environment: SLUICE_VIPS_1_MODE: mode \"nat\" is not supported yet (use \"dsr\" or "
+	  "\"tunnel\")" },
+	{ EXAMPLE, { "SLUICE_POOLS_0_BACKENDS_0_ADDRESS=2001:2:0:1::11" }, -EINVAL,
+	  "environment: SLUICE_POOLS_0_BACKENDS_0_ADDRESS: IPv6 backend in pool \"web\", which "
+	  "serves IPv4 VIP \"web\" (line 8)" },
+	{ EXAMPLE, { "SLUICE_DATAPLANE_FLOWS=1" }, -EINVAL,
+	  "environment: SLUICE_DATAPLANE_FLOWS: names no setting of this file" },
+	{ EXAMPLE, { "SLUICE_VIPS_2_PORT=1" }, -EINVAL,
+	  "environment: SLUICE_VIPS_2_PORT: names no setting of this file" },
+};
+
+static void test_bad(void **state)
+{
+	const struct bad_case *t = *state;
+	char path[512], want[1024], got[1024], *at;
+	char *env[5] = { NULL };
+	struct cp_config c;
+	struct cp_config_error err;
+	int rc;
+
+	for (int i = 0; i < 4 && t->env[i]; i++)
+		env[i] = (char *)t->env[i];
+	if (t->file[0] == '/')
+		snprintf(path, sizeof(path), "%s", t->file);
+	else
+		snprintf(path, sizeof(path), "%s/%s", CONFIG_DIR, t->file);
+	at = strchr(t->message, '@');
+	if (at)
+		snprintf(want, sizeof(want), "%.*s%s%s", (int)(at - t->message), t->message, path,
+			 at + 1);
+	else
+		snprintf(want, sizeof(want), "%s", t->message);
+	rc = cp_config_load(path, env, &c, &err);
+	cp_config_strerror(&err, got, sizeof(got));
+	assert_string_equal(got, want);
+	assert_int_equal(rc, t->rc);
+	/* nothing is left to free after a failure */
+	assert_null(c.vips);
+	assert_null(c.pools);
+	assert_null(c.dataplane.eal[0]);
+}
+
+static void test_strerror_formats(void **state)
+{
+	struct cp_config_error e = { .file = "f.conf", .line = 7, .key = "vips[0].port",
+				     .text = "bad" };
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(cp_config_strerror(&e, buf, sizeof(buf)), "f.conf:7: vips[0].port: bad");
+	e.line = 0;
+	assert_string_equal(cp_config_strerror(&e, buf, sizeof(buf)), "f.conf: vips[0].port: bad");
+	e.key[0] = '\0';
+	assert_string_equal(cp_config_strerror(&e, buf, sizeof(buf)), "f.conf: bad");
+	/* truncated, still terminated */
+	assert_string_equal(cp_config_strerror(&e, buf, 5), "f.co");
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[8 + sizeof(bad_cases) / sizeof(bad_cases[0])] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_issue_example),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_sample_is_defaults),
+		cmocka_unit_test(test_env_overrides),
+		cmocka_unit_test(test_env_from_environ),
+		cmocka_unit_test(test_strerror_formats),
+	};
+	size_t n = 7;
+
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct CMUnitTest t = { .name = bad_cases[i].file, .test_func = test_bad,
+					.initial_state = (void *)&bad_cases[i] };
+
+		/* env cases share a file: name them by their variable */
+		if (bad_cases[i].env[0])
+			t.name = bad_cases[i].env[0];
+		tests[n++] = t;
+	}
+	return _cmocka_run_group_tests("config", tests, n, NULL, NULL);
+}
