@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice-dp: the DPDK dataplane. Start-up order: config, EAL, ports (af_xdp
+ * ports load the steering program), wait for sluiced's shm segment, one
+ * worker per lcore besides the main one (worker i owns queue i of every
+ * port), then the main lcore follows table generations (~1 ms), copies port
+ * statistics (~100 ms) and watches the segment until SIGINT/SIGTERM.
+ *
+ * A segment sluiced recreated (new inode: its geometry changed) is taken
+ * over by stopping the workers for the moment of the switch: their ack
+ * cells and statistics live in the segment, so every pointer a worker holds
+ * changes. Flow tables survive; flows name their backend by uid.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "controlplane/cp_config.h"
+#include "dp_eal.h"
+#include "dp_flow.h"
+#include "dp_log.h"
+#include "dp_port.h"
+#include "dp_shm.h"
+#include "dp_tables.h"
+#include "dp_types.h"
+#include "dp_worker.h"
+#include "dp_xdp.h"
+#include "sl_shm.h"
+
+#define DP_TABLES_POLL_NS 1000000L /* 1 ms between two looks at header.published */
+#define DP_STATS_PERIOD_MS 100     /* port statistics into shm */
+
+static volatile sig_atomic_t stop;
+
+struct dp_runtime {
+	struct cp_config cfg;
+	struct dp_ports ports;
+	struct dp_shm shm;
+	struct dp_shm next_shm; /* a replacement segment being attached */
+	struct dp_tables *tables;
+	struct dp_worker *workers;
+	unsigned int n_workers;
+	volatile int workers_quit;
+	int workers_running;
+	char xdp_prog[CP_PATH_LEN + 32];
+};
+
+static struct dp_runtime rt;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s -c FILE\n"
+		"The sluice dataplane: forwards VIP traffic on the ports of FILE with the\n"
+		"tables sluiced publishes in /dev/shm/sluice-<instance>.\n"
+		"  -c, --config FILE  configuration file (default %s)\n"
+		"  -h, --help         this text\n"
+		"EAL options come from dataplane.eal in FILE. Runs in the foreground, logs\n"
+		"to stdout; SIGINT or SIGTERM stops it cleanly.\n",
+		prog, CP_CONFIG_DEFAULT_PATH);
+}
+
+static int worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+
+	dp_worker_run(w, dp_tables_published(rt.tables), &rt.workers_quit);
+	return 0;
+}
+
+static int workers_create(void)
+{
+	const struct cp_dataplane_conf *dp = &rt.cfg.dataplane;
+	const struct dp_flow_timeouts to = {
+		.tcp = dp->tcp_timeout,
+		.tcp_fin = dp->tcp_fin_timeout,
+		.udp = dp->udp_timeout,
+	};
+	uint64_t hz = rte_get_tsc_hz();
+	unsigned int i = 0, lcore;
+
+	rt.workers = rte_zmalloc("sluice_workers", sizeof(*rt.workers) * rt.n_workers,
+				 RTE_CACHE_LINE_SIZE);
+	if (!rt.workers) {
+		DP_MAIN_LOG(ERR, "cannot allocate %u workers", rt.n_workers);
+		return -ENOMEM;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct dp_worker *w = &rt.workers[i];
+
+		w->index = i;
+		w->lcore_id = lcore;
+		w->mbuf_pool = rt.ports.mbuf_pool;
+		w->n_ports = rt.ports.n;
+		w->burst = dp->burst > DP_BURST_MAX ? DP_BURST_MAX : dp->burst;
+		w->tsc_hz = hz;
+		dp_ports_worker_ctx(&rt.ports, i, w->ports);
+		w->flows = dp_flow_create(dp->flows_per_worker, &to, hz);
+		if (!w->flows) {
+			DP_MAIN_LOG(ERR, "worker %u: cannot create a flow table of %u flows: %s", i,
+				    dp->flows_per_worker, strerror(errno));
+			return -errno;
+		}
+		i++;
+	}
+	return 0;
+}
+
+/* Point every worker at its ack cell and statistics in the attached segment. */
+static void workers_bind(void)
+{
+	struct sl_shm_header *h = rt.shm.h;
+
+	for (unsigned int i = 0; i < rt.n_workers; i++) {
+		struct dp_worker *w = &rt.workers[i];
+
+		w->table = NULL;
+		w->ack = sl_shm_ack(h, i);
+		w->ack->lcore_id = w->lcore_id;
+		w->stats = sl_shm_worker_stats(h, i);
+		w->stats->lcore_id = w->lcore_id;
+		w->stats->queue_id = i;
+		w->vip_stats = sl_stats_vips(w->stats);
+		w->backend_stats = sl_stats_backends(h, w->stats);
+	}
+}
+
+static int workers_launch(void)
+{
+	int rc;
+
+	rt.workers_quit = 0;
+	for (unsigned int i = 0; i < rt.n_workers; i++) {
+		rc = rte_eal_remote_launch(worker_main, &rt.workers[i], rt.workers[i].lcore_id);
+		if (rc) {
+			DP_MAIN_LOG(ERR, "cannot launch worker %u on lcore %u: %s", i,
+				    rt.workers[i].lcore_id, strerror(-rc));
+			rt.workers_quit = 1;
+			rte_eal_mp_wait_lcore();
+			return rc;
+		}
+	}
+	rt.workers_running = 1;
+	return 0;
+}
+
+static void workers_stop(void)
+{
+	if (!rt.workers_running)
+		return;
+	rt.workers_quit = 1;
+	rte_eal_mp_wait_lcore();
+	rt.workers_running = 0;
+}
+
+static void workers_free(void)
+{
+	if (!rt.workers)
+		return;
+	for (unsigned int i = 0; i < rt.n_workers; i++)
+		dp_flow_free(rt.workers[i].flows);
+	rte_free(rt.workers);
+	rt.workers = NULL;
+}
+
+/* Everything that hangs off the attached segment, up to running workers. */
+static int attach_and_run(void)
+{
+	rt.tables = dp_tables_create(rt.shm.h, rt.n_workers);
+	if (!rt.tables) {
+		DP_MAIN_LOG(ERR, "cannot create the table watcher: %s", strerror(errno));
+		return -errno;
+	}
+	dp_ports_shm_fill(&rt.ports, rt.shm.h);
+	dp_shm_claim(&rt.shm, rt.n_workers);
+	workers_bind();
+	/* the table current at attach time reaches the workers before their first burst */
+	dp_tables_poll(rt.tables);
+	return workers_launch();
+}
+
+/* sluiced recreated the segment: switch to the new one once it passes the checks. */
+static void follow_replacement(void)
+{
+	int rc;
+
+	if (rt.next_shm.path[0] == '\0') {
+		DP_SHM_LOG(WARNING, "%s was replaced by a new segment; re-attaching", rt.shm.path);
+		dp_shm_init(&rt.next_shm, rt.cfg.instance);
+	}
+	rc = dp_shm_try_attach(&rt.next_shm, rt.n_workers, rt.ports.n);
+	if (rc)
+		return; /* logged; try again next turn */
+	workers_stop();
+	dp_tables_free(rt.tables);
+	rt.tables = NULL;
+	dp_shm_detach(&rt.shm);
+	rt.shm = rt.next_shm;
+	memset(&rt.next_shm, 0, sizeof(rt.next_shm));
+	rc = attach_and_run();
+	if (rc) {
+		DP_SHM_LOG(ERR, "re-attaching failed: %s; stopping", strerror(-rc));
+		stop = 1;
+		return;
+	}
+	DP_SHM_LOG(INFO, "re-attached to %s, %u workers restarted", rt.shm.path, rt.n_workers);
+}
+
+static void main_loop(void)
+{
+	const struct timespec pause = { 0, DP_TABLES_POLL_NS };
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t period = hz / 1000 * DP_STATS_PERIOD_MS;
+	uint64_t next = rte_get_tsc_cycles() + period;
+
+	while (!stop) {
+		uint64_t now;
+
+		dp_tables_poll(rt.tables);
+		now = rte_get_tsc_cycles();
+		if (now >= next) {
+			dp_ports_stats_update(&rt.ports, rt.shm.h);
+			if (dp_shm_replaced(&rt.shm))
+				follow_replacement();
+			next = now + period;
+		}
+		nanosleep(&pause, NULL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = CP_CONFIG_DEFAULT_PATH;
+	struct cp_config_error err;
+	struct sigaction sa;
+	char msg[512];
+	int eal_up = 0;
+	int rc, opt;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument %s\n", argv[0], argv[optind]);
+		usage(stderr, argv[0]);
+		return 1;
+	}
+
+	rc = cp_config_load(config, NULL, &rt.cfg, &err);
+	if (rc) {
+		fprintf(stderr, "sluice-dp: %s\n", cp_config_strerror(&err, msg, sizeof(msg)));
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	rc = dp_eal_init(&rt.cfg, argv[0]);
+	if (rc)
+		goto out;
+	eal_up = 1;
+	rt.n_workers = rte_lcore_count() - 1;
+	if (rt.n_workers == 0) {
+		DP_MAIN_LOG(ERR, "%s: dataplane.eal gives 1 lcore; sluice-dp needs the main lcore "
+			    "and at least one worker (e.g. \"-l\", \"0-1\")", rt.cfg.file);
+		rc = -EINVAL;
+		goto out;
+	}
+
+	rc = dp_xdp_prog_path(rt.cfg.dataplane.xdp_prog, rt.cfg.instance, rt.xdp_prog,
+			      sizeof(rt.xdp_prog));
+	if (rc == -ENOENT && !rt.cfg.dataplane.xdp_prog[0]) {
+		DP_PORT_LOG(WARNING, "built without bpf/sluice_xdp: af_xdp ports load the PMD's "
+			    "default program (every packet to the dataplane)");
+	} else if (rc) {
+		goto out;
+	} else {
+		DP_PORT_LOG(INFO, "af_xdp ports steer with %s%s", rt.xdp_prog,
+			    rt.cfg.dataplane.xdp_prog[0] ? " (dataplane.xdp_prog)" : " (built-in)");
+	}
+	rc = dp_ports_open(&rt.ports, &rt.cfg, rt.n_workers, rt.n_workers, rt.xdp_prog);
+	if (rc)
+		goto out;
+
+	dp_shm_init(&rt.shm, rt.cfg.instance);
+	rc = dp_shm_attach(&rt.shm, rt.n_workers, rt.ports.n, &stop);
+	if (rc == -EINTR) {
+		rc = 0;
+		goto out;
+	}
+	if (rc)
+		goto out;
+	rc = workers_create();
+	if (rc)
+		goto out;
+	rc = attach_and_run();
+	if (rc)
+		goto out;
+	DP_MAIN_LOG(INFO, "running: %u workers, %u ports, pid %d", rt.n_workers, rt.ports.n,
+		    (int)getpid());
+
+	main_loop();
+	DP_MAIN_LOG(INFO, "stopping");
+	rc = 0;
+out:
+	workers_stop();
+	if (eal_up)
+		dp_ports_close(&rt.ports);
+	dp_shm_detach(&rt.shm);
+	dp_shm_detach(&rt.next_shm);
+	dp_tables_free(rt.tables);
+	workers_free();
+	dp_xdp_prog_cleanup(rt.cfg.instance);
+	if (rc == 0)
+		DP_MAIN_LOG(INFO, "exiting cleanly");
+	if (eal_up)
+		rte_eal_cleanup();
+	cp_config_free(&rt.cfg);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Test helper standing in for sluiced's side of the segment, built from the
+ * same common/sl_shm.c: create /dev/shm/sluice-<instance>, publish a small
+ * table (optionally corrupt), wait for the dataplane's acks, print the
+ * header's dataplane words. Only for tests: sluiced owns the real segment.
+ *
+ *   sl_shm_fixture create INSTANCE [WORKERS [PORTS [ABI]]]
+ *   sl_shm_fixture publish INSTANCE GEN [corrupt]   (slot = GEN & 1)
+ *   sl_shm_fixture wait-ack INSTANCE GEN TIMEOUT_MS  (exit 0 when every worker acked)
+ *   sl_shm_fixture get INSTANCE FIELD   dp_pid|dp_workers|dp_rejected|dp_reject_reason|
+ *                                       dp_last_reject_gen|rx_packets|port0_ipackets|
+ *                                       port0_name|port0_in_use
+ *   sl_shm_fixture remove INSTANCE
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "sl_shm.h"
+
+static char path[128];
+
+static int die(const char *what)
+{
+	fprintf(stderr, "sl_shm_fixture: %s: %s: %s\n", path, what, strerror(errno));
+	return 2;
+}
+
+static struct sl_shm_header *map(void)
+{
+	struct stat st;
+	void *p;
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int create(unsigned int workers, unsigned int ports, unsigned int abi)
+{
+	const struct sl_shm_geometry g = {
+		.max_workers = workers,
+		.max_ports = ports,
+		.max_vips = 16,
+		.max_pools = 4,
+		.max_backends = 16,
+		.maglev_size = 251,
+	};
+	struct sl_shm_header h, *seg;
+	char why[128];
+	int fd;
+
+	if (sl_shm_layout(&g, &h, why, sizeof(why))) {
+		fprintf(stderr, "sl_shm_fixture: geometry: %s\n", why);
+		return 2;
+	}
+	if (abi != SL_SHM_ABI_VERSION)
+		h.abi_version = abi; /* refused by the reader before the checksum */
+	/* build beside, rename into place: a reader never sees a half-made segment */
+	char tmp[160];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL, SL_SHM_MODE);
+	if (fd < 0)
+		return die("create");
+	if (ftruncate(fd, h.total_bytes) < 0)
+		return die("size");
+	seg = mmap(NULL, h.total_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (seg == MAP_FAILED)
+		return die("map");
+	memcpy(seg, &h, sizeof(h));
+	munmap(seg, h.total_bytes);
+	if (rename(tmp, path) < 0)
+		return die("rename");
+	return 0;
+}
+
+/* One TCP tunnel VIP 198.18.100.1:80 on pool 0 with two backends on port 0. */
+static int publish(uint64_t gen, int corrupt)
+{
+	struct sl_shm_header *h = map();
+	unsigned int slot = gen & 1;
+	struct sl_table_hdr *t;
+	struct sl_vip *v;
+	struct sl_backend *b;
+	uint32_t *m;
+
+	if (!h)
+		return die("map");
+	t = sl_slot_hdr(h, slot);
+	v = sl_slot_vips(h, slot);
+	b = sl_slot_backends(h, slot);
+	m = sl_slot_maglev(h, slot, 0);
+	memset(t, 0, h->slot_bytes);
+	t->generation = gen;
+	t->n_vips = 1;
+	t->n_pools = 1;
+	t->n_backends = 2;
+	t->maglev_size = h->maglev_size;
+	sl_addr_from_v4(&v->addr, htonl(0xc6126401));
+	v->port = htons(80);
+	v->proto = IPPROTO_TCP;
+	v->af = SL_AF_INET;
+	v->mode = SL_MODE_TUNNEL;
+	snprintf(v->name, sizeof(v->name), "web");
+	for (int i = 0; i < 2; i++) {
+		b[i].flags = SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED;
+		b[i].af = SL_AF_INET;
+		b[i].uid = 100 + i;
+		sl_addr_from_v4(&b[i].addr, htonl(0xc612010b + i));
+		sl_addr_from_v4(&b[i].src, htonl(0xc6120101));
+		memcpy(b[i].dst_mac, "\x02\x00\x00\x00\x01\x0b", 6);
+		b[i].dst_mac[5] += i;
+	}
+	for (uint32_t e = 0; e < h->maglev_size; e++)
+		m[e] = e % 2;
+	sl_shm_seal_slot(h, slot);
+	if (corrupt)
+		m[7] ^= 1;
+	__atomic_store_n(&h->published, SL_GEN_WORD(gen, slot), __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int wait_ack(uint64_t gen, long timeout_ms)
+{
+	struct sl_shm_header *h = map();
+	const struct timespec pause = { 0, 10000000L };
+	uint64_t word;
+
+	if (!h)
+		return die("map");
+	word = SL_GEN_WORD(gen, gen & 1);
+	for (long waited = 0; waited <= timeout_ms; waited += 10) {
+		uint64_t n = __atomic_load_n(&h->dp_workers, __ATOMIC_ACQUIRE);
+		uint64_t i;
+
+		for (i = 0; i < n; i++)
+			if (__atomic_load_n(&sl_shm_ack(h, i)->word, __ATOMIC_ACQUIRE) != word)
+				break;
+		if (n > 0 && i == n)
+			return 0;
+		nanosleep(&pause, NULL);
+	}
+	fprintf(stderr, "sl_shm_fixture: generation %llu not acked by every worker in %ld ms\n",
+		(unsigned long long)gen, timeout_ms);
+	return 1;
+}
+
+static int get(const char *field)
+{
+	struct sl_shm_header *h = map();
+	uint64_t rx = 0;
+
+	if (!h)
+		return die("map");
+	if (!strcmp(field, "dp_pid"))
+		printf("%llu\n", (unsigned long long)h->dp_pid);
+	else if (!strcmp(field, "dp_workers"))
+		printf("%llu\n", (unsigned long long)h->dp_workers);
+	else if (!strcmp(field, "dp_rejected"))
+		printf("%llu\n", (unsigned long long)h->dp_rejected);
+	else if (!strcmp(field, "dp_reject_reason"))
+		printf("%s\n", h->dp_reject_reason);
+	else if (!strcmp(field, "dp_last_reject_gen"))
+		printf("%llu\n", (unsigned long long)SL_GEN_OF(h->dp_last_reject_word));
+	else if (!strcmp(field, "rx_packets")) {
+		for (uint64_t i = 0; i < h->dp_workers; i++)
+			rx += sl_shm_worker_stats(h, i)->rx_packets;
+		printf("%llu\n", (unsigned long long)rx);
+	} else if (!strcmp(field, "port0_ipackets"))
+		printf("%llu\n", (unsigned long long)sl_shm_port_stats(h, 0)->ipackets);
+	else if (!strcmp(field, "port0_name"))
+		printf("%s\n", sl_shm_port_stats(h, 0)->name);
+	else if (!strcmp(field, "port0_in_use"))
+		printf("%u\n", sl_shm_port_stats(h, 0)->in_use);
+	else {
+		fprintf(stderr, "sl_shm_fixture: unknown field %s\n", field);
+		return 2;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s create|publish|wait-ack|get|remove INSTANCE ...\n",
+			argv[0]);
+		return 2;
+	}
+	snprintf(path, sizeof(path), SL_SHM_PATH_FMT, argv[2]);
+	if (!strcmp(argv[1], "create"))
+		return create(argc > 3 ? atoi(argv[3]) : 4, argc > 4 ? atoi(argv[4]) : 2,
+			      argc > 5 ? (unsigned int)atoi(argv[5]) : SL_SHM_ABI_VERSION);
+	if (!strcmp(argv[1], "publish") && argc > 3)
+		return publish(strtoull(argv[3], NULL, 0), argc > 4 && !strcmp(argv[4], "corrupt"));
+	if (!strcmp(argv[1], "wait-ack") && argc > 4)
+		return wait_ack(strtoull(argv[3], NULL, 0), atol(argv[4]));
+	if (!strcmp(argv[1], "get") && argc > 3)
+		return get(argv[3]);
+	if (!strcmp(argv[1], "remove"))
+		return unlink(path) < 0 ? die("remove") : 0;
+	fprintf(stderr, "sl_shm_fixture: bad command %s\n", argv[1]);
+	return 2;
+}
