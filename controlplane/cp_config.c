@@ -26,10 +26,10 @@ extern char **environ;
 #define CP_DEF_FLOWS_PER_WORKER 1048576u
 #define CP_MIN_FLOWS_PER_WORKER 1024u
 #define CP_MAX_FLOWS_PER_WORKER 67108864u
-#define CP_DEF_TCP_TIMEOUT 300u    /* s */
+#define CP_DEF_TCP_TIMEOUT 300u	   /* s */
 #define CP_DEF_TCP_FIN_TIMEOUT 10u /* s */
-#define CP_DEF_UDP_TIMEOUT 30u     /* s */
-#define CP_MAX_TIMEOUT 604800u     /* s: a week */
+#define CP_DEF_UDP_TIMEOUT 30u	   /* s */
+#define CP_MAX_TIMEOUT 604800u	   /* s: a week */
 #define CP_DEF_BURST 32u
 #define CP_MAX_BURST 64u
 #define CP_DEF_MBUFS 16383u
@@ -171,7 +171,10 @@ int cp_config_get_word(struct cp_config_ctx *ctx, const config_setting_t *g, con
 			return 1;
 		}
 		o += (size_t)snprintf(expect + o, sizeof(expect) - o, "%s\"%s\"",
-				      w == words ? "" : (w + 1)->word ? ", " : " or ", w->word);
+				      w == words      ? ""
+				      : (w + 1)->word ? ", "
+						      : " or ",
+				      w->word);
 	}
 	return cp_config_fail(ctx, s, cp_config_key(key, gkey, name),
 			      "unknown value \"%s\" (expected %s)", v, expect);
@@ -190,9 +193,9 @@ static int parse_instance(struct cp_config_ctx *ctx, struct cp_config *cfg)
 		return rc;
 	n = strlen(cfg->instance);
 	if (n == 0 || strspn(cfg->instance, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-						"0123456789_-") != n)
-		return cp_config_fail(ctx, s, "instance",
-				      "\"%s\" is not 1-31 of [A-Za-z0-9_-]", cfg->instance);
+					    "0123456789_-") != n)
+		return cp_config_fail(ctx, s, "instance", "\"%s\" is not 1-31 of [A-Za-z0-9_-]",
+				      cfg->instance);
 	return 0;
 }
 
@@ -239,7 +242,8 @@ static int parse_ports(struct cp_config_ctx *ctx, const config_setting_t *dp,
 		struct cp_port_conf *p = &d->ports[i];
 
 		snprintf(pkey, sizeof(pkey), "dataplane.ports[%d]", i);
-		if ((rc = cp_config_need_str(ctx, el, pkey, "name", p->name, sizeof(p->name))) < 0 ||
+		if ((rc = cp_config_need_str(ctx, el, pkey, "name", p->name, sizeof(p->name))) <
+			    0 ||
 		    (rc = cp_config_need_str(ctx, el, pkey, "devargs", p->devargs,
 					     sizeof(p->devargs))) < 0 ||
 		    (rc = cp_config_get_u32(ctx, el, pkey, "rx_queues", 0, SL_MAX_WORKERS_LIMIT,
@@ -326,12 +330,12 @@ static int parse_dataplane(struct cp_config_ctx *ctx, struct cp_config *cfg)
 	    (rc = cp_config_get_u32(ctx, dp, g, "udp_timeout", 1, CP_MAX_TIMEOUT,
 				    &d->udp_timeout)) < 0 ||
 	    (rc = cp_config_get_u32(ctx, dp, g, "burst", 1, CP_MAX_BURST, &d->burst)) < 0 ||
-	    (rc = cp_config_get_u32(ctx, dp, g, "mbufs", CP_MIN_MBUFS, CP_MAX_MBUFS,
-				    &d->mbufs)) < 0 ||
-	    (rc = cp_config_get_u32(ctx, dp, g, "rx_desc", CP_MIN_DESC, CP_MAX_DESC,
-				    &d->rx_desc)) < 0 ||
-	    (rc = cp_config_get_u32(ctx, dp, g, "tx_desc", CP_MIN_DESC, CP_MAX_DESC,
-				    &d->tx_desc)) < 0 ||
+	    (rc = cp_config_get_u32(ctx, dp, g, "mbufs", CP_MIN_MBUFS, CP_MAX_MBUFS, &d->mbufs)) <
+		    0 ||
+	    (rc = cp_config_get_u32(ctx, dp, g, "rx_desc", CP_MIN_DESC, CP_MAX_DESC, &d->rx_desc)) <
+		    0 ||
+	    (rc = cp_config_get_u32(ctx, dp, g, "tx_desc", CP_MIN_DESC, CP_MAX_DESC, &d->tx_desc)) <
+		    0 ||
 	    (rc = cp_config_get_str(ctx, dp, g, "xdp_prog", d->xdp_prog, sizeof(d->xdp_prog))) < 0)
 		return rc;
 	if (!pow2(d->flows_per_worker))
@@ -366,8 +370,8 @@ static int parse_tables(struct cp_config_ctx *ctx, struct cp_config *cfg)
 				    &c->max_workers)) < 0 ||
 	    (rc = cp_config_get_u32(ctx, t, g, "max_vips", 1, SL_MAX_VIPS_LIMIT, &c->max_vips)) <
 		    0 ||
-	    (rc = cp_config_get_u32(ctx, t, g, "max_pools", 1, SL_MAX_POOLS_LIMIT,
-				    &c->max_pools)) < 0 ||
+	    (rc = cp_config_get_u32(ctx, t, g, "max_pools", 1, SL_MAX_POOLS_LIMIT, &c->max_pools)) <
+		    0 ||
 	    (rc = cp_config_get_u32(ctx, t, g, "max_backends", 1, SL_MAX_BACKENDS_LIMIT,
 				    &c->max_backends)) < 0 ||
 	    (rc = cp_config_get_u32(ctx, t, g, "maglev_size", SL_MAGLEV_SIZE_MIN,
@@ -422,7 +426,7 @@ static int open_check(struct cp_config_ctx *ctx)
 int cp_config_load(const char *path, char *const *envp, struct cp_config *cfg,
 		   struct cp_config_error *err)
 {
-	struct cp_config_ctx ctx = { .path = path, .envp = envp ? envp : environ, .err = err };
+	struct cp_config_ctx ctx = {.path = path, .envp = envp ? envp : environ, .err = err};
 	char *dir_copy = NULL;
 	int rc;
 

@@ -20,16 +20,24 @@
 #define CP_MAX_WEIGHT 65535u
 
 static const struct cp_config_word protocols[] = {
-	{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { NULL, 0 },
+	{"tcp", IPPROTO_TCP},
+	{"udp", IPPROTO_UDP},
+	{NULL, 0},
 };
 static const struct cp_config_word modes[] = {
-	{ "dsr", SL_MODE_DSR }, { "tunnel", SL_MODE_TUNNEL }, { NULL, 0 },
+	{"dsr", SL_MODE_DSR},
+	{"tunnel", SL_MODE_TUNNEL},
+	{NULL, 0},
 };
 static const struct cp_config_word hashes[] = {
-	{ "5-tuple", 0 }, { "3-tuple", 1 }, { NULL, 0 },
+	{"5-tuple", 0},
+	{"3-tuple", 1},
+	{NULL, 0},
 };
 static const struct cp_config_word encaps[] = {
-	{ "ipip", CP_ENCAP_IPIP }, { "gue", CP_ENCAP_GUE }, { NULL, 0 },
+	{"ipip", CP_ENCAP_IPIP},
+	{"gue", CP_ENCAP_GUE},
+	{NULL, 0},
 };
 
 static const char *af_name(uint8_t af)
@@ -89,8 +97,8 @@ static int get_addr(struct cp_config_ctx *ctx, const config_setting_t *g, const 
 }
 
 /* "198.18.200.0/24", "2001:2:0:200::/64" (no "/len": one address). */
-static int get_tunnel_source(struct cp_config_ctx *ctx, const config_setting_t *g,
-			     const char *gkey, struct cp_vip_conf *v)
+static int get_tunnel_source(struct cp_config_ctx *ctx, const config_setting_t *g, const char *gkey,
+			     struct cp_vip_conf *v)
 {
 	const config_setting_t *s = config_setting_get_member(g, "tunnel_source");
 	char text[INET6_ADDRSTRLEN + 8], key[CP_KEY_LEN];
@@ -163,7 +171,7 @@ static int parse_backend(struct cp_config_ctx *ctx, const config_setting_t *g, c
 					      "give the backend a name",
 					      sizeof(b->name) - 1);
 	} else if (!b->name[0] || strspn(b->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-							"abcdefghijklmnopqrstuvwxyz0123456789_.:-[]") !=
+						  "abcdefghijklmnopqrstuvwxyz0123456789_.:-[]") !=
 					  strlen(b->name)) {
 		return cp_config_fail(ctx, config_setting_get_member(g, "name"),
 				      cp_config_key(key, gkey, "name"),
@@ -230,10 +238,9 @@ static int find_pool(struct cp_config *cfg, const char *name)
 }
 
 /* Encapsulation keys mean something only in tunnel mode: refuse them elsewhere. */
-static int check_tunnel_keys(struct cp_config_ctx *ctx, const config_setting_t *g,
-			     const char *gkey)
+static int check_tunnel_keys(struct cp_config_ctx *ctx, const config_setting_t *g, const char *gkey)
 {
-	static const char *const keys[] = { "encap", "gue_port", "tunnel_source", NULL };
+	static const char *const keys[] = {"encap", "gue_port", "tunnel_source", NULL};
 	char key[CP_KEY_LEN];
 
 	for (const char *const *k = keys; *k; k++) {
@@ -266,8 +273,9 @@ static int parse_vip(struct cp_config_ctx *ctx, const config_setting_t *g, const
 	/* known, planned, refused by name rather than as an unknown value */
 	s = config_setting_get_member(g, "mode");
 	if (s && strcmp(config_setting_get_string(s), "nat") == 0)
-		return cp_config_fail(ctx, s, cp_config_key(key, gkey, "mode"),
-				      "mode \"nat\" is not supported yet (use \"dsr\" or \"tunnel\")");
+		return cp_config_fail(
+			ctx, s, cp_config_key(key, gkey, "mode"),
+			"mode \"nat\" is not supported yet (use \"dsr\" or \"tunnel\")");
 	if ((rc = get_addr(ctx, g, gkey, &v->addr, &v->af)) < 0 ||
 	    (rc = cp_config_get_u32(ctx, g, gkey, "port", 0, 65535, &port)) < 0 ||
 	    (rc = cp_config_get_word(ctx, g, gkey, "protocol", protocols, &proto)) < 0 ||
@@ -341,7 +349,8 @@ static int check_families(struct cp_config_ctx *ctx, struct cp_config *cfg,
 				continue;
 			snprintf(key, sizeof(key), "vips[%u].pool", i);
 			return cp_config_fail(
-				ctx, config_setting_get_member(config_setting_get_elem(vl, i), "pool"),
+				ctx,
+				config_setting_get_member(config_setting_get_elem(vl, i), "pool"),
 				key, "pool \"%s\" already serves %s VIP \"%s\" (line %d)", p->name,
 				af_name(o->af), o->name, o->line);
 		}

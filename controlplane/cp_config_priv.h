@@ -15,10 +15,10 @@
 #define CP_KEY_LEN 128 /* bytes of a setting path, "pools[3].backends[12].address" */
 
 struct cp_config_ctx {
-	const char *path;         /* the file given to cp_config_load() */
-	char *const *envp;        /* overrides, environ-style */
+	const char *path;  /* the file given to cp_config_load() */
+	char *const *envp; /* overrides, environ-style */
 	struct cp_config_error *err;
-	config_t lc;              /* the parsed tree (overrides applied) */
+	config_t lc; /* the parsed tree (overrides applied) */
 };
 
 /*

@@ -35,68 +35,74 @@ struct cp_key {
 };
 
 static const struct cp_key port_keys[] = {
-	{ "name", CP_K_STR, NULL },     { "devargs", CP_K_STR, NULL },
-	{ "rx_queues", CP_K_INT, NULL }, { "mtu", CP_K_INT, NULL },
-	{ NULL, 0, NULL },
+	{"name", CP_K_STR, NULL},
+	{"devargs", CP_K_STR, NULL},
+	{"rx_queues", CP_K_INT, NULL},
+	{"mtu", CP_K_INT, NULL},
+	{NULL, 0, NULL},
 };
 
 static const struct cp_key dataplane_keys[] = {
-	{ "eal", CP_K_STRS, NULL },
-	{ "ports", CP_K_LIST, port_keys },
-	{ "flows_per_worker", CP_K_INT, NULL },
-	{ "tcp_timeout", CP_K_INT, NULL },
-	{ "tcp_fin_timeout", CP_K_INT, NULL },
-	{ "udp_timeout", CP_K_INT, NULL },
-	{ "burst", CP_K_INT, NULL },
-	{ "mbufs", CP_K_INT, NULL },
-	{ "rx_desc", CP_K_INT, NULL },
-	{ "tx_desc", CP_K_INT, NULL },
-	{ "xdp_prog", CP_K_STR, NULL },
-	{ NULL, 0, NULL },
+	{"eal", CP_K_STRS, NULL},
+	{"ports", CP_K_LIST, port_keys},
+	{"flows_per_worker", CP_K_INT, NULL},
+	{"tcp_timeout", CP_K_INT, NULL},
+	{"tcp_fin_timeout", CP_K_INT, NULL},
+	{"udp_timeout", CP_K_INT, NULL},
+	{"burst", CP_K_INT, NULL},
+	{"mbufs", CP_K_INT, NULL},
+	{"rx_desc", CP_K_INT, NULL},
+	{"tx_desc", CP_K_INT, NULL},
+	{"xdp_prog", CP_K_STR, NULL},
+	{NULL, 0, NULL},
 };
 
 static const struct cp_key tables_keys[] = {
-	{ "max_workers", CP_K_INT, NULL },  { "max_vips", CP_K_INT, NULL },
-	{ "max_pools", CP_K_INT, NULL },    { "max_backends", CP_K_INT, NULL },
-	{ "maglev_size", CP_K_INT, NULL },  { NULL, 0, NULL },
+	{"max_workers", CP_K_INT, NULL}, {"max_vips", CP_K_INT, NULL},
+	{"max_pools", CP_K_INT, NULL},	 {"max_backends", CP_K_INT, NULL},
+	{"maglev_size", CP_K_INT, NULL}, {NULL, 0, NULL},
 };
 
 static const struct cp_key controlplane_keys[] = {
-	{ "publish_timeout_ms", CP_K_INT, NULL },
-	{ "neigh_timeout_ms", CP_K_INT, NULL },
-	{ "admin_socket", CP_K_STR, NULL },
-	{ NULL, 0, NULL },
+	{"publish_timeout_ms", CP_K_INT, NULL},
+	{"neigh_timeout_ms", CP_K_INT, NULL},
+	{"admin_socket", CP_K_STR, NULL},
+	{NULL, 0, NULL},
 };
 
 static const struct cp_key vip_keys[] = {
-	{ "name", CP_K_STR, NULL },     { "address", CP_K_STR, NULL },
-	{ "port", CP_K_INT, NULL },     { "protocol", CP_K_STR, NULL },
-	{ "mode", CP_K_STR, NULL },     { "pool", CP_K_STR, NULL },
-	{ "hash", CP_K_STR, NULL },     { "encap", CP_K_STR, NULL },
-	{ "gue_port", CP_K_INT, NULL }, { "tunnel_source", CP_K_STR, NULL },
-	{ NULL, 0, NULL },
+	{"name", CP_K_STR, NULL},
+	{"address", CP_K_STR, NULL},
+	{"port", CP_K_INT, NULL},
+	{"protocol", CP_K_STR, NULL},
+	{"mode", CP_K_STR, NULL},
+	{"pool", CP_K_STR, NULL},
+	{"hash", CP_K_STR, NULL},
+	{"encap", CP_K_STR, NULL},
+	{"gue_port", CP_K_INT, NULL},
+	{"tunnel_source", CP_K_STR, NULL},
+	{NULL, 0, NULL},
 };
 
 static const struct cp_key backend_keys[] = {
-	{ "address", CP_K_STR, NULL }, { "port", CP_K_INT, NULL },
-	{ "weight", CP_K_INT, NULL },  { "name", CP_K_STR, NULL },
-	{ NULL, 0, NULL },
+	{"address", CP_K_STR, NULL}, {"port", CP_K_INT, NULL}, {"weight", CP_K_INT, NULL},
+	{"name", CP_K_STR, NULL},    {NULL, 0, NULL},
 };
 
 static const struct cp_key pool_keys[] = {
-	{ "name", CP_K_STR, NULL },
-	{ "backends", CP_K_LIST, backend_keys },
-	{ NULL, 0, NULL },
+	{"name", CP_K_STR, NULL},
+	{"backends", CP_K_LIST, backend_keys},
+	{NULL, 0, NULL},
 };
 
 static const struct cp_key root_keys[] = {
-	{ "instance", CP_K_STR, NULL },
-	{ "dataplane", CP_K_GROUP, dataplane_keys },
-	{ "tables", CP_K_GROUP, tables_keys },
-	{ "controlplane", CP_K_GROUP, controlplane_keys },
-	{ "vips", CP_K_LIST, vip_keys },
-	{ "pools", CP_K_LIST, pool_keys },
-	{ NULL, 0, NULL },
+	{"instance", CP_K_STR, NULL},
+	{"dataplane", CP_K_GROUP, dataplane_keys},
+	{"tables", CP_K_GROUP, tables_keys},
+	{"controlplane", CP_K_GROUP, controlplane_keys},
+	{"vips", CP_K_LIST, vip_keys},
+	{"pools", CP_K_LIST, pool_keys},
+	{NULL, 0, NULL},
 };
 
 /*
@@ -104,14 +110,19 @@ static const struct cp_key root_keys[] = {
  * typo and refused. Other SLUICE_* variables (build scripts) are ignored.
  */
 static const char *const env_sections[] = {
-	"SLUICE_INSTANCE=", "SLUICE_DATAPLANE_", "SLUICE_TABLES_", "SLUICE_CONTROLPLANE_",
-	"SLUICE_VIPS_",     "SLUICE_POOLS_",     NULL,
+	"SLUICE_INSTANCE=",
+	"SLUICE_DATAPLANE_",
+	"SLUICE_TABLES_",
+	"SLUICE_CONTROLPLANE_",
+	"SLUICE_VIPS_",
+	"SLUICE_POOLS_",
+	NULL,
 };
 
 struct cp_env {
 	struct cp_config_ctx *ctx;
-	size_t n;       /* entries in ctx->envp */
-	uint8_t *used;  /* [n]: consumed by a setting */
+	size_t n;      /* entries in ctx->envp */
+	uint8_t *used; /* [n]: consumed by a setting */
 };
 
 static int env_find(struct cp_env *e, const char *name)
@@ -292,7 +303,7 @@ static int env_walk(struct cp_env *e, config_setting_t *g, const struct cp_key *
 
 int cp_config_env_apply(struct cp_config_ctx *ctx)
 {
-	struct cp_env e = { .ctx = ctx };
+	struct cp_env e = {.ctx = ctx};
 	int rc = 0;
 
 	while (ctx->envp[e.n])

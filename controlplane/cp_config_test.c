@@ -26,7 +26,7 @@
 #error "EXAMPLE_DIR: the repository's config/ directory"
 #endif
 
-static char *const no_env[] = { NULL };
+static char *const no_env[] = {NULL};
 
 static void assert_v4(const struct sl_addr *a, const char *text)
 {
@@ -107,7 +107,7 @@ static void test_defaults(void **state)
 /* The exact text of issue 3 §3 (config/example-issue3.conf). */
 static void test_issue_example(void **state)
 {
-	static const char *const eal[] = { "-l", "0-1", "--no-huge", "-m", "512" };
+	static const char *const eal[] = {"-l", "0-1", "--no-huge", "-m", "512"};
 	struct cp_config c;
 	const struct cp_vip_conf *v;
 	const struct cp_pool_conf *p;
@@ -300,15 +300,15 @@ static void test_sample_is_defaults(void **state)
 static void test_env_overrides(void **state)
 {
 	char *env[] = {
-		"SLUICE_INSTANCE=edge2",                 /* top scalar */
+		"SLUICE_INSTANCE=edge2",		  /* top scalar */
 		"SLUICE_DATAPLANE_FLOWS_PER_WORKER=2048", /* nested, present in the file */
-		"SLUICE_TABLES_MAGLEV_SIZE=251",         /* group absent from the file */
-		"SLUICE_VIPS_0_PORT=8080",               /* list element */
+		"SLUICE_TABLES_MAGLEV_SIZE=251",	  /* group absent from the file */
+		"SLUICE_VIPS_0_PORT=8080",		  /* list element */
 		"SLUICE_VIPS_1_MODE=dsr",
-		"SLUICE_POOLS_0_BACKENDS_1_WEIGHT=7",    /* element of a nested list */
+		"SLUICE_POOLS_0_BACKENDS_1_WEIGHT=7", /* element of a nested list */
 		"SLUICE_DATAPLANE_EAL=-l 0  --no-huge\t-m 256",
 		"SLUICE_DATAPLANE_PORTS_0_MTU=1400",
-		"SLUICE_BUILD_DIR=/elsewhere",           /* not a config section: ignored */
+		"SLUICE_BUILD_DIR=/elsewhere", /* not a config section: ignored */
 		"PATH=/usr/bin",
 		NULL,
 	};
@@ -351,85 +351,131 @@ static void test_env_from_environ(void **state)
 }
 
 struct bad_case {
-	const char *file;     /* under CONFIG_DIR, or an absolute path */
+	const char *file; /* under CONFIG_DIR, or an absolute path */
 	const char *env[4];
 	int rc;
-	const char *message;  /* "@" stands for the file's path */
+	const char *message; /* "@" stands for the file's path */
 };
 
 #define EXAMPLE EXAMPLE_DIR "/example-issue3.conf"
 
 static const struct bad_case bad_cases[] = {
-	{ "bad-syntax.conf", {}, -EINVAL, "@:3: syntax error" },
-	{ "bad-unknown-key.conf", {}, -EINVAL, "@:3: dataplane.flows_per_workers: unknown key" },
-	{ "bad-unknown-vip-key.conf", {}, -EINVAL, "@:4: vips[1].moed: unknown key" },
-	{ "bad-type.conf", {}, -EINVAL, "@:2: vips[0].port: expected an integer" },
-	{ "bad-group-type.conf", {}, -EINVAL, "@:2: dataplane: expected a group { ... }" },
-	{ "bad-address.conf", {}, -EINVAL,
-	  "@:2: vips[0].address: \"198.18.100.300\": not an IPv4 or IPv6 address" },
-	{ "bad-backend-address.conf", {}, -EINVAL,
-	  "@:3: pools[0].backends[1].address: \"2001:2::1::2\": not an IPv4 or IPv6 address" },
-	{ "bad-port.conf", {}, -EINVAL, "@:2: vips[0].port: 65536 out of range 0..65535" },
-	{ "bad-mode.conf", {}, -EINVAL,
-	  "@:2: vips[0].mode: unknown value \"proxy\" (expected \"dsr\" or \"tunnel\")" },
-	{ "bad-nat.conf", {}, -EINVAL,
-	  "@:2: vips[0].mode: mode \"nat\" is not supported yet (use \"dsr\" or \"tunnel\")" },
-	{ "bad-dup-vip.conf", {}, -EINVAL,
-	  "@:3: vips[1]: same address, port and protocol as VIP \"web\" (line 2)" },
-	{ "bad-dup-vip-name.conf", {}, -EINVAL,
-	  "@:3: vips[1].name: duplicate VIP name \"web\" (line 2)" },
-	{ "bad-dup-pool.conf", {}, -EINVAL,
-	  "@:3: pools[1].name: duplicate pool name \"web\" (line 2)" },
-	{ "bad-dup-backend.conf", {}, -EINVAL,
-	  "@:3: pools[0].backends[1]: same address and port as backend \"198.18.1.11:80\" "
-	  "(line 2)" },
-	{ "bad-mixed-family.conf", {}, -EINVAL,
-	  "@:6: pools[0].backends[1].address: IPv6 backend in pool \"web\", which serves IPv4 "
-	  "VIP \"web\" (line 2)" },
-	{ "bad-mixed-vips.conf", {}, -EINVAL,
-	  "@:3: vips[1].pool: pool \"web\" already serves IPv4 VIP \"web\" (line 2)" },
-	{ "bad-maglev.conf", {}, -EINVAL, "@:2: tables.maglev_size: 65536 is not prime" },
-	{ "bad-flows-pow2.conf", {}, -EINVAL,
-	  "@:2: dataplane.flows_per_worker: 1000000 is not a power of two" },
-	{ "bad-flows-range.conf", {}, -EINVAL,
-	  "@:2: dataplane.flows_per_worker: 512 out of range 1024..67108864" },
-	{ "bad-tunnel-family.conf", {}, -EINVAL,
-	  "@:2: vips[0].tunnel_source: IPv6 prefix for an IPv4 VIP" },
-	{ "bad-tunnel-hostbits.conf", {}, -EINVAL,
-	  "@:2: vips[0].tunnel_source: \"198.18.200.1/24\" has host bits set" },
-	{ "bad-encap-dsr.conf", {}, -EINVAL, "@:3: vips[0].encap: only for mode = \"tunnel\"" },
-	{ "bad-missing-pool.conf", {}, -EINVAL, "@:2: vips[0].pool: required" },
-	{ "bad-instance.conf", {}, -EINVAL,
-	  "@:1: instance: \"edge 1\" is not 1-31 of [A-Za-z0-9_-]" },
-	{ "bad-eal-type.conf", {}, -EINVAL, "@:2: dataplane.eal[1]: expected a string" },
-	{ "bad-iface.conf", {}, -EINVAL,
-	  "@:2: dataplane.ports[0].devargs: iface= needs an interface name of 1-15 characters" },
-	{ "bad-too-many-vips.conf", {}, -EINVAL, "@:2: vips: 2 VIPs, tables.max_vips is 1" },
-	{ "no-such-file.conf", {}, -ENOENT, "@: No such file or directory" },
+	{"bad-syntax.conf", {}, -EINVAL, "@:3: syntax error"},
+	{"bad-unknown-key.conf", {}, -EINVAL, "@:3: dataplane.flows_per_workers: unknown key"},
+	{"bad-unknown-vip-key.conf", {}, -EINVAL, "@:4: vips[1].moed: unknown key"},
+	{"bad-type.conf", {}, -EINVAL, "@:2: vips[0].port: expected an integer"},
+	{"bad-group-type.conf", {}, -EINVAL, "@:2: dataplane: expected a group { ... }"},
+	{"bad-address.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: vips[0].address: \"198.18.100.300\": not an IPv4 or IPv6 address"},
+	{"bad-backend-address.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].backends[1].address: \"2001:2::1::2\": not an IPv4 or IPv6 address"},
+	{"bad-port.conf", {}, -EINVAL, "@:2: vips[0].port: 65536 out of range 0..65535"},
+	{"bad-mode.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: vips[0].mode: unknown value \"proxy\" (expected \"dsr\" or \"tunnel\")"},
+	{"bad-nat.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: vips[0].mode: mode \"nat\" is not supported yet (use \"dsr\" or \"tunnel\")"},
+	{"bad-dup-vip.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: vips[1]: same address, port and protocol as VIP \"web\" (line 2)"},
+	{"bad-dup-vip-name.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: vips[1].name: duplicate VIP name \"web\" (line 2)"},
+	{"bad-dup-pool.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[1].name: duplicate pool name \"web\" (line 2)"},
+	{"bad-dup-backend.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].backends[1]: same address and port as backend \"198.18.1.11:80\" "
+	 "(line 2)"},
+	{"bad-mixed-family.conf",
+	 {},
+	 -EINVAL,
+	 "@:6: pools[0].backends[1].address: IPv6 backend in pool \"web\", which serves IPv4 "
+	 "VIP \"web\" (line 2)"},
+	{"bad-mixed-vips.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: vips[1].pool: pool \"web\" already serves IPv4 VIP \"web\" (line 2)"},
+	{"bad-maglev.conf", {}, -EINVAL, "@:2: tables.maglev_size: 65536 is not prime"},
+	{"bad-flows-pow2.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: dataplane.flows_per_worker: 1000000 is not a power of two"},
+	{"bad-flows-range.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: dataplane.flows_per_worker: 512 out of range 1024..67108864"},
+	{"bad-tunnel-family.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: vips[0].tunnel_source: IPv6 prefix for an IPv4 VIP"},
+	{"bad-tunnel-hostbits.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: vips[0].tunnel_source: \"198.18.200.1/24\" has host bits set"},
+	{"bad-encap-dsr.conf", {}, -EINVAL, "@:3: vips[0].encap: only for mode = \"tunnel\""},
+	{"bad-missing-pool.conf", {}, -EINVAL, "@:2: vips[0].pool: required"},
+	{"bad-instance.conf",
+	 {},
+	 -EINVAL,
+	 "@:1: instance: \"edge 1\" is not 1-31 of [A-Za-z0-9_-]"},
+	{"bad-eal-type.conf", {}, -EINVAL, "@:2: dataplane.eal[1]: expected a string"},
+	{"bad-iface.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: dataplane.ports[0].devargs: iface= needs an interface name of 1-15 characters"},
+	{"bad-too-many-vips.conf", {}, -EINVAL, "@:2: vips: 2 VIPs, tables.max_vips is 1"},
+	{"no-such-file.conf", {}, -ENOENT, "@: No such file or directory"},
 	/* values from the environment are reported by variable */
-	{ EXAMPLE, { "SLUICE_DATAPLANE_FLOWS_PER_WORKER=lots" }, -EINVAL,
-	  "environment: SLUICE_DATAPLANE_FLOWS_PER_WORKER: not an integer: \"lots\"" },
-	{ EXAMPLE, { "SLUICE_DATAPLANE_FLOWS_PER_WORKER=" }, -EINVAL,
-	  "environment: SLUICE_DATAPLANE_FLOWS_PER_WORKER: not an integer: \"\"" },
-	{ EXAMPLE, { "SLUICE_TABLES_MAGLEV_SIZE=1000" }, -EINVAL,
-	  "environment: SLUICE_TABLES_MAGLEV_SIZE: 1000 is not prime" },
-	{ EXAMPLE, { "SLUICE_VIPS_1_MODE=nat" }, -EINVAL,
-	  "environment: SLUICE_VIPS_1_MODE: mode \"nat\" is not supported yet (use \"dsr\" or "
-	  "\"tunnel\")" },
-	{ EXAMPLE, { "SLUICE_POOLS_0_BACKENDS_0_ADDRESS=2001:2:0:1::11" }, -EINVAL,
-	  "environment: SLUICE_POOLS_0_BACKENDS_0_ADDRESS: IPv6 backend in pool \"web\", which "
-	  "serves IPv4 VIP \"web\" (line 8)" },
-	{ EXAMPLE, { "SLUICE_DATAPLANE_FLOWS=1" }, -EINVAL,
-	  "environment: SLUICE_DATAPLANE_FLOWS: names no setting of this file" },
-	{ EXAMPLE, { "SLUICE_VIPS_2_PORT=1" }, -EINVAL,
-	  "environment: SLUICE_VIPS_2_PORT: names no setting of this file" },
+	{EXAMPLE,
+	 {"SLUICE_DATAPLANE_FLOWS_PER_WORKER=lots"},
+	 -EINVAL,
+	 "environment: SLUICE_DATAPLANE_FLOWS_PER_WORKER: not an integer: \"lots\""},
+	{EXAMPLE,
+	 {"SLUICE_DATAPLANE_FLOWS_PER_WORKER="},
+	 -EINVAL,
+	 "environment: SLUICE_DATAPLANE_FLOWS_PER_WORKER: not an integer: \"\""},
+	{EXAMPLE,
+	 {"SLUICE_TABLES_MAGLEV_SIZE=1000"},
+	 -EINVAL,
+	 "environment: SLUICE_TABLES_MAGLEV_SIZE: 1000 is not prime"},
+	{EXAMPLE,
+	 {"SLUICE_VIPS_1_MODE=nat"},
+	 -EINVAL,
+	 "environment: SLUICE_VIPS_1_MODE: mode \"nat\" is not supported yet (use \"dsr\" or "
+	 "\"tunnel\")"},
+	{EXAMPLE,
+	 {"SLUICE_POOLS_0_BACKENDS_0_ADDRESS=2001:2:0:1::11"},
+	 -EINVAL,
+	 "environment: SLUICE_POOLS_0_BACKENDS_0_ADDRESS: IPv6 backend in pool \"web\", which "
+	 "serves IPv4 VIP \"web\" (line 8)"},
+	{EXAMPLE,
+	 {"SLUICE_DATAPLANE_FLOWS=1"},
+	 -EINVAL,
+	 "environment: SLUICE_DATAPLANE_FLOWS: names no setting of this file"},
+	{EXAMPLE,
+	 {"SLUICE_VIPS_2_PORT=1"},
+	 -EINVAL,
+	 "environment: SLUICE_VIPS_2_PORT: names no setting of this file"},
 };
 
 static void test_bad(void **state)
 {
 	const struct bad_case *t = *state;
 	char path[512], want[1024], got[1024], *at;
-	char *env[5] = { NULL };
+	char *env[5] = {NULL};
 	struct cp_config c;
 	struct cp_config_error err;
 	int rc;
@@ -458,12 +504,13 @@ static void test_bad(void **state)
 
 static void test_strerror_formats(void **state)
 {
-	struct cp_config_error e = { .file = "f.conf", .line = 7, .key = "vips[0].port",
-				     .text = "bad" };
+	struct cp_config_error e = {
+		.file = "f.conf", .line = 7, .key = "vips[0].port", .text = "bad"};
 	char buf[64];
 
 	(void)state;
-	assert_string_equal(cp_config_strerror(&e, buf, sizeof(buf)), "f.conf:7: vips[0].port: bad");
+	assert_string_equal(cp_config_strerror(&e, buf, sizeof(buf)),
+			    "f.conf:7: vips[0].port: bad");
 	e.line = 0;
 	assert_string_equal(cp_config_strerror(&e, buf, sizeof(buf)), "f.conf: vips[0].port: bad");
 	e.key[0] = '\0';
@@ -475,19 +522,17 @@ static void test_strerror_formats(void **state)
 int main(void)
 {
 	struct CMUnitTest tests[8 + sizeof(bad_cases) / sizeof(bad_cases[0])] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_issue_example),
-		cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_sample_is_defaults),
-		cmocka_unit_test(test_env_overrides),
-		cmocka_unit_test(test_env_from_environ),
+		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_issue_example),
+		cmocka_unit_test(test_every_key),	 cmocka_unit_test(test_sample_is_defaults),
+		cmocka_unit_test(test_env_overrides),	 cmocka_unit_test(test_env_from_environ),
 		cmocka_unit_test(test_strerror_formats),
 	};
 	size_t n = 7;
 
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
-		struct CMUnitTest t = { .name = bad_cases[i].file, .test_func = test_bad,
-					.initial_state = (void *)&bad_cases[i] };
+		struct CMUnitTest t = {.name = bad_cases[i].file,
+				       .test_func = test_bad,
+				       .initial_state = (void *)&bad_cases[i]};
 
 		/* env cases share a file: name them by their variable */
 		if (bad_cases[i].env[0])
