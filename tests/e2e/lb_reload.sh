@@ -5,7 +5,7 @@
 #  - a reload that adds one instance and removes another, during a load of
 #    short requests and while keep-alive connections are established, fails
 #    no request and breaks no established connection;
-#  - a bad reload (syntax error, then an unknown pool) changes nothing: the
+#  - a bad reload (syntax error, then a port out of range) changes nothing: the
 #    generation stays, the log says it was refused, traffic keeps its set;
 #  - kill -9 sluiced during load loses no request; a restarted sluiced takes
 #    over (publishes again and reloads).
@@ -82,7 +82,7 @@ e2e_result "after reload: traffic on be$keep and be3 only" "$R/after_reload.json
 
 # --- 2. bad reloads change nothing -----------------------------------------
 cp "$LAB_CONF" "$R/good.conf"
-for bad in syntax pool; do
+for bad in syntax value; do
 	lab_conf --pool4 "1 2 3" --bad "$bad" >"$LAB_CONF"
 	before=$(grep -ci 'refus' "$LAB_DIR/sluiced.log" 2>/dev/null || true)
 	kill -HUP "$SLUICED_PID"
