@@ -321,7 +321,7 @@ lab_down() {
 	for ns in $ns_list; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
-	rm -f "/dev/shm/sluice-$LAB_INSTANCE"
+	rm -f "/dev/shm/sluice-$LAB_INSTANCE" "/run/sluice/$LAB_INSTANCE-xdp.o"
 	rm -rf "/var/run/dpdk/$LAB_DP_PREFIX" "/run/dpdk/$LAB_DP_PREFIX"
 	case $LAB_DIR in
 	*/sluice-lab-*) rm -rf "$LAB_DIR" ;;
