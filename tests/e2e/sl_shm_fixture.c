@@ -10,7 +10,7 @@
  *   sl_shm_fixture wait-ack INSTANCE GEN TIMEOUT_MS  (exit 0 when every worker acked)
  *   sl_shm_fixture get INSTANCE FIELD   dp_pid|dp_workers|dp_rejected|dp_reject_reason|
  *                                       dp_last_reject_gen|rx_packets|port0_ipackets|
- *                                       port0_name|port0_in_use
+ *                                       port0_name|port0_in_use|workers (one line each)
  *   sl_shm_fixture remove INSTANCE
  */
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "sl_drop.h"
 #include "sl_shm.h"
 
 static char path[128];
@@ -190,7 +191,24 @@ static int get(const char *field)
 		printf("%s\n", sl_shm_port_stats(h, 0)->name);
 	else if (!strcmp(field, "port0_in_use"))
 		printf("%u\n", sl_shm_port_stats(h, 0)->in_use);
-	else {
+	else if (!strcmp(field, "workers")) {
+		for (uint64_t i = 0; i < h->dp_workers; i++) {
+			const struct sl_worker_stats *ws = sl_shm_worker_stats(h, i);
+
+			printf("worker %llu lcore %llu queue %llu: rx %llu tx %llu misses %llu "
+			       "hits %llu ack gen %llu",
+			       (unsigned long long)i, (unsigned long long)ws->lcore_id,
+			       (unsigned long long)ws->queue_id, (unsigned long long)ws->rx_packets,
+			       (unsigned long long)ws->tx_packets, (unsigned long long)ws->flow_misses,
+			       (unsigned long long)ws->flow_hits,
+			       (unsigned long long)SL_GEN_OF(sl_shm_ack(h, i)->word));
+			for (unsigned int d = 0; d < SL_DROP_MAX; d++)
+				if (ws->drops[d])
+					printf(" %s %llu", sl_drop_name(d),
+					       (unsigned long long)ws->drops[d]);
+			printf("\n");
+		}
+	} else {
 		fprintf(stderr, "sl_shm_fixture: unknown field %s\n", field);
 		return 2;
 	}
