@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * cp_xdp against the real kernel: in a network namespace of this process,
+ * sluice_xdp is attached to lo (generic mode) and to a veth (native mode),
+ * and cp_xdp_sync_vips()/cp_xdp_read_stats() must find it through the
+ * interface, make sl_vips exactly the given set, and sum the counters.
+ * Needs root.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cp_xdp.h"
+#include "sluice_xdp.skel.h"
+
+#define VETH "sl-bpfx0"
+#define VETH_PEER "sl-bpfx1"
+
+static struct sluice_xdp *skel;
+
+static int if_up(const char *name)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int ret = -1;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET)");
+		return -1;
+	}
+	if (if_up("lo") ||
+	    system("ip link add " VETH " type veth peer name " VETH_PEER " && "
+		   "ip link set " VETH " up && ip link set " VETH_PEER " up")) {
+		fprintf(stderr, "cannot set up lo/veth in the private namespace\n");
+		return -1;
+	}
+	skel = sluice_xdp__open_and_load();
+	if (!skel) {
+		fprintf(stderr, "sluice_xdp: load failed: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sluice_xdp__destroy(skel); /* the namespace goes with the process */
+	return 0;
+}
+
+static struct sl_vip vip(const char *addr, uint16_t port, uint8_t proto)
+{
+	struct sl_vip v;
+
+	memset(&v, 0, sizeof(v));
+	if (inet_pton(AF_INET6, addr, v.addr.a8) != 1) {
+		v.addr.a8[10] = 0xff;
+		v.addr.a8[11] = 0xff;
+		assert_int_equal(inet_pton(AF_INET, addr, v.addr.a8 + 12), 1);
+	}
+	v.port = htons(port);
+	v.proto = proto;
+	return v;
+}
+
+/* sl_vips must hold exactly @want[0..n), with vip_index = position */
+static void assert_map_is(int map_fd, const struct sl_vip *want, uint32_t n)
+{
+	struct sl_xdp_vip_key k, next;
+	struct sl_xdp_vip_value val;
+	uint32_t i, count = 0;
+	int has;
+
+	for (has = bpf_map_get_next_key(map_fd, NULL, &next) == 0; has;
+	     has = bpf_map_get_next_key(map_fd, &k, &next) == 0) {
+		k = next;
+		count++;
+	}
+	assert_int_equal(count, n);
+	for (i = 0; i < n; i++) {
+		memset(&k, 0, sizeof(k));
+		memcpy(k.addr, want[i].addr.a8, 16);
+		k.port = want[i].port;
+		k.proto = want[i].proto;
+		assert_int_equal(bpf_map_lookup_elem(map_fd, &k, &val), 0);
+		assert_int_equal(val.vip_index, i);
+		assert_int_equal(val.flags, 0);
+	}
+}
+
+static void test_no_interface(void **state)
+{
+	struct sl_vip v = vip("198.18.100.1", 80, IPPROTO_TCP);
+	uint64_t st[SL_XDP_STAT_MAX];
+
+	(void)state;
+	assert_int_equal(cp_xdp_sync_vips("sl-bpf-none", &v, 1), -ENODEV);
+	assert_int_equal(cp_xdp_read_stats("sl-bpf-none", st), -ENODEV);
+}
+
+static void test_no_program(void **state)
+{
+	struct sl_vip v = vip("198.18.100.1", 80, IPPROTO_TCP);
+
+	(void)state;
+	assert_int_equal(cp_xdp_sync_vips("lo", &v, 1), -ENOENT);
+}
+
+static void test_foreign_program(void **state)
+{
+	/* r0 = XDP_PASS; exit */
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	struct sl_vip v = vip("198.18.100.1", 80, IPPROTO_TCP);
+	uint64_t st[SL_XDP_STAT_MAX];
+	int fd, lo = if_nametoindex("lo");
+
+	(void)state;
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "sl_foreign", "GPL", insns, 2, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_xdp_attach(lo, fd, XDP_FLAGS_SKB_MODE, NULL), 0);
+	assert_int_equal(cp_xdp_sync_vips("lo", &v, 1), -ENOENT);
+	assert_int_equal(cp_xdp_read_stats("lo", st), -ENOENT);
+	assert_int_equal(bpf_xdp_detach(lo, XDP_FLAGS_SKB_MODE, NULL), 0);
+	close(fd);
+}
+
+static void sync_cycle(const char *ifname)
+{
+	struct sl_vip a[3] = {
+		vip("198.18.100.1", 80, IPPROTO_TCP),
+		vip("198.18.100.2", 0, IPPROTO_UDP),
+		vip("2001:2:0:100::1", 443, IPPROTO_TCP),
+	};
+	struct sl_vip b[2] = {
+		vip("2001:2:0:100::1", 443, IPPROTO_TCP), /* kept, moved to index 0 */
+		vip("198.18.100.3", 53, IPPROTO_UDP),     /* new */
+	};
+	int map_fd = bpf_map__fd(skel->maps.sl_vips);
+
+	assert_int_equal(cp_xdp_sync_vips(ifname, a, 3), 0);
+	assert_map_is(map_fd, a, 3);
+	assert_int_equal(cp_xdp_sync_vips(ifname, a, 3), 0); /* idempotent */
+	assert_map_is(map_fd, a, 3);
+	assert_int_equal(cp_xdp_sync_vips(ifname, b, 2), 0);
+	assert_map_is(map_fd, b, 2);
+	assert_int_equal(cp_xdp_sync_vips(ifname, NULL, 0), 0);
+	assert_map_is(map_fd, NULL, 0);
+}
+
+static void test_sync_generic_mode(void **state)
+{
+	int lo = if_nametoindex("lo");
+
+	(void)state;
+	assert_int_equal(bpf_xdp_attach(lo, bpf_program__fd(skel->progs.sluice_xdp),
+					XDP_FLAGS_SKB_MODE, NULL), 0);
+	sync_cycle("lo");
+	assert_int_equal(bpf_xdp_detach(lo, XDP_FLAGS_SKB_MODE, NULL), 0);
+}
+
+static void test_sync_native_mode(void **state)
+{
+	int ifindex = if_nametoindex(VETH);
+
+	(void)state;
+	assert_true(ifindex > 0);
+	assert_int_equal(bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.sluice_xdp),
+					XDP_FLAGS_DRV_MODE, NULL), 0);
+	sync_cycle(VETH);
+	assert_int_equal(bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL), 0);
+}
+
+static void test_read_stats(void **state)
+{
+	struct sl_vip v = vip("198.18.100.1", 80, IPPROTO_TCP);
+	uint8_t pkt[14 + 20 + 20] = {0};
+	uint64_t st[SL_XDP_STAT_MAX];
+	int lo = if_nametoindex("lo");
+	uint32_t i;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = sizeof(pkt),
+		    .repeat = 3);
+
+	(void)state;
+	pkt[12] = 0x08;                       /* IPv4 */
+	pkt[14] = 0x45;                       /* version 4, IHL 5 */
+	pkt[17] = 40;                         /* total length */
+	pkt[23] = IPPROTO_TCP;
+	memcpy(pkt + 30, v.addr.a8 + 12, 4);  /* destination */
+	memcpy(pkt + 36, &v.port, 2);         /* TCP destination port */
+	assert_int_equal(bpf_xdp_attach(lo, bpf_program__fd(skel->progs.sluice_xdp),
+					XDP_FLAGS_SKB_MODE, NULL), 0);
+	assert_int_equal(cp_xdp_read_stats("lo", st), 0);
+	for (i = 0; i < SL_XDP_STAT_MAX; i++)
+		assert_int_equal(st[i], 0);
+	assert_int_equal(cp_xdp_sync_vips("lo", &v, 1), 0);
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.sluice_xdp), &opts), 0);
+	assert_int_equal(cp_xdp_read_stats("lo", st), 0);
+	for (i = 0; i < SL_XDP_STAT_MAX; i++)
+		assert_int_equal(st[i], i == SL_XDP_PASS_NO_XSK ? 3 : 0);
+	assert_int_equal(bpf_xdp_detach(lo, XDP_FLAGS_SKB_MODE, NULL), 0);
+}
+
+static void test_stat_names(void **state)
+{
+	(void)state;
+	assert_string_equal(cp_xdp_stat_name(SL_XDP_REDIRECTED), "redirected");
+	assert_string_equal(cp_xdp_stat_name(SL_XDP_PASS_HOST), "pass_host");
+	assert_string_equal(cp_xdp_stat_name(SL_XDP_PASS_TRUNCATED), "pass_truncated");
+	assert_string_equal(cp_xdp_stat_name(SL_XDP_STAT_MAX), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_interface),
+		cmocka_unit_test(test_no_program),
+		cmocka_unit_test(test_foreign_program),
+		cmocka_unit_test(test_sync_generic_mode),
+		cmocka_unit_test(test_sync_native_mode),
+		cmocka_unit_test(test_read_stats),
+		cmocka_unit_test(test_stat_names),
+	};
+
+	return cmocka_run_group_tests_name("cp_xdp", tests, setup, teardown);
+}
