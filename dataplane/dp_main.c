@@ -77,6 +77,14 @@ static void usage(FILE *f, const char *prog)
 		prog, CP_CONFIG_DEFAULT_PATH);
 }
 
+static int has_af_xdp_port(const struct cp_config *cfg)
+{
+	for (uint32_t i = 0; i < cfg->dataplane.n_ports; i++)
+		if (strncmp(cfg->dataplane.ports[i].devargs, "net_af_xdp", 10) == 0)
+			return 1;
+	return 0;
+}
+
 static int worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
@@ -303,16 +311,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	rc = dp_xdp_prog_path(rt.cfg.dataplane.xdp_prog, rt.cfg.instance, rt.xdp_prog,
-			      sizeof(rt.xdp_prog));
-	if (rc == -ENOENT && !rt.cfg.dataplane.xdp_prog[0]) {
-		DP_PORT_LOG(WARNING, "built without bpf/sluice_xdp: af_xdp ports load the PMD's "
-			    "default program (every packet to the dataplane)");
-	} else if (rc) {
-		goto out;
-	} else {
-		DP_PORT_LOG(INFO, "af_xdp ports steer with %s%s", rt.xdp_prog,
-			    rt.cfg.dataplane.xdp_prog[0] ? " (dataplane.xdp_prog)" : " (built-in)");
+	if (has_af_xdp_port(&rt.cfg)) {
+		rc = dp_xdp_prog_path(rt.cfg.dataplane.xdp_prog, rt.cfg.instance, rt.xdp_prog,
+				      sizeof(rt.xdp_prog));
+		if (rc == -ENOENT && !rt.cfg.dataplane.xdp_prog[0])
+			DP_PORT_LOG(WARNING, "built without bpf/sluice_xdp: af_xdp ports load the "
+				    "PMD's default program (every packet to the dataplane)");
+		else if (rc)
+			goto out;
+		else
+			DP_PORT_LOG(INFO, "af_xdp ports steer with %s (%s)", rt.xdp_prog,
+				    rt.cfg.dataplane.xdp_prog[0] ? "dataplane.xdp_prog" : "built-in");
 	}
 	rc = dp_ports_open(&rt.ports, &rt.cfg, rt.n_workers, rt.n_workers, rt.xdp_prog);
 	if (rc)
