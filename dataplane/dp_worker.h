@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A worker lcore's loop: poll its RX queue on every port, run each burst to
+ * completion (parse, VIP, flow table or Maglev, forward, transmit), and
+ * follow table generations between bursts (switch, then acknowledge).
+ */
+#ifndef DP_WORKER_H
+#define DP_WORKER_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "dp_types.h"
+
+#define DP_BURST_DEFAULT 32
+
+/*
+ * Process @n received packets from w->ports[@rx_port_idx] under w->table
+ * (NULL: every packet is dropped as no_table). Every mbuf is consumed:
+ * transmitted, or counted in w->stats->drops[] and freed. Returns the
+ * number of packets the TX queues took.
+ */
+uint16_t dp_worker_process(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n,
+			   uint16_t rx_port_idx);
+
+/*
+ * Run until *@quit is non-zero. Between bursts, follow *@published: on a
+ * change, switch w->table and store the table's word in w->ack (release
+ * order), so the main lcore knows when the old table is no longer read.
+ */
+void dp_worker_run(struct dp_worker *w, const struct dp_table *_Atomic *published,
+		   const volatile int *quit);
+
+/* Copy the flow table's counters into w->stats (done after each burst). */
+void dp_worker_sync_flow_stats(struct dp_worker *w);
+
+#endif /* DP_WORKER_H */
