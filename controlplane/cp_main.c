@@ -291,6 +291,11 @@ static void on_tick(struct sluiced *d)
 		d->last_xdp_ns = now;
 		xdp_sync(d);
 	}
+}
+
+/* Short ticks only while something waits for the dataplane or the kernel. */
+static void update_tick(struct sluiced *d)
+{
 	set_tick(d, d->pub.word || d->starting || d->busy_logged ? TICK_BUSY_MS : TICK_IDLE_MS);
 }
 
@@ -440,6 +445,7 @@ static int run(struct sluiced *d)
 				try_publish(d);
 			}
 		}
+		update_tick(d);
 	}
 }
 
