@@ -17,9 +17,9 @@ LOAD_S=${E2E_LOAD_SECONDS:-8}
 lab_up dp || e2e_fatal "lab_up"
 R=$LAB_DIR
 
-# The generation sluiced published last ("sluicectl show --json" .generation).
+# The generation sluiced published last ("sluicectl stats --json" .generation).
 generation() {
-	lab_ctl show --json 2>/dev/null | jq -r '.generation // empty' 2>/dev/null
+	lab_ctl stats --json 2>/dev/null | jq -r '.generation // empty' 2>/dev/null
 }
 
 # wait_generation OLD: until the generation differs from OLD (10 s).
@@ -40,7 +40,7 @@ wait_generation() {
 lab_conf --pool4 "1 2" >"$LAB_CONF"
 lab_sluice_up || e2e_fatal "sluiced + sluice-dp forward a first request"
 g0=$(generation || true)
-[ -n "$g0" ] || e2e_fatal "sluicectl show --json gives no .generation: $(lab_ctl show --json 2>&1 | head -c 300)"
+[ -n "$g0" ] || e2e_fatal "sluicectl stats --json gives no .generation: $(lab_ctl stats --json 2>&1 | head -c 300)"
 e2e_pass "up with pool web = be1 be2, generation $g0"
 
 # --- 1. reload that adds be3 and removes one instance, under load -------------
@@ -125,6 +125,7 @@ if lab_start_sluiced; then
 	else
 		e2e_fail "restarted sluiced published nothing new (generation $(generation))"
 	fi
+	sleep 2.5 # the closed flows of the load above expire (tcp_fin_timeout = 2)
 	lab_load http --host "$LAB_VIP_WEB" -n "${E2E_REQUESTS:-3000}" -c 16 --deadline 90 \
 		>"$R/takeover.json" || true
 	e2e_result "after takeover: be1 be2 be3 all serve" "$R/takeover.json" \

@@ -357,6 +357,11 @@ dataplane = {
   ports = ( { name = "ext0"; devargs = "net_af_xdp0,iface=$LAB_IF_LB"; } );
   flows_per_worker = 65536;
   mbufs = 16384;
+  # Tests open ~10 k connections a second and the client reuses its ports
+  # within seconds: a closed flow must not outlive that, or a new connection
+  # on a recycled 5-tuple follows the old flow's instance and skews the
+  # balance the next check measures.
+  tcp_fin_timeout = 2;
 };
 controlplane = {
   admin_socket = "$LAB_SOCK";
@@ -398,9 +403,9 @@ lab_bin() { # NAME: path of a built binary, or fail naming it
 	echo "$f"
 }
 
-# lab_ctl ARGS...: sluicectl against this lab's sluiced.
+# lab_ctl ARGS...: sluicectl on this lab's instance (it reads the segment).
 lab_ctl() {
-	ip netns exec "$LAB_NS_LB" "$SLUICE_BUILD_DIR/sluicectl" -s "$LAB_SOCK" "$@"
+	ip netns exec "$LAB_NS_LB" "$SLUICE_BUILD_DIR/sluicectl" -i "$LAB_INSTANCE" "$@"
 }
 
 # Start sluiced in the lb namespace (log: $LAB_DIR/sluiced.log, appended);
@@ -412,7 +417,7 @@ lab_start_sluiced() {
 	echo "=== $(date +%T) start" >>"$LAB_DIR/sluiced.log"
 	ip netns exec "$LAB_NS_LB" "$bin" -c "$LAB_CONF" >>"$LAB_DIR/sluiced.log" 2>&1 &
 	SLUICED_PID=$!
-	lab_wait 20 "sluiced admin socket $LAB_SOCK" "[ -S '$LAB_SOCK' ] && lab_ctl show" ||
+	lab_wait 20 "sluiced to publish /dev/shm/sluice-$LAB_INSTANCE" "lab_ctl show" ||
 		{ tail -n 20 "$LAB_DIR/sluiced.log" >&2; return 1; }
 }
 
