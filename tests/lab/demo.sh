@@ -62,6 +62,7 @@ if [ "$DEMO_MODE" = dp ]; then
 fi
 
 echo "demo: client -> http://$DEMO_VIP/ at up to $DEMO_RATE req/s for ${DEMO_SECONDS}s (Ctrl-C stops)"
+echo "demo: per instance: resp = responses the client got; pkts, flows = sluice-dp counters (cumulative)"
 lab_load http --host "$DEMO_VIP" -n 0 --duration "$DEMO_SECONDS" -c 4 --rate "$DEMO_RATE" \
 	--timeout 2 --progress "$LAB_DIR/client.progress" >"$LAB_DIR/client.json" &
 CLIENT=$!
