@@ -58,7 +58,6 @@ lab_names() {
 	LAB_INSTANCE=${P}lab
 	LAB_DIR=${LAB_DIR_BASE:-/tmp}/sluice-lab-$P
 	LAB_CONF=$LAB_DIR/sluice.conf
-	LAB_SOCK=$LAB_DIR/sluiced.sock
 	LAB_DP_PREFIX=$P-dp
 	if [ ${#LAB_IF_CL} -gt 15 ] || [ ${#P} -gt 9 ]; then
 		echo "lab: SL_LAB='$P' is too long (at most 9 characters)" >&2
@@ -362,9 +361,6 @@ dataplane = {
   # on a recycled 5-tuple follows the old flow's instance and skews the
   # balance the next check measures.
   tcp_fin_timeout = 2;
-};
-controlplane = {
-  admin_socket = "$LAB_SOCK";
 };
 vips = (
   { name = "web"; address = "$LAB_VIP_WEB"; port = $webport; protocol = "tcp";
