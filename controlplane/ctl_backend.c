@@ -148,7 +148,7 @@ static int ctl_backend_attach(int argc, char **argv)
 	const char *ifname;
 	char *end;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: re-initialise GNU getopt after sluicectl's "+" scan */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'g':
