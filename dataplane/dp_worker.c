@@ -56,11 +56,18 @@ static inline uint32_t pick_backend(struct dp_worker *w, const struct dp_table *
 				    uint64_t now)
 {
 	const struct sl_vip *vip = &t->vips[vip_idx];
-	int fin = pkt->key.proto == IPPROTO_TCP && (pkt->tcp_flags & DP_TCP_FIN_RST);
+	int tcp = pkt->key.proto == IPPROTO_TCP;
+	int fin = tcp && (pkt->tcp_flags & DP_TCP_FIN_RST);
+	/*
+	 * A bare SYN opens a new connection: it follows the current Maglev
+	 * table even if an old flow with the same 5-tuple (a reused client
+	 * port) is still remembered, as it must after the pool changed.
+	 */
+	int syn = tcp && (pkt->tcp_flags & (DP_TCP_SYN | DP_TCP_ACK)) == DP_TCP_SYN;
 	struct dp_flow_entry *e = dp_flow_lookup(w->flows, &pkt->key, hash, now);
 	uint32_t mh, be;
 
-	if (e && flow_valid(t, e, vip)) {
+	if (e && !syn && flow_valid(t, e, vip)) {
 		w->stats->flow_hits++;
 		dp_flow_touch(e, now, fin);
 		return e->backend;

@@ -724,6 +724,41 @@ static void test_stickiness(void **state)
 	assert_int_equal(w.backend_stats[4].flows, on4);
 }
 
+/*
+ * A bare SYN is a new connection: it follows the current Maglev table even
+ * when a flow with the same 5-tuple (a reused client port) is remembered on
+ * a backend that is still present but drained. The ACKs after it follow it.
+ */
+static void test_syn_repicks(void **state)
+{
+	int on4 = 0;
+
+	(void)state;
+	for (int i = 0; i < N_FLOWS; i++) {
+		struct spec s = flow_spec(i);
+
+		s.tcp_flags = 0x02;
+		assert_int_equal(send_spec(&s), 1);
+		if (backend_seen() != 4)
+			continue;
+		on4++;
+		w.table = build_table(1, 2, 1, 0); /* backend 4 drained */
+		s.tcp_flags = 0x10;
+		assert_int_equal(send_spec(&s), 1);
+		assert_int_equal(backend_seen(), 4); /* established: stays */
+		s.tcp_flags = 0x02;
+		assert_int_equal(send_spec(&s), 1);
+		assert_int_equal(backend_seen(), maglev_pick(w.table, V_IPIP, &s));
+		assert_int_not_equal(maglev_pick(w.table, V_IPIP, &s), 4);
+		s.tcp_flags = 0x10;
+		assert_int_equal(send_spec(&s), 1);
+		assert_int_equal(backend_seen(), maglev_pick(w.table, V_IPIP, &s));
+		w.table = build_table(0, 3, 0, 0);
+	}
+	assert_true(on4 > 0);
+	assert_int_equal(w.backend_stats[4].flows, on4);
+}
+
 static void test_too_big_v4_df(void **state)
 {
 	/* 1481 bytes of IPv4: 1501 with the outer header, over the 1500 MTU */
@@ -905,6 +940,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_drop_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stickiness, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_repicks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big_v4_df, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big_v4_no_df, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big_v6, setup, teardown),
