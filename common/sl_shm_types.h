@@ -76,6 +76,13 @@ enum sl_fwd_mode {
 /* sl_backend.flags */
 #define SL_BACKEND_F_ACTIVE (1u << 0)   /* may receive flows (present, next hop known) */
 #define SL_BACKEND_F_RESOLVED (1u << 1) /* mac/port hold a valid next hop */
+/*
+ * Removed from the config (or from discovery) but kept until its drain
+ * deadline: same slot and uid, weight 0 and no Maglev entries, so its
+ * established flows still reach it and no new flow can pick it. Always set
+ * together with ACTIVE and RESOLVED; the dataplane needs no test for it.
+ */
+#define SL_BACKEND_F_DRAINING (1u << 2)
 
 /*
  * An address of either family: IPv4 is stored as an IPv4-mapped IPv6 address

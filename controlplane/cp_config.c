@@ -47,6 +47,8 @@ extern char **environ;
 #define CP_DEF_PUBLISH_TIMEOUT_MS 1000u
 #define CP_DEF_NEIGH_TIMEOUT_MS 2000u
 #define CP_MAX_TIMEOUT_MS 600000u /* ms: ten minutes */
+#define CP_DEF_DRAIN_TIMEOUT 60u    /* s */
+#define CP_MAX_DRAIN_TIMEOUT 86400u /* s: a day */
 #define CP_ADMIN_SOCKET_FMT "/run/sluice/%s.sock"
 
 int cp_config_fail(struct cp_config_ctx *ctx, const config_setting_t *s, const char *key,
@@ -393,11 +395,14 @@ static int parse_controlplane(struct cp_config_ctx *ctx, struct cp_config *cfg)
 
 	c->publish_timeout_ms = CP_DEF_PUBLISH_TIMEOUT_MS;
 	c->neigh_timeout_ms = CP_DEF_NEIGH_TIMEOUT_MS;
+	c->drain_timeout = CP_DEF_DRAIN_TIMEOUT;
 	snprintf(c->admin_socket, sizeof(c->admin_socket), CP_ADMIN_SOCKET_FMT, cfg->instance);
 	if ((rc = cp_config_get_u32(ctx, cp, g, "publish_timeout_ms", 1, CP_MAX_TIMEOUT_MS,
 				    &c->publish_timeout_ms)) < 0 ||
 	    (rc = cp_config_get_u32(ctx, cp, g, "neigh_timeout_ms", 0, CP_MAX_TIMEOUT_MS,
 				    &c->neigh_timeout_ms)) < 0 ||
+	    (rc = cp_config_get_u32(ctx, cp, g, "drain_timeout", 0, CP_MAX_DRAIN_TIMEOUT,
+				    &c->drain_timeout)) < 0 ||
 	    (rc = cp_config_get_str(ctx, cp, g, "admin_socket", c->admin_socket,
 				    sizeof(((struct sockaddr_un *)0)->sun_path))) < 0)
 		return rc;

@@ -66,6 +66,7 @@ static const struct cp_key tables_keys[] = {
 static const struct cp_key controlplane_keys[] = {
 	{"publish_timeout_ms", CP_K_INT, NULL},
 	{"neigh_timeout_ms", CP_K_INT, NULL},
+	{"drain_timeout", CP_K_INT, NULL},
 	{"admin_socket", CP_K_STR, NULL},
 	{NULL, 0, NULL},
 };

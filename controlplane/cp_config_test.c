@@ -76,6 +76,7 @@ static void assert_default_scalars(const struct cp_config *c)
 	assert_int_equal(c->tables.maglev_size, 65537);
 	assert_int_equal(c->controlplane.publish_timeout_ms, 1000);
 	assert_int_equal(c->controlplane.neigh_timeout_ms, 2000);
+	assert_int_equal(c->controlplane.drain_timeout, 60);
 }
 
 static void test_defaults(void **state)
@@ -228,6 +229,7 @@ static void test_every_key(void **state)
 	assert_int_equal(g.maglev_size, 251);
 	assert_int_equal(c.controlplane.publish_timeout_ms, 250);
 	assert_int_equal(c.controlplane.neigh_timeout_ms, 0);
+	assert_int_equal(c.controlplane.drain_timeout, 0);
 	assert_string_equal(c.controlplane.admin_socket, "/tmp/sl-cfg.sock");
 
 	assert_int_equal(c.n_vips, 3);
@@ -275,7 +277,7 @@ static void test_every_key(void **state)
 	p = &c.pools[3];
 	assert_string_equal(p->name, "web");
 	assert_int_equal(p->implicit, 1);
-	assert_int_equal(p->line, 37);
+	assert_int_equal(p->line, 38);
 	cp_config_free(&c);
 }
 
@@ -308,6 +310,7 @@ static void test_env_overrides(void **state)
 		"SLUICE_POOLS_0_BACKENDS_1_WEIGHT=7", /* element of a nested list */
 		"SLUICE_DATAPLANE_EAL=-l 0  --no-huge\t-m 256",
 		"SLUICE_DATAPLANE_PORTS_0_MTU=1400",
+		"SLUICE_CONTROLPLANE_DRAIN_TIMEOUT=5",
 		"SLUICE_BUILD_DIR=/elsewhere", /* not a config section: ignored */
 		"PATH=/usr/bin",
 		NULL,
@@ -334,6 +337,7 @@ static void test_env_overrides(void **state)
 	assert_string_equal(c.dataplane.eal[4], "256");
 	assert_null(c.dataplane.eal[5]);
 	assert_int_equal(c.dataplane.ports[0].mtu, 1400);
+	assert_int_equal(c.controlplane.drain_timeout, 5);
 	cp_config_free(&c);
 }
 
@@ -447,6 +451,10 @@ static const struct bad_case bad_cases[] = {
 	 {"SLUICE_DATAPLANE_FLOWS_PER_WORKER="},
 	 -EINVAL,
 	 "environment: SLUICE_DATAPLANE_FLOWS_PER_WORKER: not an integer: \"\""},
+	{EXAMPLE,
+	 {"SLUICE_CONTROLPLANE_DRAIN_TIMEOUT=86401"},
+	 -EINVAL,
+	 "environment: SLUICE_CONTROLPLANE_DRAIN_TIMEOUT: 86401 out of range 0..86400"},
 	{EXAMPLE,
 	 {"SLUICE_TABLES_MAGLEV_SIZE=1000"},
 	 -EINVAL,

@@ -54,6 +54,7 @@ struct cp_tables_conf {
 struct cp_controlplane_conf {
 	uint32_t publish_timeout_ms; /* wait for every worker's ack */
 	uint32_t neigh_timeout_ms;   /* wait for next-hop resolution at start */
+	uint32_t drain_timeout;      /* s: a removed backend keeps its flows; 0: none */
 	char admin_socket[CP_PATH_LEN];
 };
 
