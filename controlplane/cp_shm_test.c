@@ -162,11 +162,11 @@ static void test_takeover_keeps_uids(void **state)
 	/* first life: two builds, .1 removed in the second */
 	assert_int_equal(cp_shm_open(&s, instance, &geo, why, sizeof(why)), 0);
 	t = cp_tables_new(geo.max_backends);
-	assert_int_equal(cp_tables_build(t, &c, all_resolved, NULL, s.hdr, 0, 1, &sum, why,
+	assert_int_equal(cp_tables_build(t, &c, all_resolved, NULL, s.hdr, 0, 1, 0, &sum, why,
 					 sizeof(why)), 0);
 	s.hdr->published = SL_GEN_WORD(1, 0);
 	cpt_remove_backend(p, 0);
-	assert_int_equal(cp_tables_build(t, &c, all_resolved, NULL, s.hdr, 1, 2, &sum, why,
+	assert_int_equal(cp_tables_build(t, &c, all_resolved, NULL, s.hdr, 1, 2, 0, &sum, why,
 					 sizeof(why)), 0);
 	s.hdr->published = SL_GEN_WORD(2, 1);
 	cp_tables_free(t);
@@ -179,7 +179,7 @@ static void test_takeover_keeps_uids(void **state)
 	t = cp_tables_new(geo.max_backends);
 	assert_int_equal(cp_tables_adopt(t, s.hdr), 0);
 	cpt_backend(p, "198.18.1.4", 0, 1);
-	assert_int_equal(cp_tables_build(t, &c, all_resolved, NULL, s.hdr, 0, 3, &sum, why,
+	assert_int_equal(cp_tables_build(t, &c, all_resolved, NULL, s.hdr, 0, 3, 0, &sum, why,
 					 sizeof(why)), 0);
 	assert_int_equal(sum.n_new, 1);
 	assert_int_equal(sum.n_removed, 0);

@@ -7,6 +7,12 @@
  * water mark), then the slot freed longest ago, and a slot freed in this
  * very build only as the last resort, so a flow or a counter that still
  * names a removed backend's slot does not silently land on a newcomer.
+ *
+ * Draining: a backend that was in the previous build but is not in the
+ * config keeps its slot (in_use, draining) and is written from its last
+ * record with weight 0 until its deadline. The decision is a pure function
+ * of the assignment, the config and the caller's clock (drain_check), so
+ * every stage of one build agrees on it without storing it twice.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,9 +34,12 @@ struct be_ident {
 
 struct slot_state {
 	struct be_ident id;
+	struct sl_backend last; /* record last written: a drain keeps its next hop */
 	uint64_t uid;
-	uint64_t freed_seq; /* build number that freed it; 0: never freed */
+	uint64_t freed_seq;      /* build number that freed it; 0: never freed */
+	uint64_t drain_deadline; /* CLOCK_MONOTONIC ns; 0 while draining: set by the next build */
 	uint8_t in_use;
+	uint8_t draining; /* in_use, but no longer in the config */
 };
 
 struct cp_tables {
@@ -38,8 +47,18 @@ struct cp_tables {
 	uint32_t high_water; /* slots [0, high_water) have been used */
 	uint64_t next_uid;
 	uint64_t build_seq;
+	uint64_t next_expiry; /* earliest drain_deadline; 0: none draining */
 	struct slot_state *slots;
 };
+
+/* what a build does with a slot (kept[]) */
+enum {
+	SLOT_LEAVES = 0,     /* free, or freed by this build */
+	SLOT_CONFIGURED = 1, /* a configured backend holds it */
+	SLOT_DRAINING = 2,   /* its backend left the config and drains */
+};
+
+#define NS_PER_S 1000000000ull
 
 /* a config backend located during a build */
 struct be_ref {
@@ -159,10 +178,46 @@ int cp_tables_adopt(struct cp_tables *t, const struct sl_shm_header *h)
 		if (be[i].uid == 0 || be[i].pool >= th->n_pools)
 			continue;
 		ident_of(&st->id, pools[be[i].pool].name, &be[i].addr, ntohs(be[i].port));
+		st->last = be[i];
 		st->uid = be[i].uid;
 		st->in_use = 1;
+		/* the previous sluiced's deadline died with it: a fresh one next build */
+		st->draining = !!(be[i].flags & SL_BACKEND_F_DRAINING);
+		st->drain_deadline = 0;
 	}
 	return 0;
+}
+
+uint64_t cp_tables_next_expiry(const struct cp_tables *t)
+{
+	return t->next_expiry;
+}
+
+/*
+ * Slot @s is in use but its backend is not in @cfg: may it drain? Returns
+ * the index of its pool in @cfg and sets *@deadline, or -1 when it is to be
+ * freed now (drain_timeout 0, no next hop ever known, pool gone, or its
+ * deadline passed). A running deadline only ever moves closer, so a reload
+ * that lowers drain_timeout shortens drains already under way.
+ */
+static int drain_check(const struct cp_tables *t, uint32_t s, const struct cp_config *cfg,
+		       uint64_t now_ns, uint64_t *deadline)
+{
+	const struct slot_state *st = &t->slots[s];
+	uint64_t limit = now_ns + (uint64_t)cfg->controlplane.drain_timeout * NS_PER_S;
+	int pool;
+
+	if (cfg->controlplane.drain_timeout == 0 || !(st->last.flags & SL_BACKEND_F_RESOLVED))
+		return -1;
+	pool = cp_tables_pool_index(cfg, st->id.pool);
+	if (pool < 0)
+		return -1; /* no VIP can reach it any more */
+	if (st->draining && st->drain_deadline && st->drain_deadline < limit)
+		limit = st->drain_deadline;
+	if (now_ns >= limit)
+		return -1;
+	*deadline = limit;
+	return pool;
 }
 
 /* Slots for new backends, best first; returns how many were found (<= @want). */
@@ -208,13 +263,14 @@ static uint32_t free_slots(const struct cp_tables *t, const uint8_t *kept, uint3
 }
 
 /*
- * Match every configured backend to a slot. Fills refs[] and kept[] (slots
- * still in use) without touching @t. Returns the number of backends or a
- * negative errno.
+ * Match every configured backend to a slot, a draining one included (it
+ * takes its slot and uid back). Fills refs[] and kept[] (SLOT_*) without
+ * touching @t; a draining slot is kept from newcomers. Returns the number of
+ * backends or a negative errno.
  */
-static int assign(const struct cp_tables *t, const struct cp_config *cfg, struct be_ref *refs,
-		  uint32_t n_refs, uint8_t *kept, struct cp_tables_summary *sum, char *why,
-		  size_t why_len)
+static int assign(const struct cp_tables *t, const struct cp_config *cfg, uint64_t now_ns,
+		  struct be_ref *refs, uint32_t n_refs, uint8_t *kept,
+		  struct cp_tables_summary *sum, char *why, size_t why_len)
 {
 	struct sorted_ident *cur = NULL, key, *hit;
 	struct be_ident *ids = NULL;
@@ -259,11 +315,18 @@ static int assign(const struct cp_tables *t, const struct cp_config *cfg, struct
 			if (hit) {
 				refs[n].slot = hit->slot;
 				refs[n].uid = t->slots[hit->slot].uid;
-				kept[hit->slot] = 1;
+				kept[hit->slot] = SLOT_CONFIGURED;
 			} else {
 				n_new++;
 			}
 		}
+	}
+	for (uint32_t s = 0; s < t->high_water; s++) {
+		uint64_t deadline;
+
+		if (t->slots[s].in_use && kept[s] == SLOT_LEAVES &&
+		    drain_check(t, s, cfg, now_ns, &deadline) >= 0)
+			kept[s] = SLOT_DRAINING;
 	}
 	if (n_new) {
 		uint32_t got = free_slots(t, kept, n_new, fresh), f = 0;
@@ -339,9 +402,45 @@ static int fill_pools(const struct cp_config *cfg, struct sl_shm_header *h, unsi
 	return (int)n;
 }
 
+/*
+ * Write the draining backends into the slot: their last record in the pool
+ * of that name now, weight 0 (so no Maglev entry), the next hop refreshed if
+ * the kernel still knows it. Returns the highest slot written + 1.
+ */
+static uint32_t fill_draining(const struct cp_tables *t, const struct cp_config *cfg,
+			      uint64_t now_ns, const uint8_t *kept, cp_nexthop_fn nexthop,
+			      void *ctx, struct sl_backend *bes, struct cp_tables_summary *sum)
+{
+	uint32_t n_backends = 0;
+
+	for (uint32_t s = 0; s < t->high_water; s++) {
+		struct sl_backend *b = &bes[s];
+		struct cp_nexthop nh;
+		uint64_t deadline;
+		int pool;
+
+		if (kept[s] != SLOT_DRAINING)
+			continue;
+		pool = drain_check(t, s, cfg, now_ns, &deadline);
+		*b = t->slots[s].last;
+		b->uid = t->slots[s].uid;
+		b->pool = (uint32_t)pool;
+		b->weight = 0;
+		b->flags = SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED | SL_BACKEND_F_DRAINING;
+		if (nexthop(ctx, &b->addr, &nh) == 0) {
+			b->tx_port = nh.tx_port;
+			memcpy(b->dst_mac, nh.mac, sizeof(b->dst_mac));
+			b->src = nh.src;
+		}
+		sum->n_draining++;
+		n_backends = s + 1;
+	}
+	return n_backends;
+}
+
 int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop_fn nexthop,
 		    void *ctx, struct sl_shm_header *h, unsigned int slot, uint64_t generation,
-		    struct cp_tables_summary *sum, char *why, size_t why_len)
+		    uint64_t now_ns, struct cp_tables_summary *sum, char *why, size_t why_len)
 {
 	struct sl_table_hdr *th = sl_slot_hdr(h, slot);
 	struct sl_backend *bes = sl_slot_backends(h, slot);
@@ -349,7 +448,7 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 	struct sl_maglev_backend *mb = NULL;
 	struct be_ref *refs = NULL;
 	uint8_t *kept = NULL;
-	uint32_t *vip_pool = NULL, n_refs = 0, n_backends = 0, old_pools = th->n_pools;
+	uint32_t *vip_pool = NULL, n_refs = 0, n_backends = 0, old_pools = th->n_pools, drain_top;
 	struct timespec now;
 	int rc, n_pools, n;
 
@@ -371,7 +470,7 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 		rc = fail(why, why_len, -ENOMEM, "no memory for the tables");
 		goto out;
 	}
-	n = assign(t, cfg, refs, n_refs, kept, sum, why, why_len);
+	n = assign(t, cfg, now_ns, refs, n_refs, kept, sum, why, why_len);
 	if (n < 0) {
 		rc = n;
 		goto out;
@@ -413,6 +512,9 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 		if (refs[i].slot + 1 > n_backends)
 			n_backends = refs[i].slot + 1;
 	}
+	drain_top = fill_draining(t, cfg, now_ns, kept, nexthop, ctx, bes, sum);
+	if (drain_top > n_backends)
+		n_backends = drain_top;
 	/* uids for newcomers in config order, continuing the counter */
 	for (uint32_t i = 0, k = 0; i < n_refs; i++)
 		if (!refs[i].uid)
@@ -455,18 +557,35 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 
 	/* commit the assignment */
 	t->build_seq++;
-	for (uint32_t s = 0; s < t->high_water; s++)
-		if (t->slots[s].in_use && !kept[s]) {
-			t->slots[s].in_use = 0;
-			t->slots[s].freed_seq = t->build_seq;
+	t->next_expiry = 0;
+	for (uint32_t s = 0; s < t->high_water; s++) {
+		struct slot_state *st = &t->slots[s];
+		uint64_t deadline = 0;
+
+		if (kept[s] == SLOT_DRAINING) {
+			drain_check(t, s, cfg, now_ns, &deadline);
+			st->last = bes[s];
+			st->draining = 1;
+			st->drain_deadline = deadline;
+			if (!t->next_expiry || deadline < t->next_expiry)
+				t->next_expiry = deadline;
+		} else if (st->in_use && kept[s] == SLOT_LEAVES) {
+			st->in_use = 0;
+			st->draining = 0;
+			st->drain_deadline = 0;
+			st->freed_seq = t->build_seq;
 			sum->n_removed++;
 		}
+	}
 	for (uint32_t i = 0; i < n_refs; i++) {
 		struct slot_state *st = &t->slots[refs[i].slot];
 
 		ident_of(&st->id, refs[i].pool->name, &refs[i].be->addr, refs[i].be->port);
+		st->last = bes[refs[i].slot];
 		st->uid = bes[refs[i].slot].uid;
 		st->in_use = 1;
+		st->draining = 0;
+		st->drain_deadline = 0;
 		if (refs[i].slot >= t->high_water)
 			t->high_water = refs[i].slot + 1;
 	}

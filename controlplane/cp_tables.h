@@ -4,6 +4,12 @@
  * Keeps the backend slot/uid assignment across builds: a backend, identified
  * by (pool name, address, port), keeps its slot index and uid for as long as
  * it exists, so per-backend counters and the dataplane's flows stay with it.
+ *
+ * A backend that leaves the config while its pool stays is drained rather
+ * than dropped: it keeps its slot and uid, flagged SL_BACKEND_F_DRAINING with
+ * weight 0 (no Maglev entries), for controlplane.drain_timeout seconds, so
+ * the dataplane's established flows still reach it and no new flow does.
+ * Only then is its slot freed. Time is the caller's CLOCK_MONOTONIC.
  */
 #ifndef CP_TABLES_H
 #define CP_TABLES_H
@@ -36,7 +42,8 @@ struct cp_tables_summary {
 	uint32_t n_active;     /* with a next hop */
 	uint32_t n_unresolved; /* without */
 	uint32_t n_new;        /* got a slot in this build */
-	uint32_t n_removed;    /* lost their slot in this build */
+	uint32_t n_removed;    /* lost their slot in this build (drain ended, or no drain) */
+	uint32_t n_draining;   /* removed from the config, in the table until their deadline */
 };
 
 /* Assignment state for a segment of @max_backends slots; NULL + errno. */
@@ -47,20 +54,32 @@ void cp_tables_free(struct cp_tables *t);
  * Continue the assignment a previous sluiced left in @h: backends of the
  * slot @h->published names keep their slot and uid; uids continue after the
  * highest found in either slot; slots below either slot's n_backends count
- * as used. Returns 0 or -EINVAL (geometry larger than @t).
+ * as used. Backends flagged SL_BACKEND_F_DRAINING there stay draining; their
+ * deadline starts afresh at the next build (now + drain_timeout). Returns 0
+ * or -EINVAL (geometry larger than @t).
  */
 int cp_tables_adopt(struct cp_tables *t, const struct sl_shm_header *h);
 
 /*
  * Write the tables for @cfg into @slot of @h (which no worker may be using)
  * with @generation, and seal it. @nexthop says which backends are resolved.
+ * @now_ns (CLOCK_MONOTONIC) starts the drain of backends that left @cfg
+ * (until now_ns + cfg->controlplane.drain_timeout s, never later than a
+ * deadline already running) and frees those whose deadline passed (now_ns >=
+ * deadline), whose pool left @cfg, or that never had a next hop.
  * The assignment in @t changes only on success. Returns 0, or -ENOSPC (more
  * VIPs/pools/backends than the segment holds), -EINVAL (duplicate backend,
  * weight out of range), -ENOMEM, with @why naming the offender.
  */
 int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop_fn nexthop,
 		    void *ctx, struct sl_shm_header *h, unsigned int slot, uint64_t generation,
-		    struct cp_tables_summary *sum, char *why, size_t why_len);
+		    uint64_t now_ns, struct cp_tables_summary *sum, char *why, size_t why_len);
+
+/*
+ * Earliest drain deadline (CLOCK_MONOTONIC ns) of the last successful build:
+ * build again once it has passed. 0: nothing is draining.
+ */
+uint64_t cp_tables_next_expiry(const struct cp_tables *t);
 
 /* Index of the pool named @name in @cfg->pools, or -1. */
 int cp_tables_pool_index(const struct cp_config *cfg, const char *name);
