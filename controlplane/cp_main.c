@@ -6,7 +6,8 @@
  * Lifecycle: load the config (exit 1 naming file, line and key), create or
  * take over the segment, resolve next hops (up to neigh_timeout_ms for the
  * first answers), publish; then republish on SIGHUP (a bad file is refused
- * and the running tables stay) and whenever a next hop changes. SIGTERM
+ * and the running tables stay), whenever a next hop changes, and when the
+ * drain of a backend removed from the config ends. SIGTERM
  * exits 0 and leaves the segment and its tables to the dataplane; the next
  * sluiced takes over and continues the generation sequence.
  */
@@ -160,6 +161,42 @@ static void revert_reload(struct sluiced *d, const char *why)
 		cp_neigh_refresh(d->neigh);
 }
 
+/*
+ * One line per backend whose drain starts, ends or is cancelled between the
+ * published slot and the freshly built @slot (a slot index stays with its
+ * backend while it drains, so comparing slot by slot is enough).
+ */
+static void log_drains(const struct sluiced *d, unsigned int slot)
+{
+	const struct sl_shm_header *h = d->shm.hdr;
+	uint64_t pub = __atomic_load_n(&h->published, __ATOMIC_ACQUIRE);
+	unsigned int old = SL_SLOT_OF(pub);
+	const struct sl_backend *ob = sl_slot_backends(h, old), *nb = sl_slot_backends(h, slot);
+	const struct sl_pool *np = sl_slot_pools(h, slot);
+	uint32_t n_old = sl_slot_hdr(h, old)->n_backends, n_new = sl_slot_hdr(h, slot)->n_backends;
+
+	if (!pub || old == slot)
+		return;
+	for (uint32_t i = 0; i < n_old || i < n_new; i++) {
+		const struct sl_backend *o = i < n_old && ob[i].uid ? &ob[i] : NULL;
+		const struct sl_backend *n = i < n_new && nb[i].uid ? &nb[i] : NULL;
+		int same = o && n && o->uid == n->uid;
+		int was = o && (o->flags & SL_BACKEND_F_DRAINING);
+		int is = n && (n->flags & SL_BACKEND_F_DRAINING);
+
+		if (is && !(same && was))
+			CP_LOG_TABLES(INFO,
+				      "backend %s (pool %s) removed from the config: draining, "
+				      "established flows stay up to %u s",
+				      n->name, np[n->pool].name, d->cfg.controlplane.drain_timeout);
+		else if (was && !same)
+			CP_LOG_TABLES(INFO, "backend %s finished draining, removed", o->name);
+		else if (was && !is)
+			CP_LOG_TABLES(INFO, "backend %s is back in the config: no longer draining",
+				      n->name);
+	}
+}
+
 /* Build and publish if something changed and the protocol allows it now. */
 static void try_publish(struct sluiced *d)
 {
@@ -180,7 +217,7 @@ static void try_publish(struct sluiced *d)
 	d->busy_logged = 0;
 	gen = cp_publish_next_generation(d->shm.hdr);
 	rc = cp_tables_build(d->tables, &d->cfg, cp_neigh_lookup, d->neigh, d->shm.hdr,
-			     (unsigned int)slot, gen, &sum, why, sizeof(why));
+			     (unsigned int)slot, gen, cp_now_ns(), &sum, why, sizeof(why));
 	if (rc) {
 		if (d->have_prev) {
 			revert_reload(d, why);
@@ -194,13 +231,14 @@ static void try_publish(struct sluiced *d)
 		CP_LOG_CONFIG(INFO, "reload of %s accepted", d->cfg.file);
 		drop_prev(d);
 	}
+	log_drains(d, (unsigned int)slot);
 	cp_publish_commit(&d->pub, (unsigned int)slot, cp_now_ns());
 	d->dirty = 0;
 	CP_LOG_PUBLISH(INFO,
 		       "published generation %llu (slot %d): %u VIPs, %u pools, %u backends "
-		       "(%u active, %u unresolved, %u new, %u removed)",
+		       "(%u active, %u unresolved, %u new, %u removed), %u draining",
 		       (unsigned long long)gen, slot, sum.n_vips, sum.n_pools, sum.n_backends,
-		       sum.n_active, sum.n_unresolved, sum.n_new, sum.n_removed);
+		       sum.n_active, sum.n_unresolved, sum.n_new, sum.n_removed, sum.n_draining);
 	poll_publish(d);
 }
 
@@ -256,7 +294,7 @@ static void reload(struct sluiced *d)
 
 static void on_tick(struct sluiced *d)
 {
-	uint64_t now = cp_now_ns(), every;
+	uint64_t now = cp_now_ns(), every, expiry;
 	uint64_t expirations;
 	int rc;
 
@@ -272,6 +310,9 @@ static void on_tick(struct sluiced *d)
 		if (rc > 0)
 			d->dirty = 1;
 	}
+	expiry = cp_tables_next_expiry(d->tables);
+	if (expiry && now >= expiry)
+		d->dirty = 1; /* a drain ended: the next build frees its slot */
 	if (d->starting) {
 		uint32_t left = cp_neigh_unresolved(d->neigh);
 

@@ -125,6 +125,14 @@ static const char *mode_name(uint8_t mode)
 	return "?";
 }
 
+/* "draining" (left the config, keeps its flows), "active" or "unresolved" */
+static const char *backend_state(const struct sl_backend *b)
+{
+	if (b->flags & SL_BACKEND_F_DRAINING)
+		return "draining";
+	return b->flags & SL_BACKEND_F_ACTIVE ? "active" : "unresolved";
+}
+
 static const char *proto_name(uint8_t proto)
 {
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
@@ -230,7 +238,7 @@ int ctl_show(const struct ctl_segment *s, FILE *out)
 			}
 			fprintf(out, "  %-5u %-24s %-26s %-6u %-10s %-17s %s\n", b, x->name,
 				addr_str(&x->addr, ab, sizeof(ab)), x->weight,
-				x->flags & SL_BACKEND_F_ACTIVE ? "active" : "unresolved", mac, port);
+				backend_state(x), mac, port);
 		}
 	}
 	return 0;
@@ -356,7 +364,7 @@ static void stats_json(const struct ctl_segment *s, int slot, FILE *out)
 		json_str(out, pools[be[b].pool].name);
 		fprintf(out, ",\"address\":\"%s\",\"state\":\"%s\"}",
 			addr_str(&be[b].addr, ab, sizeof(ab)),
-			be[b].flags & SL_BACKEND_F_ACTIVE ? "active" : "unresolved");
+			backend_state(&be[b]));
 		sep = ",";
 	}
 	fprintf(out, "},\"drops\":{");
