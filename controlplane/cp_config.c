@@ -145,6 +145,19 @@ int cp_config_get_str(struct cp_config_ctx *ctx, const config_setting_t *g, cons
 	return 1;
 }
 
+int cp_config_get_bool(struct cp_config_ctx *ctx, const config_setting_t *g, const char *gkey,
+		       const char *name, uint8_t *out)
+{
+	const config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
+
+	(void)ctx;
+	(void)gkey;
+	if (!s)
+		return 0;
+	*out = config_setting_get_bool(s) ? 1 : 0;
+	return 1;
+}
+
 int cp_config_need_str(struct cp_config_ctx *ctx, const config_setting_t *g, const char *gkey,
 		       const char *name, char *out, size_t len)
 {
@@ -473,7 +486,7 @@ int cp_config_load(const char *path, char *const *envp, struct cp_config *cfg,
 	if ((rc = cp_config_env_apply(&ctx)) < 0 || (rc = cp_config_schema_check(&ctx)) < 0 ||
 	    (rc = parse_instance(&ctx, cfg)) < 0 || (rc = parse_dataplane(&ctx, cfg)) < 0 ||
 	    (rc = parse_tables(&ctx, cfg)) < 0 || (rc = parse_controlplane(&ctx, cfg)) < 0 ||
-	    (rc = cp_config_parse_lb(&ctx, cfg)) < 0)
+	    (rc = cp_config_parse_discovery(&ctx, cfg)) < 0 || (rc = cp_config_parse_lb(&ctx, cfg)) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -226,7 +226,7 @@ static int parse_pool(struct cp_config_ctx *ctx, const config_setting_t *g, cons
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return cp_config_parse_pool_extras(ctx, g, gkey, cfg, p);
 }
 
 static int find_pool(struct cp_config *cfg, const char *name)
@@ -319,6 +319,7 @@ static int parse_vip(struct cp_config_ctx *ctx, const config_setting_t *g, const
 					      cp_config_key(key, gkey, "pool"),
 					      "\"%s\" is not 1-31 of [A-Za-z0-9_.:-]", v->pool);
 		memcpy(p->name, v->pool, sizeof(p->name));
+		cp_config_pool_defaults(p);
 		p->implicit = 1;
 		p->line = v->line;
 		pi = (int)cfg->n_pools++;
@@ -410,6 +411,9 @@ int cp_config_parse_lb(struct cp_config_ctx *ctx, struct cp_config *cfg)
 			return rc;
 	}
 	rc = check_families(ctx, cfg, vl, pl);
+	if (rc)
+		return rc;
+	rc = cp_config_check_pool_extras(ctx, cfg, pl);
 	if (rc)
 		return rc;
 	if (cfg->n_vips > cfg->tables.max_vips)

@@ -65,7 +65,23 @@ const char *cp_config_elem_key(char *buf, const char *gkey, const char *name, in
 /* Names of vips, pools, ports: [A-Za-z0-9_.:-]{1,31}. 1 if @s is one. */
 int cp_config_name_ok(const char *s);
 
+/* Boolean member (true/false); same contract as cp_config_get_u32(). */
+int cp_config_get_bool(struct cp_config_ctx *ctx, const config_setting_t *g, const char *gkey,
+		       const char *name, uint8_t *out);
+
 /* vips and pools sections, after the scalar sections. 0 or a negative errno. */
 int cp_config_parse_lb(struct cp_config_ctx *ctx, struct cp_config *cfg);
+
+/* cp_config_disc.c: the top-level discovery section, before the pools. */
+int cp_config_parse_discovery(struct cp_config_ctx *ctx, struct cp_config *cfg);
+/* Health, panic and discovery defaults of a pool (defined or implicit). */
+void cp_config_pool_defaults(struct cp_pool_conf *p);
+/* health, panic_threshold and discovery of pool group @g at @gkey. */
+int cp_config_parse_pool_extras(struct cp_config_ctx *ctx, const config_setting_t *g,
+				const char *gkey, const struct cp_config *cfg,
+				struct cp_pool_conf *p);
+/* Checks that need the VIPs (pool @i's group is element i of @pl). */
+int cp_config_check_pool_extras(struct cp_config_ctx *ctx, const struct cp_config *cfg,
+				const config_setting_t *pl);
 
 #endif /* CP_CONFIG_PRIV_H */

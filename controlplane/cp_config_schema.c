@@ -23,6 +23,7 @@
 enum cp_kind {
 	CP_K_INT,
 	CP_K_STR,
+	CP_K_BOOL,
 	CP_K_STRS, /* array (or list) of strings */
 	CP_K_GROUP,
 	CP_K_LIST, /* list of groups */
@@ -90,9 +91,55 @@ static const struct cp_key backend_keys[] = {
 	{"name", CP_K_STR, NULL},    {NULL, 0, NULL},
 };
 
+static const struct cp_key health_keys[] = {
+	{"type", CP_K_STR, NULL},	  {"port", CP_K_INT, NULL},
+	{"path", CP_K_STR, NULL},	  {"host", CP_K_STR, NULL},
+	{"expect", CP_K_STR, NULL},	  {"body", CP_K_STR, NULL},
+	{"payload", CP_K_STR, NULL},	  {"response", CP_K_STR, NULL},
+	{"interval_ms", CP_K_INT, NULL},  {"timeout_ms", CP_K_INT, NULL},
+	{"rise", CP_K_INT, NULL},	  {"fall", CP_K_INT, NULL},
+	{"jitter_ms", CP_K_INT, NULL},	  {"via_tunnel", CP_K_BOOL, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cp_key pool_disc_keys[] = {
+	{"file", CP_K_BOOL, NULL},
+	{"dns", CP_K_STR, NULL},
+	{"etcd", CP_K_BOOL, NULL},
+	{NULL, 0, NULL},
+};
+
 static const struct cp_key pool_keys[] = {
 	{"name", CP_K_STR, NULL},
 	{"backends", CP_K_LIST, backend_keys},
+	{"health", CP_K_GROUP, health_keys},
+	{"panic_threshold", CP_K_INT, NULL},
+	{"discovery", CP_K_GROUP, pool_disc_keys},
+	{NULL, 0, NULL},
+};
+
+static const struct cp_key disc_file_keys[] = {
+	{"path", CP_K_STR, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cp_key disc_dns_keys[] = {
+	{"resolver", CP_K_STR, NULL}, {"timeout_ms", CP_K_INT, NULL},
+	{"min_ttl", CP_K_INT, NULL},  {"max_ttl", CP_K_INT, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cp_key disc_etcd_keys[] = {
+	{"endpoints", CP_K_STR, NULL},
+	{"prefix", CP_K_STR, NULL},
+	{"timeout_ms", CP_K_INT, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cp_key discovery_keys[] = {
+	{"file", CP_K_GROUP, disc_file_keys},
+	{"dns", CP_K_GROUP, disc_dns_keys},
+	{"etcd", CP_K_GROUP, disc_etcd_keys},
 	{NULL, 0, NULL},
 };
 
@@ -101,6 +148,7 @@ static const struct cp_key root_keys[] = {
 	{"dataplane", CP_K_GROUP, dataplane_keys},
 	{"tables", CP_K_GROUP, tables_keys},
 	{"controlplane", CP_K_GROUP, controlplane_keys},
+	{"discovery", CP_K_GROUP, discovery_keys},
 	{"vips", CP_K_LIST, vip_keys},
 	{"pools", CP_K_LIST, pool_keys},
 	{NULL, 0, NULL},
@@ -115,6 +163,7 @@ static const char *const env_sections[] = {
 	"SLUICE_DATAPLANE_",
 	"SLUICE_TABLES_",
 	"SLUICE_CONTROLPLANE_",
+	"SLUICE_DISCOVERY_",
 	"SLUICE_VIPS_",
 	"SLUICE_POOLS_",
 	NULL,
@@ -223,6 +272,17 @@ static int env_set(struct cp_env *e, config_setting_t *parent, const struct cp_k
 		if (!s || config_setting_set_string(s, val) != CONFIG_TRUE)
 			return -ENOMEM;
 		break;
+	case CP_K_BOOL:
+		if (strcmp(val, "true") == 0)
+			v = 1;
+		else if (strcmp(val, "false") == 0)
+			v = 0;
+		else
+			return env_fail(e->ctx, var, "not true or false: \"%s\"", val);
+		s = replace(parent, k->name, CONFIG_TYPE_BOOL);
+		if (!s || config_setting_set_bool(s, (int)v) != CONFIG_TRUE)
+			return -ENOMEM;
+		break;
 	case CP_K_STRS: {
 		const char *p = val;
 
@@ -272,6 +332,7 @@ static int env_walk(struct cp_env *e, config_setting_t *g, const struct cp_key *
 		switch (k->kind) {
 		case CP_K_INT:
 		case CP_K_STR:
+		case CP_K_BOOL:
 		case CP_K_STRS:
 			idx = env_find(e, name);
 			if (idx >= 0 && (rc = env_set(e, g, k, idx)))
@@ -339,6 +400,8 @@ static const char *kind_text(enum cp_kind k)
 		return "expected an integer";
 	case CP_K_STR:
 		return "expected a string";
+	case CP_K_BOOL:
+		return "expected true or false";
 	case CP_K_STRS:
 		return "expected an array of strings [ \"...\", ... ]";
 	case CP_K_GROUP:
@@ -366,6 +429,10 @@ static int check_value(struct cp_config_ctx *ctx, const config_setting_t *s, con
 		return 0;
 	case CP_K_STR:
 		if (type != CONFIG_TYPE_STRING)
+			goto bad;
+		return 0;
+	case CP_K_BOOL:
+		if (type != CONFIG_TYPE_BOOL)
 			goto bad;
 		return 0;
 	case CP_K_STRS:

@@ -79,6 +79,46 @@ static void assert_default_scalars(const struct cp_config *c)
 	assert_int_equal(c->controlplane.drain_timeout, 60);
 }
 
+/* What an issue-3 pool means: no checks, no dynamic source. */
+static void assert_default_pool(const struct cp_pool_conf *p)
+{
+	const struct cp_health_conf *h = &p->health;
+
+	assert_int_equal(h->type, CP_HEALTH_CHECK_NONE);
+	assert_int_equal(h->port, 0);
+	assert_string_equal(h->path, "/");
+	assert_string_equal(h->host, "");
+	assert_int_equal(h->expect_lo, 200);
+	assert_int_equal(h->expect_hi, 399);
+	assert_string_equal(h->body, "");
+	assert_string_equal(h->payload, "");
+	assert_string_equal(h->response, "");
+	assert_int_equal(h->interval_ms, 1000);
+	assert_int_equal(h->timeout_ms, 500);
+	assert_int_equal(h->rise, 2);
+	assert_int_equal(h->fall, 3);
+	assert_int_equal(h->jitter_ms, 100);
+	assert_int_equal(h->via_tunnel, 0);
+	assert_int_equal(p->panic_threshold, 0);
+	assert_int_equal(p->disc.file, 0);
+	assert_string_equal(p->disc.dns, "");
+	assert_int_equal(p->disc.etcd, 0);
+}
+
+static void assert_default_discovery(const struct cp_discovery_conf *d)
+{
+	assert_string_equal(d->file.path, "");
+	assert_string_equal(d->dns.resolver, "");
+	assert_int_equal(d->dns.resolver_af, 0);
+	assert_int_equal(d->dns.resolver_port, 53);
+	assert_int_equal(d->dns.timeout_ms, 1000);
+	assert_int_equal(d->dns.min_ttl, 1);
+	assert_int_equal(d->dns.max_ttl, 300);
+	assert_string_equal(d->etcd.endpoints, "");
+	assert_string_equal(d->etcd.prefix, "/sluice/pools/");
+	assert_int_equal(d->etcd.timeout_ms, 2000);
+}
+
 static void test_defaults(void **state)
 {
 	struct cp_config c;
@@ -95,6 +135,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.controlplane.admin_socket, "/run/sluice/default.sock");
 	assert_int_equal(c.n_vips, 0);
 	assert_int_equal(c.n_pools, 0);
+	assert_default_discovery(&c.discovery);
 	cp_config_geometry(&c, &g);
 	assert_int_equal(g.max_workers, 16);
 	assert_int_equal(g.max_ports, SL_MAX_PORTS_LIMIT);
@@ -184,6 +225,9 @@ static void test_issue_example(void **state)
 	assert_int_equal(p->n_backends, 0);
 	assert_null(p->backends);
 	assert_int_equal(p->line, 10);
+	assert_default_pool(&c.pools[0]);
+	assert_default_pool(&c.pools[1]);
+	assert_default_discovery(&c.discovery);
 	cp_config_free(&c);
 	assert_null(c.vips);
 	assert_int_equal(c.n_pools, 0);
@@ -263,7 +307,36 @@ static void test_every_key(void **state)
 	assert_int_equal(p->backends[0].weight, 0);
 	assert_string_equal(p->backends[1].name, "dns-b");
 	assert_int_equal(p->backends[1].weight, 65535);
+	assert_int_equal(p->health.type, CP_HEALTH_CHECK_UDP);
+	assert_string_equal(p->health.payload, "ping");
+	assert_string_equal(p->health.response, "pong");
+	assert_int_equal(p->health.interval_ms, 10);
+	assert_int_equal(p->health.timeout_ms, 10);
+	assert_int_equal(p->health.rise, 1);
+	assert_int_equal(p->health.fall, 1000);
+	assert_int_equal(p->health.jitter_ms, 0);
+	assert_int_equal(p->panic_threshold, 100);
+	assert_string_equal(p->disc.dns, "_dns._udp.dns.svc.example");
+	assert_int_equal(p->disc.file, 0);
+	assert_int_equal(p->disc.etcd, 0);
 	p = &c.pools[1];
+	assert_int_equal(p->health.type, CP_HEALTH_CHECK_HTTP);
+	assert_int_equal(p->health.port, 8000);
+	assert_string_equal(p->health.path, "/healthz?full=1");
+	assert_string_equal(p->health.host, "web.example");
+	assert_int_equal(p->health.expect_lo, 204);
+	assert_int_equal(p->health.expect_hi, 204);
+	assert_string_equal(p->health.body, "ok all");
+	assert_int_equal(p->health.interval_ms, 3600000);
+	assert_int_equal(p->health.timeout_ms, 3600000);
+	assert_int_equal(p->health.rise, 1000);
+	assert_int_equal(p->health.fall, 1);
+	assert_int_equal(p->health.jitter_ms, 3599999);
+	assert_int_equal(p->health.via_tunnel, 1);
+	assert_int_equal(p->panic_threshold, 50);
+	assert_int_equal(p->disc.file, 1);
+	assert_int_equal(p->disc.etcd, 1);
+	assert_string_equal(p->disc.dns, "");
 	assert_string_equal(p->backends[0].name, "[2001:2:0:1::11]:8080");
 	assert_v6(&p->backends[0].addr, "2001:2:0:1::11");
 	assert_int_equal(p->backends[0].af, SL_AF_INET6);
@@ -274,10 +347,24 @@ static void test_every_key(void **state)
 	assert_int_equal(p->n_backends, 0);
 	assert_int_equal(p->n_vips, 0);
 	assert_int_equal(p->implicit, 0);
+	assert_default_pool(p);
 	p = &c.pools[3];
 	assert_string_equal(p->name, "web");
 	assert_int_equal(p->implicit, 1);
-	assert_int_equal(p->line, 38);
+	assert_int_equal(p->line, 44);
+	assert_default_pool(p);
+	assert_string_equal(c.discovery.file.path, "/run/sl-cfg/pools.json");
+	assert_string_equal(c.discovery.dns.resolver, "[2001:2::53]:5353");
+	assert_v6(&c.discovery.dns.resolver_addr, "2001:2::53");
+	assert_int_equal(c.discovery.dns.resolver_af, SL_AF_INET6);
+	assert_int_equal(c.discovery.dns.resolver_port, 5353);
+	assert_int_equal(c.discovery.dns.timeout_ms, 300);
+	assert_int_equal(c.discovery.dns.min_ttl, 5);
+	assert_int_equal(c.discovery.dns.max_ttl, 60);
+	assert_string_equal(c.discovery.etcd.endpoints,
+			    "http://198.18.0.1:2379,http://[2001:2::1]:2379");
+	assert_string_equal(c.discovery.etcd.prefix, "/lb/");
+	assert_int_equal(c.discovery.etcd.timeout_ms, 700);
 	cp_config_free(&c);
 }
 
@@ -296,6 +383,8 @@ static void test_sample_is_defaults(void **state)
 	assert_int_equal(c.vips[0].encap, CP_ENCAP_IPIP);
 	assert_int_equal(c.pools[0].backends[0].weight, 1);
 	assert_int_equal(c.pools[0].backends[0].port, 0);
+	assert_default_pool(&c.pools[0]);
+	assert_default_discovery(&c.discovery);
 	cp_config_free(&c);
 }
 
@@ -311,6 +400,14 @@ static void test_env_overrides(void **state)
 		"SLUICE_DATAPLANE_EAL=-l 0  --no-huge\t-m 256",
 		"SLUICE_DATAPLANE_PORTS_0_MTU=1400",
 		"SLUICE_CONTROLPLANE_DRAIN_TIMEOUT=5",
+		"SLUICE_POOLS_0_HEALTH_TYPE=http", /* group absent from a list element */
+		"SLUICE_POOLS_0_HEALTH_INTERVAL_MS=200",
+		"SLUICE_POOLS_0_HEALTH_TIMEOUT_MS=150",
+		"SLUICE_POOLS_0_HEALTH_VIA_TUNNEL=true",
+		"SLUICE_POOLS_0_PANIC_THRESHOLD=30",
+		"SLUICE_POOLS_0_DISCOVERY_FILE=true",
+		"SLUICE_DISCOVERY_FILE_PATH=/run/sl-env/pools.json", /* top group absent */
+		"SLUICE_DISCOVERY_DNS_RESOLVER=198.18.0.53",
 		"SLUICE_BUILD_DIR=/elsewhere", /* not a config section: ignored */
 		"PATH=/usr/bin",
 		NULL,
@@ -338,6 +435,17 @@ static void test_env_overrides(void **state)
 	assert_null(c.dataplane.eal[5]);
 	assert_int_equal(c.dataplane.ports[0].mtu, 1400);
 	assert_int_equal(c.controlplane.drain_timeout, 5);
+	assert_int_equal(c.pools[0].health.type, CP_HEALTH_CHECK_HTTP);
+	assert_int_equal(c.pools[0].health.interval_ms, 200);
+	assert_int_equal(c.pools[0].health.timeout_ms, 150);
+	assert_int_equal(c.pools[0].health.via_tunnel, 1);
+	assert_int_equal(c.pools[0].health.rise, 2);
+	assert_int_equal(c.pools[0].panic_threshold, 30);
+	assert_int_equal(c.pools[0].disc.file, 1);
+	assert_string_equal(c.discovery.file.path, "/run/sl-env/pools.json");
+	assert_v4(&c.discovery.dns.resolver_addr, "198.18.0.53");
+	assert_int_equal(c.discovery.dns.resolver_port, 53);
+	assert_int_equal(c.discovery.dns.resolver_af, SL_AF_INET);
 	cp_config_free(&c);
 }
 
@@ -442,6 +550,79 @@ static const struct bad_case bad_cases[] = {
 	 "@:2: dataplane.ports[0].devargs: iface= needs an interface name of 1-15 characters"},
 	{"bad-too-many-vips.conf", {}, -EINVAL, "@:2: vips: 2 VIPs, tables.max_vips is 1"},
 	{"no-such-file.conf", {}, -ENOENT, "@: No such file or directory"},
+	/* health, panic, discovery (issue 4) */
+	{"bad-health-type.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].health.type: unknown value \"icmp\" (expected \"none\", \"tcp\", "
+	 "\"http\" or \"udp\")"},
+	{"bad-health-timeout.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].health.timeout_ms: 500 is longer than interval_ms (200)"},
+	{"bad-health-jitter.conf",
+	 {},
+	 -EINVAL,
+	 "@:4: pools[0].health.jitter_ms: 100 is not below interval_ms (100)"},
+	{"bad-health-expect.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].health.expect: \"2xx\" is not a status \"NNN\" or range \"NNN-NNN\" "
+	 "within 100..599"},
+	{"bad-health-path.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].health.path: \"health z\" must start with '/' and hold no spaces"},
+	{"bad-health-rise.conf", {}, -EINVAL, "@:3: pools[0].health.rise: 0 out of range 1..1000"},
+	{"bad-health-bool.conf", {}, -EINVAL, "@:3: pools[0].health.via_tunnel: expected true or false"},
+	{"bad-health-via-tunnel.conf",
+	 {},
+	 -EINVAL,
+	 "@:4: pools[0].health.via_tunnel: pool \"web\" serves VIP \"web\" (line 1), which is "
+	 "not in tunnel mode"},
+	{"bad-health-port.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].health.port: required: pool \"web\" serves VIP \"web\" (line 1) on any "
+	 "port"},
+	{"bad-panic.conf", {}, -EINVAL, "@:3: pools[0].panic_threshold: 101 out of range 0..100"},
+	{"bad-disc-file.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].discovery.file: true, but discovery.file.path is not set"},
+	{"bad-disc-dns-name.conf",
+	 {},
+	 -EINVAL,
+	 "@:4: pools[0].discovery.dns: \"_http._tcp..example\" is not a DNS name of "
+	 "[A-Za-z0-9_.-]"},
+	{"bad-disc-dns-resolver.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].discovery.dns: set, but discovery.dns.resolver is not set"},
+	{"bad-disc-etcd.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].discovery.etcd: true, but discovery.etcd.endpoints is not set"},
+	{"bad-resolver.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: discovery.dns.resolver: \"dns.example\" is not ADDRESS, ADDRESS:PORT or "
+	 "[IPv6]:PORT"},
+	{"bad-ttl.conf", {}, -EINVAL, "@:3: discovery.dns.max_ttl: 10 is below min_ttl (60)"},
+	{"bad-endpoints.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: discovery.etcd.endpoints: \"https://198.18.0.1:2379\" is not a comma-separated "
+	 "list of http://HOST:PORT"},
+	{"bad-etcd-prefix.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: discovery.etcd.prefix: \"sluice/\" must start with '/'"},
+	{"bad-file-path.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: discovery.file.path: \"pools.json\" is not an absolute path"},
+	{"bad-disc-unknown.conf", {}, -EINVAL, "@:2: discovery.consul: unknown key"},
 	/* values from the environment are reported by variable */
 	{EXAMPLE,
 	 {"SLUICE_DATAPLANE_FLOWS_PER_WORKER=lots"},
@@ -469,6 +650,23 @@ static const struct bad_case bad_cases[] = {
 	 -EINVAL,
 	 "environment: SLUICE_POOLS_0_BACKENDS_0_ADDRESS: IPv6 backend in pool \"web\", which "
 	 "serves IPv4 VIP \"web\" (line 8)"},
+	{EXAMPLE,
+	 {"SLUICE_POOLS_0_HEALTH_INTERVAL_MS=5"},
+	 -EINVAL,
+	 "environment: SLUICE_POOLS_0_HEALTH_INTERVAL_MS: 5 out of range 10..3600000"},
+	{EXAMPLE,
+	 {"SLUICE_POOLS_0_HEALTH_VIA_TUNNEL=yes"},
+	 -EINVAL,
+	 "environment: SLUICE_POOLS_0_HEALTH_VIA_TUNNEL: not true or false: \"yes\""},
+	{EXAMPLE,
+	 {"SLUICE_DISCOVERY_DNS_MAX_TTL=0"},
+	 -EINVAL,
+	 "environment: SLUICE_DISCOVERY_DNS_MAX_TTL: 0 out of range 1..86400"},
+	{EXAMPLE,
+	 {"SLUICE_POOLS_0_DISCOVERY_ETCD=true"},
+	 -EINVAL,
+	 "environment: SLUICE_POOLS_0_DISCOVERY_ETCD: true, but discovery.etcd.endpoints is not "
+	 "set"},
 	{EXAMPLE,
 	 {"SLUICE_DATAPLANE_FLOWS=1"},
 	 -EINVAL,

@@ -87,6 +87,48 @@ struct cp_backend_conf {
 	uint16_t port;   /* host order; 0: the VIP's port */
 	uint32_t weight; /* 0: no new flows */
 	int line;
+	/*
+	 * Set by sluiced's model (never by the file): the instance is not
+	 * serving (probing or unhealthy). cp_tables keeps its slot and uid but
+	 * publishes it without ACTIVE/RESOLVED, so its flows move on their next
+	 * packet and no new flow reaches it. Not a drain.
+	 */
+	uint8_t down;
+};
+
+/* Active health checks of one pool (docs/health.md). */
+enum cp_health_check {
+	CP_HEALTH_CHECK_NONE = 0, /* no checks: an instance serves as soon as discovered */
+	CP_HEALTH_CHECK_TCP = 1,  /* connect() */
+	CP_HEALTH_CHECK_HTTP = 2, /* GET path, status in [expect_lo, expect_hi], optional body */
+	CP_HEALTH_CHECK_UDP = 3,  /* send payload, expect a reply (containing response) */
+};
+
+#define CP_HEALTH_STR_LEN 256   /* path, host, payload */
+#define CP_HEALTH_MATCH_LEN 128 /* body, response: substrings looked for */
+
+struct cp_health_conf {
+	uint8_t type;       /* enum cp_health_check */
+	uint8_t via_tunnel; /* tunnel-mode pools: probe the VIP through the tunnel */
+	uint16_t port;      /* host order; 0: the instance's port (else the VIP's) */
+	char path[CP_HEALTH_STR_LEN];     /* http: starts with '/' */
+	char host[CP_HEALTH_STR_LEN];     /* http: Host header ("": the instance's address) */
+	uint16_t expect_lo, expect_hi;    /* http: accepted status range, 100..599 */
+	char body[CP_HEALTH_MATCH_LEN];    /* http: substring the body must hold ("": any) */
+	char payload[CP_HEALTH_STR_LEN];  /* udp: datagram sent */
+	char response[CP_HEALTH_MATCH_LEN]; /* udp: substring the reply must hold ("": any) */
+	uint32_t interval_ms;             /* between two probes of one instance */
+	uint32_t timeout_ms;              /* one probe; <= interval_ms */
+	uint32_t rise;                    /* consecutive successes to become healthy */
+	uint32_t fall;                    /* consecutive failures to become unhealthy */
+	uint32_t jitter_ms;               /* each interval +- up to this; < interval_ms */
+};
+
+/* Which dynamic sources feed a pool besides its static backends (they combine). */
+struct cp_pool_disc_conf {
+	uint8_t file;                 /* the watched file (discovery.file.path) */
+	uint8_t etcd;                 /* keys <discovery.etcd.prefix><pool>/ */
+	char dns[CP_HEALTH_STR_LEN];  /* SRV name, "_http._tcp.web.svc.example"; "": none */
 };
 
 struct cp_pool_conf {
@@ -96,6 +138,36 @@ struct cp_pool_conf {
 	int line;         /* for an implicit pool: the line of the first VIP naming it */
 	uint8_t implicit; /* named by a VIP, not defined in the file: empty until discovery */
 	uint32_t n_vips;  /* VIPs using this pool (0: defined but unused) */
+	struct cp_health_conf health;
+	uint32_t panic_threshold; /* %: below this share of serving instances, serve all */
+	struct cp_pool_disc_conf disc;
+};
+
+/* The discovery providers' own settings (docs/discovery.md). */
+struct cp_disc_file_conf {
+	char path[CP_PATH_LEN]; /* JSON file written by an orchestrator; "": provider off */
+};
+
+struct cp_disc_dns_conf {
+	char resolver[64];        /* "198.18.0.53", "198.18.0.53:5353", "[2001:2::53]:53" */
+	struct sl_addr resolver_addr; /* parsed; IPv4-mapped for IPv4 */
+	uint8_t resolver_af;      /* enum sl_af; 0 while resolver is "" */
+	uint16_t resolver_port;   /* host order; default 53 */
+	uint32_t timeout_ms;      /* one query */
+	uint32_t min_ttl;         /* s: refresh no sooner than this */
+	uint32_t max_ttl;         /* s: refresh no later than this */
+};
+
+struct cp_disc_etcd_conf {
+	char endpoints[CP_PATH_LEN]; /* "http://127.0.0.1:2379[,...]"; "": provider off */
+	char prefix[CP_PATH_LEN];    /* keys <prefix><pool>/<instance> */
+	uint32_t timeout_ms;
+};
+
+struct cp_discovery_conf {
+	struct cp_disc_file_conf file;
+	struct cp_disc_dns_conf dns;
+	struct cp_disc_etcd_conf etcd;
 };
 
 struct cp_config {
@@ -104,6 +176,7 @@ struct cp_config {
 	struct cp_dataplane_conf dataplane;
 	struct cp_tables_conf tables;
 	struct cp_controlplane_conf controlplane;
+	struct cp_discovery_conf discovery;
 	struct cp_vip_conf *vips; /* owned */
 	uint32_t n_vips;
 	struct cp_pool_conf *pools; /* owned */
