@@ -250,7 +250,7 @@ int cp_config_check_pool_extras(struct cp_config_ctx *ctx, const struct cp_confi
 }
 
 /* "198.18.0.53", "198.18.0.53:5353", "2001:2::53", "[2001:2::53]:5353". */
-static int parse_resolver(struct cp_disc_dns_conf *d)
+static int parse_resolver(struct cp_discovery_dns_conf *d)
 {
 	char host[64];
 	const char *colon;

@@ -144,11 +144,11 @@ struct cp_pool_conf {
 };
 
 /* The discovery providers' own settings (docs/discovery.md). */
-struct cp_disc_file_conf {
+struct cp_discovery_file_conf {
 	char path[CP_PATH_LEN]; /* JSON file written by an orchestrator; "": provider off */
 };
 
-struct cp_disc_dns_conf {
+struct cp_discovery_dns_conf {
 	char resolver[64];        /* "198.18.0.53", "198.18.0.53:5353", "[2001:2::53]:53" */
 	struct sl_addr resolver_addr; /* parsed; IPv4-mapped for IPv4 */
 	uint8_t resolver_af;      /* enum sl_af; 0 while resolver is "" */
@@ -158,16 +158,16 @@ struct cp_disc_dns_conf {
 	uint32_t max_ttl;         /* s: refresh no later than this */
 };
 
-struct cp_disc_etcd_conf {
+struct cp_discovery_etcd_conf {
 	char endpoints[CP_PATH_LEN]; /* "http://127.0.0.1:2379[,...]"; "": provider off */
 	char prefix[CP_PATH_LEN];    /* keys <prefix><pool>/<instance> */
 	uint32_t timeout_ms;
 };
 
 struct cp_discovery_conf {
-	struct cp_disc_file_conf file;
-	struct cp_disc_dns_conf dns;
-	struct cp_disc_etcd_conf etcd;
+	struct cp_discovery_file_conf file;
+	struct cp_discovery_dns_conf dns;
+	struct cp_discovery_etcd_conf etcd;
 };
 
 struct cp_config {
