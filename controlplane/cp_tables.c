@@ -500,7 +500,12 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 		b->af = bc->af;
 		b->port = htons(bc->port);
 		snprintf(b->name, sizeof(b->name), "%s", bc->name);
-		if (nexthop(ctx, &bc->addr, &nh) == 0) {
+		if (bc->down) {
+			/* not serving (health): slot and uid kept, flows move at once */
+			b->flags = 0;
+			b->weight = 0;
+			sum->n_down++;
+		} else if (nexthop(ctx, &bc->addr, &nh) == 0) {
 			b->flags = SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED;
 			b->tx_port = nh.tx_port;
 			memcpy(b->dst_mac, nh.mac, sizeof(b->dst_mac));

@@ -10,6 +10,12 @@
  * weight 0 (no Maglev entries), for controlplane.drain_timeout seconds, so
  * the dataplane's established flows still reach it and no new flow does.
  * Only then is its slot freed. Time is the caller's CLOCK_MONOTONIC.
+ *
+ * A backend marked down (cp_backend_conf.down: sluiced's health checks say
+ * it does not serve) keeps its slot and uid but is written with flags 0 and
+ * weight 0: no Maglev entry, and the dataplane's flows on it move on their
+ * next packet (a dead instance is not drained). If it then leaves the
+ * config it is freed at once, as it has no next hop to drain to.
  */
 #ifndef CP_TABLES_H
 #define CP_TABLES_H
@@ -44,6 +50,7 @@ struct cp_tables_summary {
 	uint32_t n_new;        /* got a slot in this build */
 	uint32_t n_removed;    /* lost their slot in this build (drain ended, or no drain) */
 	uint32_t n_draining;   /* removed from the config, in the table until their deadline */
+	uint32_t n_down;       /* cp_backend_conf.down: published without ACTIVE/RESOLVED */
 };
 
 /* Assignment state for a segment of @max_backends slots; NULL + errno. */

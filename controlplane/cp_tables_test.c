@@ -623,9 +623,66 @@ static void test_adopt_draining(void **state)
 	free(h);
 }
 
+/*
+ * A backend marked down (health) keeps slot and uid, is published with
+ * flags 0 and weight 0 (its flows move), takes no Maglev entry; up again:
+ * same slot, same uid. Down and then removed: freed at once, not drained.
+ */
+static void test_down_backend(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(2, 16, 251);
+	struct cp_tables *t = cp_tables_new(16);
+	struct cp_config c = { 0 };
+	struct nh_ctx nh = { { NULL } };
+	struct cp_tables_summary sum;
+	struct cp_pool_conf *p;
+	const struct sl_backend *b;
+	(void)state;
+
+	c.controlplane.drain_timeout = 60;
+	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
+	p = cpt_pool(&c, "web");
+	cpt_backend(p, "198.18.1.11", 0, 1);
+	cpt_backend(p, "198.18.1.12", 0, 1);
+	build_ok(t, &c, &nh, h, 0, 1, &sum);
+	p->backends[1].down = 1;
+	build_ok(t, &c, &nh, h, 1, 2, &sum);
+	b = sl_slot_backends(h, 1);
+	assert_int_equal(sum.n_down, 1);
+	assert_int_equal(sum.n_active, 1);
+	assert_int_equal(sum.n_draining, 0);
+	assert_int_equal(b[1].uid, 2);
+	assert_int_equal(b[1].flags, 0);
+	assert_int_equal(b[1].weight, 0);
+	assert_int_equal(maglev_count(h, 1, 0, 1), 0);
+	assert_int_equal(maglev_count(h, 1, 0, 0), 251);
+	assert_int_equal(sl_slot_pools(h, 1)[0].n_active, 1);
+	p->backends[1].down = 0;
+	build_ok(t, &c, &nh, h, 0, 3, &sum);
+	b = sl_slot_backends(h, 0);
+	assert_int_equal(sum.n_down, 0);
+	assert_int_equal(b[1].uid, 2);
+	assert_int_equal(b[1].flags, SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED);
+	assert_true(maglev_count(h, 0, 0, 1) > 0);
+	/* down, then gone from the config: freed at once */
+	p->backends[1].down = 1;
+	build_ok(t, &c, &nh, h, 1, 4, &sum);
+	p->n_backends = 1;
+	build_ok(t, &c, &nh, h, 0, 5, &sum);
+	assert_int_equal(sum.n_draining, 0);
+	assert_int_equal(sum.n_removed, 1);
+	assert_int_equal(slot_of(h, 0, "198.18.1.12"), -1);
+
+	cp_tables_free(t);
+	p->n_backends = 2;
+	cpt_config_free(&c);
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_down_backend),
 		cmocka_unit_test(test_stable_slots_and_uids),
 		cmocka_unit_test(test_never_used_slots_first),
 		cmocka_unit_test(test_unresolved_and_weights),
