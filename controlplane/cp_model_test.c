@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cp_model: merging sources by (address, port), vanish, drain, health
+ * transitions and panic, each checked as the exact builder input (the
+ * view's backends) and the exact events, in order.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cp_model.h"
+#include "cp_test_util.h"
+
+#define MAX_EV 32
+
+struct rec {
+	char ev[MAX_EV][256]; /* "event pool instance old->new: reason" */
+	uint32_t n_ev;
+	uint32_t added, removed, changed;
+};
+
+static void on_event(void *ctx, const struct cp_model_event *e)
+{
+	struct rec *r = ctx;
+
+	assert_true(r->n_ev < MAX_EV);
+	snprintf(r->ev[r->n_ev++], sizeof(r->ev[0]), "%s %s %s %s->%s: %s", e->event, e->pool,
+		 e->instance ? e->instance : "-", e->old_state, e->new_state, e->reason);
+}
+
+static void on_added(void *ctx, struct cp_model_inst *inst, const struct cp_pool_conf *pool)
+{
+	(void)inst;
+	(void)pool;
+	((struct rec *)ctx)->added++;
+}
+
+static void on_removed(void *ctx, struct cp_model_inst *inst)
+{
+	(void)inst;
+	((struct rec *)ctx)->removed++;
+}
+
+static void on_changed(void *ctx)
+{
+	((struct rec *)ctx)->changed++;
+}
+
+static struct cp_model *model(struct rec *r)
+{
+	struct cp_model_hooks h = {.event = on_event, .inst_added = on_added,
+				   .inst_removed = on_removed, .changed = on_changed, .ctx = r};
+	struct cp_model *m;
+
+	memset(r, 0, sizeof(*r));
+	m = cp_model_new(&h);
+	assert_non_null(m);
+	return m;
+}
+
+static void expect_events(struct rec *r, const char *const *want)
+{
+	uint32_t n = 0;
+
+	for (; want[n]; n++) {
+		if (n >= r->n_ev)
+			fail_msg("missing event %u: %s", n, want[n]);
+		assert_string_equal(r->ev[n], want[n]);
+	}
+	if (r->n_ev != n)
+		fail_msg("extra event: %s", r->ev[n]);
+	r->n_ev = 0;
+}
+
+static void pool_health(struct cp_pool_conf *p, uint8_t type, uint32_t rise, uint32_t fall)
+{
+	p->health.type = type;
+	p->health.rise = rise;
+	p->health.fall = fall;
+	p->health.interval_ms = 1000;
+	p->health.timeout_ms = 500;
+}
+
+/* "name weight down" for each backend of pool @pi of the view, joined by "; " */
+static void expect_view(const struct cp_model *m, uint32_t pi, const char *want)
+{
+	struct cp_config v;
+	char got[1024] = "";
+	size_t o = 0;
+
+	assert_int_equal(cp_model_view(m, &v), 0);
+	for (uint32_t i = 0; i < v.pools[pi].n_backends; i++) {
+		const struct cp_backend_conf *b = &v.pools[pi].backends[i];
+
+		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s w%u%s", i ? "; " : "",
+				      b->name, b->weight, b->down ? " down" : "");
+	}
+	cp_model_view_free(&v);
+	assert_string_equal(got, want);
+}
+
+static struct cp_disc_instance di(const char *addr, uint16_t port, uint32_t weight,
+				  const char *name)
+{
+	struct cp_disc_instance d = {.port = port, .weight = weight};
+
+	cpt_addr(&d.addr, &d.af, addr);
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	return d;
+}
+
+static void test_source_names(void **state)
+{
+	(void)state;
+	assert_string_equal(cp_disc_source_name(CP_DISC_STATIC), "static");
+	assert_string_equal(cp_disc_source_name(CP_DISC_FILE), "file");
+	assert_string_equal(cp_disc_source_name(CP_DISC_DNS), "dns");
+	assert_string_equal(cp_disc_source_name(CP_DISC_ETCD), "etcd");
+	assert_string_equal(cp_disc_source_name(CP_DISC_MAX), "?");
+}
+
+/* static + file + etcd merged by (address, port); static's weight wins; vanish */
+static void test_merge_and_vanish(void **state)
+{
+	struct cp_config c = {0};
+	struct cp_pool_conf *p;
+	struct rec r;
+	struct cp_model *m = model(&r);
+	struct cp_disc_instance f[2], e[1];
+	(void)state;
+
+	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
+	p = cpt_pool(&c, "web");
+	pool_health(p, CP_HEALTH_CHECK_NONE, 2, 3);
+	p->disc.file = 1;
+	p->disc.etcd = 1;
+	cpt_backend(p, "198.18.1.11", 80, 5);
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	expect_events(&r, (const char *const[]){
+				  "instance web 198.18.1.11:80 absent->healthy: discovered by static "
+				  "(no health checks)",
+				  NULL});
+	assert_int_equal(r.changed, 1);
+	expect_view(m, 0, "198.18.1.11:80 w5");
+
+	f[0] = di("198.18.1.11", 80, 9, "other-name");
+	f[1] = di("198.18.1.12", 0, 2, "");
+	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "web", f, 2), 0);
+	expect_events(&r, (const char *const[]){
+				  "instance web 198.18.1.12 absent->healthy: discovered by file (no "
+				  "health checks)",
+				  NULL});
+	expect_view(m, 0, "198.18.1.11:80 w5; 198.18.1.12 w2");
+	e[0] = di("198.18.1.12", 0, 7, "b12");
+	assert_int_equal(cp_model_update(m, CP_DISC_ETCD, "web", e, 1), 0);
+	expect_events(&r, (const char *const[]){NULL});
+	expect_view(m, 0, "198.18.1.11:80 w5; 198.18.1.12 w2"); /* file before etcd */
+	{
+		struct cp_model_inst *const *in;
+		char buf[64];
+
+		assert_int_equal(cp_model_pool_instances(m, 0, &in), 2);
+		assert_string_equal(cp_model_sources_text(in[0]->sources, buf, sizeof(buf)),
+				    "static,file");
+		assert_string_equal(cp_model_sources_text(in[1]->sources, buf, sizeof(buf)),
+				    "file,etcd");
+	}
+	/* file forgets .12: etcd still lists it, its weight now rules */
+	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "web", f, 1), 0);
+	expect_events(&r, (const char *const[]){NULL});
+	expect_view(m, 0, "198.18.1.11:80 w5; 198.18.1.12 w7");
+	/* etcd forgets it too: removed */
+	assert_int_equal(cp_model_update(m, CP_DISC_ETCD, "web", NULL, 0), 0);
+	expect_events(&r, (const char *const[]){
+				  "instance web 198.18.1.12 healthy->removed: no source lists it any "
+				  "more",
+				  NULL});
+	expect_view(m, 0, "198.18.1.11:80 w5");
+	/* a source the pool does not use, and an unknown pool: kept, no effect */
+	assert_int_equal(cp_model_update(m, CP_DISC_DNS, "web", e, 1), 0);
+	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "nope", e, 1), 0);
+	expect_events(&r, (const char *const[]){NULL});
+	expect_view(m, 0, "198.18.1.11:80 w5");
+	/* a reload that opts in to dns applies the kept set */
+	snprintf(p->disc.dns, sizeof(p->disc.dns), "_http._tcp.web.example");
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	expect_events(&r, (const char *const[]){
+				  "instance web b12 absent->healthy: discovered by dns (no health "
+				  "checks)",
+				  NULL});
+	expect_view(m, 0, "198.18.1.11:80 w5; b12 w7");
+	assert_int_equal(r.added, 3);
+	assert_int_equal(r.removed, 1);
+	cp_model_free(m);
+	assert_int_equal(r.removed, 3);
+	cpt_config_free(&c);
+}
+
+/* health: probing -> healthy after rise, unhealthy after fall (down), panic */
+static void test_health_and_panic(void **state)
+{
+	struct cp_config c = {0};
+	struct cp_pool_conf *p;
+	struct cp_model_inst *const *in;
+	struct rec r;
+	struct cp_model *m = model(&r);
+	(void)state;
+
+	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
+	p = cpt_pool(&c, "web");
+	pool_health(p, CP_HEALTH_CHECK_HTTP, 2, 2);
+	cpt_backend(p, "198.18.1.11", 80, 1);
+	cpt_backend(p, "198.18.1.12", 80, 1);
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	/* nothing healthy yet: panic, everyone serves (fail open) */
+	expect_events(&r, (const char *const[]){
+				  "instance web 198.18.1.11:80 absent->probing: discovered by static",
+				  "instance web 198.18.1.12:80 absent->probing: discovered by static",
+				  "pool web - normal->panic: 0 of 2 instances healthy, panic_threshold "
+				  "0%: every instance serves",
+				  NULL});
+	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w1");
+	assert_int_equal(cp_model_pool_instances(m, 0, &in), 2);
+	cp_model_health_result(m, in[0], true, "http: status 200");
+	expect_events(&r, (const char *const[]){NULL});
+	cp_model_health_result(m, in[0], true, "http: status 200");
+	expect_events(&r, (const char *const[]){
+				  "instance web 198.18.1.11:80 probing->healthy: http: status 200 (2/2 "
+				  "ok)",
+				  "pool web - panic->normal: 1 of 2 instances healthy", NULL});
+	/* .12 still probing: not serving, marked down (flows move) */
+	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w0 down");
+	cp_model_health_result(m, in[1], true, "http: status 200");
+	cp_model_health_result(m, in[1], true, "http: status 200");
+	expect_events(&r, (const char *const[]){
+				  "instance web 198.18.1.12:80 probing->healthy: http: status 200 (2/2 "
+				  "ok)",
+				  NULL});
+	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w1");
+	cp_model_health_result(m, in[1], false, "http: status 503");
+	cp_model_health_result(m, in[1], false, "tcp: connect refused");
+	expect_events(&r, (const char *const[]){
+				  "instance web 198.18.1.12:80 healthy->unhealthy: tcp: connect refused "
+				  "(2/2 failed)",
+				  NULL});
+	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w0 down");
+	/* the last one dies too: panic serves both again */
+	cp_model_health_result(m, in[0], false, "tcp: timeout after 500 ms");
+	cp_model_health_result(m, in[0], false, "tcp: timeout after 500 ms");
+	expect_events(&r, (const char *const[]){
+				  "instance web 198.18.1.11:80 healthy->unhealthy: tcp: timeout after "
+				  "500 ms (2/2 failed)",
+				  "pool web - normal->panic: 0 of 2 instances healthy, panic_threshold "
+				  "0%: every instance serves",
+				  NULL});
+	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w1");
+	cp_model_free(m);
+	cpt_config_free(&c);
+}
+
+/* drain: weight 0, not down (flows stay); undrain; names and errors */
+static void test_drain(void **state)
+{
+	struct cp_config c = {0};
+	struct cp_pool_conf *p;
+	struct rec r;
+	struct cp_model *m = model(&r);
+	char why[128];
+	(void)state;
+
+	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
+	p = cpt_pool(&c, "web");
+	pool_health(p, CP_HEALTH_CHECK_NONE, 2, 3);
+	cpt_backend(p, "198.18.1.11", 80, 1);
+	cpt_backend(p, "198.18.1.12", 0, 3);
+	snprintf(p->backends[1].name, sizeof(p->backends[1].name), "b12");
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	r.n_ev = 0;
+	r.changed = 0;
+	assert_int_equal(cp_model_drain(m, "web", "198.18.1.12", true, why, sizeof(why)), 0);
+	expect_events(&r, (const char *const[]){
+				  "instance web b12 healthy->drained: sluicectl drain", NULL});
+	assert_int_equal(r.changed, 1);
+	expect_view(m, 0, "198.18.1.11:80 w1; b12 w0");
+	assert_int_equal(cp_model_drain(m, "web", "b12", true, why, sizeof(why)), 0);
+	expect_events(&r, (const char *const[]){NULL});
+	/* a drained instance that vanishes is reported from "drained" */
+	assert_int_equal(cp_model_drain(m, "web", "198.18.1.11:80", true, why, sizeof(why)), 0);
+	assert_int_equal(cp_model_drain(m, "web", "198.18.1.11:80", false, why, sizeof(why)), 0);
+	expect_events(&r, (const char *const[]){
+				  "instance web 198.18.1.11:80 healthy->drained: sluicectl drain",
+				  "instance web 198.18.1.11:80 drained->healthy: sluicectl undrain",
+				  NULL});
+	assert_int_equal(cp_model_drain(m, "api", "b12", true, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "no pool \"api\"");
+	assert_int_equal(cp_model_drain(m, "web", "b13", false, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "no instance \"b13\" in pool \"web\"");
+	/* the drain survives a reload; a pool removed by a reload removes its instances */
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	expect_view(m, 0, "198.18.1.11:80 w1; b12 w0");
+	c.n_pools = 0;
+	c.n_vips = 0;
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	expect_events(&r, (const char *const[]){
+				  "instance web 198.18.1.11:80 healthy->removed: pool removed from the "
+				  "config",
+				  "instance web b12 drained->removed: pool removed from the config",
+				  NULL});
+	c.n_pools = 1;
+	c.n_vips = 1;
+	cp_model_free(m);
+	cpt_config_free(&c);
+}
+
+static void test_event_json(void **state)
+{
+	struct cp_model_event e = {.event = "instance", .pool = "web", .instance = "b\"1",
+				   .old_state = "healthy", .new_state = "unhealthy",
+				   .reason = "http: status 503 (3/3 failed)"};
+	char buf[512];
+
+	(void)state;
+	/* 2026-11-25T12:00:00.123Z */
+	int n = cp_model_event_json(&e, 1795608000123456789ull, buf, sizeof(buf));
+
+	assert_int_equal(n, (int)strlen(buf));
+	assert_string_equal(buf, "{\"ts\":\"2026-11-25T12:00:00.123Z\",\"event\":\"instance\","
+				 "\"pool\":\"web\",\"instance\":\"b\\\"1\",\"old\":\"healthy\","
+				 "\"new\":\"unhealthy\",\"reason\":\"http: status 503 (3/3 "
+				 "failed)\"}");
+	e.event = "pool";
+	e.instance = NULL;
+	assert_true(cp_model_event_json(&e, 0, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "{\"ts\":\"1970-01-01T00:00:00.000Z\",\"event\":\"pool\","
+				 "\"pool\":\"web\",\"old\":\"healthy\",\"new\":\"unhealthy\","
+				 "\"reason\":\"http: status 503 (3/3 failed)\"}");
+	assert_int_equal(cp_model_event_json(&e, 0, buf, 20), -ENOSPC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_source_names),
+		cmocka_unit_test(test_merge_and_vanish),
+		cmocka_unit_test(test_health_and_panic),
+		cmocka_unit_test(test_drain),
+		cmocka_unit_test(test_event_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
