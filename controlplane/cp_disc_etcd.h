@@ -56,14 +56,14 @@ struct cp_disc_etcd_params {
 
 /* What a test or `sluicectl` may want to see. */
 struct cp_disc_etcd_stats {
-	int64_t revision;     /* last revision applied; 0: no full read yet */
-	uint32_t endpoint;    /* index of the endpoint in use or tried next */
-	uint32_t watching;    /* 1: the watch is established */
-	uint64_t connects;    /* connection attempts */
-	uint64_t failures;    /* connections lost or refused */
-	uint64_t full_reads;  /* range reads done (1 + compactions) */
-	uint64_t events;      /* watch events applied */
-	uint64_t bad_values;  /* keys refused */
+	int64_t revision;    /* last revision applied; 0: no full read yet */
+	uint32_t endpoint;   /* index of the endpoint in use or tried next */
+	uint32_t watching;   /* 1: the watch is established */
+	uint64_t connects;   /* connection attempts */
+	uint64_t failures;   /* connections lost or refused */
+	uint64_t full_reads; /* range reads done (1 + compactions) */
+	uint64_t events;     /* watch events applied */
+	uint64_t bad_values; /* keys refused */
 };
 
 /*

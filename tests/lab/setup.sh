@@ -17,6 +17,7 @@ PACKAGES=(
 	linux-libc-dev
 	iproute2 iputils-ping ethtool procps nginx-light wrk curl jq
 	python3 python3-scapy
+	libjansson-dev dnsmasq-base
 )
 
 log() { echo "setup: $*"; }
