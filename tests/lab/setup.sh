@@ -18,6 +18,7 @@ PACKAGES=(
 	iproute2 iputils-ping ethtool procps nginx-light wrk curl jq
 	python3 python3-scapy
 	libjansson-dev dnsmasq-base
+	etcd-server etcd-client
 )
 
 log() { echo "setup: $*"; }
