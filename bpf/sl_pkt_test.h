@@ -123,4 +123,50 @@ static inline void pkt_udp(struct pkt *p, uint16_t sport, uint16_t dport, size_t
 	pkt_put16(p, 0);
 }
 
+/*
+ * Fill in the TCP/UDP checksum of the IP packet at offset @l3 (IPv4 or IPv6
+ * without options or extension headers) that ends the buffer.
+ */
+static inline void pkt_l4_csum(struct pkt *p, size_t l3)
+{
+	uint8_t buf[PKT_MAX + 40];
+	size_t n = 0, l4, len, csum_at;
+	uint8_t proto;
+	uint16_t c;
+
+	if ((p->b[l3] >> 4) == 4) {
+		l4 = l3 + 20;
+		proto = p->b[l3 + 9];
+		len = p->len - l4;
+		memcpy(buf, p->b + l3 + 12, 8);
+		n = 8;
+		buf[n++] = 0;
+		buf[n++] = proto;
+		buf[n++] = len >> 8;
+		buf[n++] = len & 0xff;
+	} else {
+		l4 = l3 + 40;
+		proto = p->b[l3 + 6];
+		len = p->len - l4;
+		memcpy(buf, p->b + l3 + 8, 32);
+		n = 32;
+		buf[n++] = 0;
+		buf[n++] = 0;
+		buf[n++] = len >> 8;
+		buf[n++] = len & 0xff;
+		buf[n++] = 0;
+		buf[n++] = 0;
+		buf[n++] = 0;
+		buf[n++] = proto;
+	}
+	csum_at = l4 + (proto == 6 ? 16 : 6);
+	p->b[csum_at] = p->b[csum_at + 1] = 0;
+	memcpy(buf + n, p->b + l4, len);
+	c = pkt_csum(buf, n + len);
+	if (proto == 17 && c == 0)
+		c = 0xffff;
+	p->b[csum_at] = c >> 8;
+	p->b[csum_at + 1] = c & 0xff;
+}
+
 #endif /* SL_PKT_TEST_H */

@@ -3,20 +3,31 @@
  * sluice_xdp: the steering program on every af_xdp port of sluice-dp. TCP and
  * UDP packets whose (destination, port, protocol) or (destination, any port,
  * protocol) is in sl_vips go to the AF_XDP socket of their RX queue; all the
- * rest (ARP, ND and other ICMPv6, the host's own traffic, health-check
- * replies) goes to the kernel. Fragments are passed too: without ports they
+ * rest (ARP, ND and other ICMPv6, the host's own traffic) goes to the kernel.
+ * Replies to sluiced's health checks go to the kernel even when they look
+ * like VIP traffic: (destination, port, protocol) is looked up in sl_probes
+ * first. A probe sent through the tunnel (sluice_probe, tc egress) talked to
+ * the VIP; its reply comes from vip:vip_port and is rewritten here to come
+ * from backend:backend_port, the peer the probe socket is connected to. Fragments are passed too: without ports they
  * cannot be matched, the dataplane would only drop them, and the kernel
  * reassembles what is addressed to it and drops the rest. Malformed or
  * truncated headers are passed as well (the kernel validates and drops them);
  * nothing is dropped here. Every verdict has a counter in sl_xdp_stats.
  */
 #include <linux/bpf.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 
 #include "sl_bpf_types.h"
 #include "sl_bpf_consts.h"
+#include "sl_csum.h"
 #include "sl_parse.h"
+#include "sl_probe_maps.h"
 #include "sl_xdp_maps.h"
+
+_Static_assert(sizeof(struct sl_probe_key) == sizeof(struct sl_xdp_vip_key),
+	       "a VIP key is looked up as a probe key");
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -28,9 +39,20 @@ static __always_inline void sl_xdp_count(__u32 stat)
 		*v += 1;
 }
 
-/* Fill @key with the destination of a TCP/UDP packet; SL_XDP_REDIRECTED if it is one. */
+/* Where the headers of a TCP/UDP packet are, for the probe reply rewrite. */
+struct sl_xdp_pkt {
+	struct iphdr *ip4;    /* one of ip4 and ip6 is set */
+	struct ipv6hdr *ip6;
+	void *l4;             /* TCP or UDP header, at least its ports are in the packet */
+	void *end;
+};
+
+/*
+ * Fill @key with the destination of a TCP/UDP packet and @pkt with its
+ * headers; SL_XDP_REDIRECTED if it is one, else the pass counter to bump.
+ */
 static __always_inline __u32 sl_xdp_classify(void *data, void *data_end,
-					     struct sl_xdp_vip_key *key)
+					     struct sl_xdp_vip_key *key, struct sl_xdp_pkt *pkt)
 {
 	struct sl_cursor c = {.pos = data, .end = data_end};
 	struct sl_l4_ports *ports;
@@ -50,6 +72,7 @@ static __always_inline __u32 sl_xdp_classify(void *data, void *data_end,
 			return SL_XDP_PASS_TRUNCATED;
 		key->addr32[2] = BE_IPV4_MAPPED;
 		key->addr32[3] = iph->daddr;
+		pkt->ip4 = iph;
 	} else if (proto == BE_ETH_P_IPV6) {
 		struct ipv6hdr *ip6 = 0;
 
@@ -63,6 +86,7 @@ static __always_inline __u32 sl_xdp_classify(void *data, void *data_end,
 		if (l4 == SL_IPPROTO_ICMPV6)
 			return SL_XDP_PASS_ICMP6;
 		__builtin_memcpy(key->addr, &ip6->daddr, 16);
+		pkt->ip6 = ip6;
 	} else {
 		return SL_XDP_PASS_NON_IP;
 	}
@@ -73,7 +97,71 @@ static __always_inline __u32 sl_xdp_classify(void *data, void *data_end,
 		return SL_XDP_PASS_TRUNCATED;
 	key->port = ports->dst;
 	key->proto = l4;
+	pkt->l4 = ports;
+	pkt->end = data_end;
 	return SL_XDP_REDIRECTED;
+}
+
+/*
+ * A reply to a probe that went through the tunnel: from vip:vip_port, it
+ * must reach the socket as coming from backend:backend_port. Returns the
+ * counter: PASS_PROBE_TUNNEL when rewritten, PASS_PROBE when the packet is
+ * not from the VIP (left as it is) or its checksum field is cut short.
+ */
+static __always_inline __u32 sl_xdp_probe_reverse(struct sl_xdp_pkt *pkt, __u8 l4,
+						  const struct sl_probe_value *pv)
+{
+	struct sl_l4_ports *ports = pkt->l4;
+	__sum16 *l4sum;
+	int i, has_sum;
+
+	if (l4 == SL_IPPROTO_TCP) {
+		struct tcphdr *th = pkt->l4;
+
+		if ((void *)(th + 1) > pkt->end)
+			return SL_XDP_PASS_PROBE;
+		l4sum = &th->check;
+	} else {
+		struct udphdr *uh = pkt->l4;
+
+		if ((void *)(uh + 1) > pkt->end)
+			return SL_XDP_PASS_PROBE;
+		l4sum = &uh->check;
+	}
+	if (ports->src != pv->vip_port)
+		return SL_XDP_PASS_PROBE;
+	/* a zero UDP checksum over IPv4 means "none" and stays so */
+	has_sum = l4 == SL_IPPROTO_TCP || pkt->ip6 || *l4sum;
+	if (pkt->ip4) {
+		struct iphdr *iph = pkt->ip4;
+
+		if (iph->saddr != pv->vip32[3])
+			return SL_XDP_PASS_PROBE;
+		sl_csum_replace4(&iph->check, iph->saddr, pv->backend32[3]);
+		if (has_sum)
+			sl_csum_replace4(l4sum, iph->saddr, pv->backend32[3]);
+		iph->saddr = pv->backend32[3];
+	} else if (pkt->ip6) {
+		struct ipv6hdr *ip6 = pkt->ip6;
+		__be32 *src = ip6->saddr.in6_u.u6_addr32;
+
+		if (src[0] != pv->vip32[0] || src[1] != pv->vip32[1] ||
+		    src[2] != pv->vip32[2] || src[3] != pv->vip32[3])
+			return SL_XDP_PASS_PROBE;
+#pragma unroll
+		for (i = 0; i < 4; i++) {
+			sl_csum_replace4(l4sum, src[i], pv->backend32[i]);
+			src[i] = pv->backend32[i];
+		}
+	} else {
+		return SL_XDP_PASS_PROBE;
+	}
+	if (has_sum)
+		sl_csum_replace2(l4sum, ports->src, pv->backend_port);
+	if (l4 == SL_IPPROTO_UDP && has_sum && !*l4sum)
+		*l4sum = 0xffff; /* RFC 768: a computed zero is sent as all ones */
+	ports->src = pv->backend_port;
+	return SL_XDP_PASS_PROBE_TUNNEL;
 }
 
 SEC("xdp")
@@ -82,12 +170,22 @@ int sluice_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct sl_xdp_vip_key key = {};
+	struct sl_xdp_pkt pkt = {};
+	struct sl_probe_value *pv;
 	__u32 stat;
 	int verdict;
 
-	stat = sl_xdp_classify(data, data_end, &key);
+	stat = sl_xdp_classify(data, data_end, &key, &pkt);
 	if (stat != SL_XDP_REDIRECTED)
 		goto pass;
+	/* a probe socket's 4-tuple wins over a VIP with the same address and port */
+	pv = bpf_map_lookup_elem(&sl_probes, &key);
+	if (pv) {
+		stat = SL_XDP_PASS_PROBE;
+		if (pv->flags & SL_PROBE_F_TUNNEL)
+			stat = sl_xdp_probe_reverse(&pkt, key.proto, pv);
+		goto pass;
+	}
 	if (!bpf_map_lookup_elem(&sl_vips, &key)) {
 		key.port = 0; /* the VIP's any-port entry */
 		if (!bpf_map_lookup_elem(&sl_vips, &key)) {

@@ -36,6 +36,12 @@
 #define VIP6 "2001:2:0:100::1"  /* UDP 53 */
 #define CLIENT4 "198.18.0.10"
 #define CLIENT6 "2001:2::10"
+#define LOCAL4 "198.18.0.2"        /* a probe socket's address on this host */
+#define LOCAL6 "2001:2::2"
+#define BACKEND4 "198.18.1.11"
+#define BACKEND6 "2001:2:0:1::11"
+#define LPORT 40001                /* the probe socket's port */
+#define HC_PORT 8080               /* the backend port the probe socket is connected to */
 
 static struct sluice_xdp *skel;
 
@@ -52,6 +58,51 @@ static void vip_add(const char *addr, uint16_t port, uint8_t proto, uint32_t ind
 	k.port = htons(port);
 	k.proto = proto;
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.sl_vips), &k, &v, BPF_ANY), 0);
+}
+
+static void addr16(uint8_t out[16], const char *text)
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET6, text, out) == 1)
+		return;
+	out[10] = 0xff;
+	out[11] = 0xff;
+	assert_int_equal(inet_pton(AF_INET, text, out + 12), 1);
+}
+
+/* sl_probes entry for the socket local:lport; tunnel through @vip:vip_port if @backend */
+static void probe_put(const char *local, uint16_t lport, uint8_t proto, const char *backend,
+		      const char *vip, uint16_t vip_port)
+{
+	struct sl_probe_key k;
+	struct sl_probe_value v;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	addr16(k.addr, local);
+	k.port = htons(lport);
+	k.proto = proto;
+	if (backend) {
+		addr16(v.backend, backend);
+		addr16(v.vip, vip);
+		v.backend_port = htons(HC_PORT);
+		v.vip_port = htons(vip_port);
+		v.encap = SL_PROBE_ENCAP_IPIP;
+		v.flags = SL_PROBE_F_TUNNEL;
+	}
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.sl_probes), &k, &v, BPF_ANY),
+			 0);
+}
+
+static void probe_del(const char *local, uint16_t lport, uint8_t proto)
+{
+	struct sl_probe_key k;
+
+	memset(&k, 0, sizeof(k));
+	addr16(k.addr, local);
+	k.port = htons(lport);
+	k.proto = proto;
+	assert_int_equal(bpf_map_delete_elem(bpf_map__fd(skel->maps.sl_probes), &k), 0);
 }
 
 static int setup(void **state)
@@ -91,8 +142,9 @@ static void stats_read(uint64_t out[SL_XDP_STAT_MAX])
 	}
 }
 
-/* Run @p; assert @verdict, unchanged bytes, and +1 on counter @stat only. */
-static void run(const struct pkt *p, int verdict, enum sl_xdp_stat stat)
+/* Run @p; assert @verdict, output bytes @want, and +1 on counter @stat only. */
+static void run_want(const struct pkt *p, int verdict, const struct pkt *want,
+		     enum sl_xdp_stat stat)
 {
 	uint64_t before[SL_XDP_STAT_MAX], after[SL_XDP_STAT_MAX];
 	uint8_t out[PKT_MAX];
@@ -104,10 +156,16 @@ static void run(const struct pkt *p, int verdict, enum sl_xdp_stat stat)
 	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.sluice_xdp), &opts), 0);
 	stats_read(after);
 	assert_int_equal(opts.retval, verdict);
-	assert_int_equal(opts.data_size_out, p->len);
-	assert_memory_equal(out, p->b, p->len);
+	assert_int_equal(opts.data_size_out, want->len);
+	assert_memory_equal(out, want->b, want->len);
 	for (i = 0; i < SL_XDP_STAT_MAX; i++)
 		assert_int_equal(after[i] - before[i], i == (uint32_t)stat ? 1 : 0);
+}
+
+/* Run @p; assert @verdict, unchanged bytes, and +1 on counter @stat only. */
+static void run(const struct pkt *p, int verdict, enum sl_xdp_stat stat)
+{
+	run_want(p, verdict, p, stat);
 }
 
 static void tcp4(struct pkt *p, const char *dst, uint16_t dport)
@@ -341,6 +399,152 @@ static void test_qinq_vip6(void **state)
 	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
 }
 
+/* A probe socket bound to the VIP's own address and port: its replies are the host's. */
+static void test_probe_reply_on_vip_tuple(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	probe_put(VIP4, 80, IPPROTO_TCP, NULL, NULL, 0);
+	tcp4(&p, VIP4, 80);
+	run(&p, XDP_PASS, SL_XDP_PASS_PROBE);
+	probe_del(VIP4, 80, IPPROTO_TCP);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK); /* VIP traffic again */
+}
+
+/* Probes present, but not this tuple: the VIP branch as before. */
+static void test_vip_not_a_probe(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	probe_put(VIP4, 81, IPPROTO_TCP, NULL, NULL, 0);
+	probe_put(VIP4, 80, IPPROTO_UDP, NULL, NULL, 0);
+	tcp4(&p, VIP4, 80);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+	probe_del(VIP4, 81, IPPROTO_TCP);
+	probe_del(VIP4, 80, IPPROTO_UDP);
+}
+
+/* A reply to a direct probe on a wildcard VIP's address is the host's too. */
+static void test_probe_reply_on_wildcard_vip6(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	probe_put(VIP6, 53, IPPROTO_UDP, NULL, NULL, 0);
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, BACKEND6, VIP6, IPPROTO_UDP, PKT_UDP_LEN);
+	pkt_udp(&p, 5000, 53, 0);
+	run(&p, XDP_PASS, SL_XDP_PASS_PROBE);
+	probe_del(VIP6, 53, IPPROTO_UDP);
+}
+
+/* Reply src:sport -> dst:LPORT, checksums computed from scratch. */
+static void reply(struct pkt *p, int v6, uint8_t proto, const char *src, uint16_t sport,
+		  const char *dst)
+{
+	size_t l3;
+
+	pkt_eth(p, v6 ? 0x86dd : 0x0800);
+	l3 = p->len;
+	if (v6)
+		pkt_ip6(p, src, dst, proto, proto == IPPROTO_TCP ? PKT_TCP_LEN : PKT_UDP_LEN + 4);
+	else
+		pkt_ip4(p, src, dst, proto, proto == IPPROTO_TCP ? PKT_TCP_LEN : PKT_UDP_LEN + 4,
+			0x4000);
+	if (proto == IPPROTO_TCP) {
+		pkt_tcp(p, sport, LPORT);
+		p->b[p->len - 20 + 13] = 0x12; /* SYN-ACK */
+	} else {
+		pkt_udp(p, sport, LPORT, 4);
+		pkt_put(p, "pong", 4);
+	}
+	pkt_l4_csum(p, l3);
+}
+
+/* The reply to a tunnel probe comes from the VIP; the socket must see its backend. */
+static void tunnel_reply_case(int v6, uint8_t proto)
+{
+	const char *local = v6 ? LOCAL6 : LOCAL4, *backend = v6 ? BACKEND6 : BACKEND4;
+	const char *vip = v6 ? VIP6 : VIP4;
+	struct pkt in = {0}, want = {0};
+
+	probe_put(local, LPORT, proto, backend, vip, 80);
+	reply(&in, v6, proto, vip, 80, local);
+	reply(&want, v6, proto, backend, HC_PORT, local);
+	run_want(&in, XDP_PASS, &want, SL_XDP_PASS_PROBE_TUNNEL);
+	/* the same reply straight from the backend (not through the VIP) is left alone */
+	run(&want, XDP_PASS, SL_XDP_PASS_PROBE);
+	probe_del(local, LPORT, proto);
+	/* no probe any more: the host's */
+	run(&in, XDP_PASS, SL_XDP_PASS_HOST);
+}
+
+static void test_tunnel_reply_tcp4(void **state)
+{
+	(void)state;
+	tunnel_reply_case(0, IPPROTO_TCP);
+}
+
+static void test_tunnel_reply_udp4(void **state)
+{
+	(void)state;
+	tunnel_reply_case(0, IPPROTO_UDP);
+}
+
+static void test_tunnel_reply_tcp6(void **state)
+{
+	(void)state;
+	tunnel_reply_case(1, IPPROTO_TCP);
+}
+
+static void test_tunnel_reply_udp6(void **state)
+{
+	(void)state;
+	tunnel_reply_case(1, IPPROTO_UDP);
+}
+
+/* UDP over IPv4 without a checksum: rewritten, and still without one. */
+static void test_tunnel_reply_udp4_no_checksum(void **state)
+{
+	struct pkt in = {0}, want = {0};
+	size_t csum = 14 + 20 + 6;
+
+	(void)state;
+	probe_put(LOCAL4, LPORT, IPPROTO_UDP, BACKEND4, VIP4, 80);
+	reply(&in, 0, IPPROTO_UDP, VIP4, 80, LOCAL4);
+	reply(&want, 0, IPPROTO_UDP, BACKEND4, HC_PORT, LOCAL4);
+	in.b[csum] = in.b[csum + 1] = want.b[csum] = want.b[csum + 1] = 0;
+	run_want(&in, XDP_PASS, &want, SL_XDP_PASS_PROBE_TUNNEL);
+	probe_del(LOCAL4, LPORT, IPPROTO_UDP);
+}
+
+/* From the VIP's address but another port: not the probe's peer, left alone. */
+static void test_tunnel_reply_other_port(void **state)
+{
+	struct pkt in = {0};
+
+	(void)state;
+	probe_put(LOCAL4, LPORT, IPPROTO_TCP, BACKEND4, VIP4, 80);
+	reply(&in, 0, IPPROTO_TCP, VIP4, 443, LOCAL4);
+	run(&in, XDP_PASS, SL_XDP_PASS_PROBE);
+	probe_del(LOCAL4, LPORT, IPPROTO_TCP);
+}
+
+/* A tunnel reply cut before the TCP checksum: passed as it is, never rewritten in part. */
+static void test_tunnel_reply_truncated(void **state)
+{
+	struct pkt in = {0};
+
+	(void)state;
+	probe_put(LOCAL4, LPORT, IPPROTO_TCP, BACKEND4, VIP4, 80);
+	reply(&in, 0, IPPROTO_TCP, VIP4, 80, LOCAL4);
+	in.len = 14 + 20 + 16; /* up to, not including, the checksum */
+	run(&in, XDP_PASS, SL_XDP_PASS_PROBE);
+	probe_del(LOCAL4, LPORT, IPPROTO_TCP);
+}
+
 static int if_up(const char *name)
 {
 	struct ifreq ifr = {0};
@@ -427,6 +631,16 @@ int main(void)
 		cmocka_unit_test(test_truncated_eth),
 		cmocka_unit_test(test_vlan_vip),
 		cmocka_unit_test(test_qinq_vip6),
+		cmocka_unit_test(test_probe_reply_on_vip_tuple),
+		cmocka_unit_test(test_vip_not_a_probe),
+		cmocka_unit_test(test_probe_reply_on_wildcard_vip6),
+		cmocka_unit_test(test_tunnel_reply_tcp4),
+		cmocka_unit_test(test_tunnel_reply_udp4),
+		cmocka_unit_test(test_tunnel_reply_tcp6),
+		cmocka_unit_test(test_tunnel_reply_udp6),
+		cmocka_unit_test(test_tunnel_reply_udp4_no_checksum),
+		cmocka_unit_test(test_tunnel_reply_other_port),
+		cmocka_unit_test(test_tunnel_reply_truncated),
 		cmocka_unit_test(test_vip_redirect_to_xsk),
 	};
 

@@ -19,14 +19,20 @@
 #define SL_XDP_STATS_MAP "sl_xdp_stats" /* per-CPU array [SL_XDP_STAT_MAX] of __u64 */
 #define SL_DECAP_LOCAL_MAP "sl_decap_local" /* hash: struct sl_decap_local_key -> __u32 */
 #define SL_DECAP_STATS_MAP "sl_decap_stats" /* per-CPU array [SL_DECAP_STAT_MAX] __u64 */
+#define SL_PROBES_MAP "sl_probes"           /* hash: struct sl_probe_key -> sl_probe_value */
+#define SL_PROBE_STATS_MAP "sl_probe_stats" /* per-CPU array [SL_PROBE_STAT_MAX] __u64 */
 
 #define SL_XDP_PROG_NAME "sluice_xdp"     /* the XDP program's function name */
 #define SL_DECAP_PROG_NAME "sluice_decap" /* the tc program's function name */
+#define SL_PROBE_PROG_NAME "sluice_probe" /* the tc-egress program's function name */
 
 #define SL_XDP_VIPS_MAX 4096      /* entries in sl_vips (= SL_MAX_VIPS_LIMIT) */
 #define SL_XDP_XSKS_MAX 64        /* queues per port the XSKMAP can hold */
 #define SL_DECAP_LOCAL_MAX 256    /* local tunnel endpoint addresses */
 #define SL_DECAP_GUE_PORT_DEFAULT 6080 /* host order */
+#define SL_PROBES_MAX 65536       /* probe sockets open at once, all interfaces' share */
+#define SL_PROBE_MARK 0x51ce0001  /* SO_MARK of probes sluice_probe may tunnel */
+#define SL_PROBE_TUNNEL_TTL 64    /* outer TTL / hop limit, as the dataplane's */
 
 /*
  * Key of sl_vips: the destination as seen on the wire. IPv4 is stored
@@ -60,7 +66,9 @@ _Static_assert(sizeof(struct sl_xdp_vip_value) == 8, "sl_xdp_vip_value layout");
 	X(PASS_HOST, "pass_host")           /* TCP/UDP not matching a VIP: host traffic */   \
 	X(PASS_NOT_L4, "pass_not_l4")       /* IP, neither TCP nor UDP (ICMP, GRE, ...) */   \
 	X(PASS_FRAGMENT, "pass_fragment")   /* IPv4/IPv6 fragment: ports unknown */          \
-	X(PASS_TRUNCATED, "pass_truncated") /* headers cut short or malformed */
+	X(PASS_TRUNCATED, "pass_truncated") /* headers cut short or malformed */            \
+	X(PASS_PROBE, "pass_probe")         /* reply to a probe socket (sl_probes) */        \
+	X(PASS_PROBE_TUNNEL, "pass_probe_tunnel") /* tunnel probe reply, VIP->backend */
 
 enum sl_xdp_stat {
 #define SL_XDP_STAT_ENUM(sym, str) SL_XDP_##sym,
@@ -100,6 +108,80 @@ enum sl_decap_stat {
 	SL_DECAP_STATS(SL_DECAP_STAT_ENUM)
 #undef SL_DECAP_STAT_ENUM
 		SL_DECAP_STAT_MAX
+};
+
+/*
+ * Key of sl_probes: a health-check socket of sluiced as seen from this
+ * host: its local address (IPv4-mapped for IPv4), local port and protocol.
+ * sluice_xdp looks up (destination, destination port, protocol) of every
+ * TCP/UDP packet before the VIPs, sluice_probe (tc egress) looks up (source,
+ * source port, protocol) of packets marked SL_PROBE_MARK.
+ */
+struct sl_probe_key {
+	union {
+		__u8 addr[16];
+		__be32 addr32[4];
+	};
+	__be16 port; /* wire order */
+	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;    /* always zero */
+};
+_Static_assert(sizeof(struct sl_probe_key) == 20, "sl_probe_key layout");
+
+/* sl_probe_value.encap */
+enum sl_probe_encap {
+	SL_PROBE_ENCAP_NONE = 0, /* direct probe: replies are only passed to the kernel */
+	SL_PROBE_ENCAP_IPIP = 1, /* IPv4-in-IPv4 / IPv6-in-IPv6, as the dataplane's tunnel */
+	SL_PROBE_ENCAP_GUE = 2,  /* GUE variant 1 (UDP to gue_port, bare inner IP) */
+};
+
+/* sl_probe_value.flags */
+#define SL_PROBE_F_TUNNEL (1u << 0) /* through the tunnel to vip:vip_port */
+
+/*
+ * Value of sl_probes. Without SL_PROBE_F_TUNNEL only the key matters (the
+ * rest is zero). With it, the probe socket is connected to
+ * backend:backend_port and the packets on the wire are those of a client of
+ * vip:vip_port: sluice_probe rewrites the inner destination backend ->
+ * vip (and backend_port -> vip_port) and encapsulates towards backend;
+ * sluice_xdp rewrites the reply's source vip:vip_port -> backend:backend_port.
+ * The VIP and the backend have the family of the key (the inner packet is the
+ * socket's, the outer goes to the backend).
+ */
+struct sl_probe_value {
+	union {
+		__u8 backend[16]; /* the probe socket's peer, IPv4-mapped for IPv4 */
+		__be32 backend32[4];
+	};
+	union {
+		__u8 vip[16]; /* the VIP the backend must answer for */
+		__be32 vip32[4];
+	};
+	__be16 backend_port; /* the socket's peer port, wire order */
+	__be16 vip_port;     /* wire order */
+	__be16 gue_port;     /* GUE destination port, wire order (encap GUE only) */
+	__u8 encap;          /* enum sl_probe_encap */
+	__u8 flags;          /* SL_PROBE_F_* */
+};
+_Static_assert(sizeof(struct sl_probe_value) == 40, "sl_probe_value layout");
+
+/* One counter per outcome of sluice_probe (tc egress), in sl_probe_stats. */
+#define SL_PROBE_STATS(X)                                                                  \
+	X(TUNNEL_IPIP, "tunnel_ipip")     /* tunnel probe sent as IPIP / IP6IP6 */           \
+	X(TUNNEL_GUE, "tunnel_gue")       /* tunnel probe sent as GUE */                     \
+	X(PASS_UNMARKED, "pass_unmarked") /* not SL_PROBE_MARK: not ours, untouched */       \
+	X(PASS_NOT_PROBE, "pass_not_probe") /* marked, not TCP/UDP or not in sl_probes */    \
+	X(PASS_DIRECT, "pass_direct")     /* a probe without SL_PROBE_F_TUNNEL */            \
+	X(PASS_OTHER_DST, "pass_other_dst") /* tunnel probe not addressed to its backend */  \
+	X(DROP_BAD_ENTRY, "drop_bad_entry") /* family/encap of the entry unusable */         \
+	X(DROP_REWRITE, "drop_rewrite")   /* the kernel refused a store or checksum fix */   \
+	X(DROP_ADJUST, "drop_adjust")     /* the kernel refused to add the outer header */
+
+enum sl_probe_stat {
+#define SL_PROBE_STAT_ENUM(sym, str) SL_PROBE_##sym,
+	SL_PROBE_STATS(SL_PROBE_STAT_ENUM)
+#undef SL_PROBE_STAT_ENUM
+		SL_PROBE_STAT_MAX
 };
 
 #endif /* SL_BPF_TYPES_H */

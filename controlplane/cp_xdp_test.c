@@ -3,8 +3,9 @@
  * cp_xdp against the real kernel: in a network namespace of this process,
  * sluice_xdp is attached to lo (generic mode) and to a veth (native mode),
  * and cp_xdp_sync_vips()/cp_xdp_read_stats() must find it through the
- * interface, make sl_vips exactly the given set, and sum the counters.
- * Needs root.
+ * interface, make sl_vips exactly the given set, and sum the counters;
+ * cp_xdp_probe_add()/del() must edit sl_probes, and follow a replaced
+ * program to its new map. Needs root.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -74,6 +75,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	cp_xdp_cache_flush();
 	sluice_xdp__destroy(skel); /* the namespace goes with the process */
 	return 0;
 }
@@ -233,12 +235,155 @@ static void test_read_stats(void **state)
 	assert_int_equal(bpf_xdp_detach(lo, XDP_FLAGS_SKB_MODE, NULL), 0);
 }
 
+static struct sl_addr addr(const char *text)
+{
+	struct sl_vip v = vip(text, 0, 0);
+
+	return v.addr;
+}
+
+static void assert_probe(int map_fd, const char *local, uint16_t port, uint8_t proto,
+			 const struct sl_probe_value *want)
+{
+	struct sl_probe_key k;
+	struct sl_probe_value got;
+	struct sl_addr a = addr(local);
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, a.a8, 16);
+	k.port = htons(port);
+	k.proto = proto;
+	if (!want) {
+		assert_int_equal(bpf_map_lookup_elem(map_fd, &k, &got), -ENOENT);
+		return;
+	}
+	assert_int_equal(bpf_map_lookup_elem(map_fd, &k, &got), 0);
+	assert_memory_equal(&got, want, sizeof(got));
+}
+
+static uint32_t map_count(int map_fd)
+{
+	struct sl_probe_key k, next;
+	uint32_t n = 0;
+	int has;
+
+	for (has = bpf_map_get_next_key(map_fd, NULL, &next) == 0; has;
+	     has = bpf_map_get_next_key(map_fd, &k, &next) == 0) {
+		k = next;
+		n++;
+	}
+	return n;
+}
+
+static void test_probe_errors(void **state)
+{
+	struct sl_addr l4 = addr("198.18.0.2"), l6 = addr("2001:2::2");
+	struct sl_probe_value t;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(cp_xdp_probe_add("sl-bpf-none", &l4, 40000, IPPROTO_TCP, NULL), -ENODEV);
+	assert_int_equal(cp_xdp_probe_del("sl-bpf-none", &l4, 40000, IPPROTO_TCP), -ENODEV);
+	assert_int_equal(cp_xdp_probe_add("lo", &l4, 40000, IPPROTO_TCP, NULL), -ENOENT);
+	assert_int_equal(cp_xdp_probe_add("lo", &l4, 40000, IPPROTO_ICMP, NULL), -EINVAL);
+	/* a tunnel value without the flag, or without an encapsulation */
+	assert_int_equal(cp_xdp_probe_add("lo", &l4, 40000, IPPROTO_TCP, &t), -EINVAL);
+	t.flags = SL_PROBE_F_TUNNEL;
+	assert_int_equal(cp_xdp_probe_add("lo", &l4, 40000, IPPROTO_TCP, &t), -EINVAL);
+	t.encap = SL_PROBE_ENCAP_GUE; /* GUE without a port */
+	assert_int_equal(cp_xdp_probe_add("lo", &l4, 40000, IPPROTO_TCP, &t), -EINVAL);
+	t.encap = SL_PROBE_ENCAP_IPIP;
+	memcpy(t.backend, l6.a8, 16); /* IPv6 backend for an IPv4 socket */
+	memcpy(t.vip, l6.a8, 16);
+	assert_int_equal(cp_xdp_probe_add("lo", &l4, 40000, IPPROTO_TCP, &t), -EAFNOSUPPORT);
+}
+
+static void test_probe_add_del(void **state)
+{
+	struct sl_addr l4 = addr("198.18.0.2"), l6 = addr("2001:2::2");
+	struct sl_addr b6 = addr("2001:2:0:1::11"), v6 = addr("2001:2:0:100::1");
+	int ifindex = if_nametoindex(VETH), map_fd = bpf_map__fd(skel->maps.sl_probes);
+	struct sl_probe_value zero, t;
+
+	(void)state;
+	memset(&zero, 0, sizeof(zero));
+	memset(&t, 0, sizeof(t));
+	memcpy(t.backend, b6.a8, 16);
+	memcpy(t.vip, v6.a8, 16);
+	t.backend_port = htons(8080);
+	t.vip_port = htons(80);
+	t.gue_port = htons(6080);
+	t.encap = SL_PROBE_ENCAP_GUE;
+	t.flags = SL_PROBE_F_TUNNEL;
+	assert_int_equal(bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.sluice_xdp),
+					XDP_FLAGS_DRV_MODE, NULL), 0);
+	assert_int_equal(cp_xdp_probe_add(VETH, &l4, 40000, IPPROTO_TCP, NULL), 0);
+	assert_int_equal(cp_xdp_probe_add(VETH, &l4, 40000, IPPROTO_UDP, NULL), 0);
+	assert_int_equal(cp_xdp_probe_add(VETH, &l6, 40001, IPPROTO_TCP, &t), 0);
+	assert_int_equal(map_count(map_fd), 3);
+	assert_probe(map_fd, "198.18.0.2", 40000, IPPROTO_TCP, &zero);
+	assert_probe(map_fd, "198.18.0.2", 40000, IPPROTO_UDP, &zero);
+	assert_probe(map_fd, "2001:2::2", 40001, IPPROTO_TCP, &t);
+	/* the same socket again: replaced, not doubled */
+	assert_int_equal(cp_xdp_probe_add(VETH, &l6, 40001, IPPROTO_TCP, NULL), 0);
+	assert_probe(map_fd, "2001:2::2", 40001, IPPROTO_TCP, &zero);
+	assert_int_equal(map_count(map_fd), 3);
+
+	assert_int_equal(cp_xdp_probe_del(VETH, &l4, 40000, IPPROTO_TCP), 0);
+	assert_probe(map_fd, "198.18.0.2", 40000, IPPROTO_TCP, NULL);
+	assert_probe(map_fd, "198.18.0.2", 40000, IPPROTO_UDP, &zero);
+	assert_int_equal(cp_xdp_probe_del(VETH, &l4, 40000, IPPROTO_TCP), -ENOENT);
+	assert_int_equal(cp_xdp_probe_del(VETH, &l4, 40000, IPPROTO_UDP), 0);
+	assert_int_equal(cp_xdp_probe_del(VETH, &l6, 40001, IPPROTO_TCP), 0);
+	assert_int_equal(map_count(map_fd), 0);
+	assert_int_equal(bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL), 0);
+	/* the program is gone: the cached fd must not be used any more */
+	assert_int_equal(cp_xdp_probe_add(VETH, &l4, 40000, IPPROTO_TCP, NULL), -ENOENT);
+}
+
+/* The dataplane restarted: a new program with a new, empty sl_probes. */
+static void test_probe_program_replaced(void **state)
+{
+	struct sl_addr l4 = addr("198.18.0.2");
+	int ifindex = if_nametoindex(VETH);
+	struct sluice_xdp *second;
+	struct bpf_prog_info info;
+	uint32_t id, len = sizeof(info);
+
+	(void)state;
+	second = sluice_xdp__open_and_load();
+	assert_non_null(second);
+	assert_int_equal(bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.sluice_xdp),
+					XDP_FLAGS_DRV_MODE, NULL), 0);
+	assert_int_equal(cp_xdp_probe_add(VETH, &l4, 40000, IPPROTO_TCP, NULL), 0);
+	assert_int_equal(map_count(bpf_map__fd(skel->maps.sl_probes)), 1);
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.sluice_xdp), &info,
+						&len), 0);
+	assert_int_equal(cp_xdp_prog_id(VETH, &id), 0);
+	assert_int_equal(id, info.id);
+
+	assert_int_equal(bpf_xdp_attach(ifindex, bpf_program__fd(second->progs.sluice_xdp),
+					XDP_FLAGS_DRV_MODE, NULL), 0);
+	assert_int_equal(cp_xdp_prog_id(VETH, &id), 0);
+	assert_int_not_equal(id, info.id);
+	assert_int_equal(cp_xdp_probe_del(VETH, &l4, 40000, IPPROTO_TCP), -ENOENT);
+	assert_int_equal(cp_xdp_probe_add(VETH, &l4, 40001, IPPROTO_TCP, NULL), 0);
+	assert_int_equal(map_count(bpf_map__fd(second->maps.sl_probes)), 1);
+	assert_int_equal(map_count(bpf_map__fd(skel->maps.sl_probes)), 1); /* untouched */
+	assert_int_equal(bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL), 0);
+	cp_xdp_cache_flush();
+	sluice_xdp__destroy(second);
+}
+
 static void test_stat_names(void **state)
 {
 	(void)state;
 	assert_string_equal(cp_xdp_stat_name(SL_XDP_REDIRECTED), "redirected");
 	assert_string_equal(cp_xdp_stat_name(SL_XDP_PASS_HOST), "pass_host");
 	assert_string_equal(cp_xdp_stat_name(SL_XDP_PASS_TRUNCATED), "pass_truncated");
+	assert_string_equal(cp_xdp_stat_name(SL_XDP_PASS_PROBE), "pass_probe");
+	assert_string_equal(cp_xdp_stat_name(SL_XDP_PASS_PROBE_TUNNEL), "pass_probe_tunnel");
 	assert_string_equal(cp_xdp_stat_name(SL_XDP_STAT_MAX), "unknown");
 }
 
@@ -251,6 +396,9 @@ int main(void)
 		cmocka_unit_test(test_sync_generic_mode),
 		cmocka_unit_test(test_sync_native_mode),
 		cmocka_unit_test(test_read_stats),
+		cmocka_unit_test(test_probe_errors),
+		cmocka_unit_test(test_probe_add_del),
+		cmocka_unit_test(test_probe_program_replaced),
 		cmocka_unit_test(test_stat_names),
 	};
 

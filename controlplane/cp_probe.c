@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * sluice_probe on the dataplane's interface and probe sockets (see
+ * cp_probe.h). The XDP program is loaded by the af_xdp PMD, so its
+ * sl_probes map is found through the interface and handed to the tc
+ * program with bpf_map__reuse_fd() before load; "current" means the tc
+ * program's sl_probes has the map id of the XDP program's. A replaced XDP
+ * program brings a new, empty map: sluice_probe is reloaded onto it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cp_bpf.h"
+#include "cp_probe.h"
+#include "cp_xdp.h"
+#include "sl_shm.h"
+#include "sluice_probe.skel.h"
+
+static const char *const cp_probe_stat_names[] = {
+#define CP_PROBE_STAT_NAME(sym, str) [SL_PROBE_##sym] = str,
+	SL_PROBE_STATS(CP_PROBE_STAT_NAME)
+#undef CP_PROBE_STAT_NAME
+};
+
+const char *cp_probe_stat_name(unsigned int stat)
+{
+	return stat < SL_PROBE_STAT_MAX ? cp_probe_stat_names[stat] : "unknown";
+}
+
+static uint32_t cp_probe_map_id(int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
+}
+
+/*
+ * id of the sluice_probe on @ifindex's egress into *@prog_id. Returns 0,
+ * -ENOENT no such filter, -EINVAL no clsact qdisc at all, or -errno.
+ */
+static int cp_probe_tc_query_raw(int ifindex, uint32_t *prog_id)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc, .handle = CP_PROBE_TC_HANDLE,
+			    .priority = CP_PROBE_TC_PRIO);
+	int err = bpf_tc_query(&hook, &tc);
+
+	if (err)
+		return err;
+	*prog_id = tc.prog_id;
+	return 0;
+}
+
+/* As cp_probe_tc_query_raw(), with "no qdisc" reported as -ENOENT too. */
+static int cp_probe_tc_query(int ifindex, uint32_t *prog_id)
+{
+	int err = cp_probe_tc_query_raw(ifindex, prog_id);
+
+	return err == -EINVAL ? -ENOENT : err;
+}
+
+int cp_probe_tc_attach(const char *ifname)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc, .handle = CP_PROBE_TC_HANDLE,
+			    .priority = CP_PROBE_TC_PRIO, .flags = BPF_TC_F_REPLACE);
+	struct sluice_probe *skel = NULL;
+	uint32_t tc_prog_id, want_id;
+	int ifindex, map_fd, tc_map_fd, ret, qerr;
+
+	ifindex = (int)if_nametoindex(ifname);
+	if (!ifindex)
+		return -ENODEV;
+	map_fd = cp_xdp_probes_map(ifname, NULL);
+	if (map_fd < 0)
+		return map_fd;
+	want_id = cp_probe_map_id(map_fd);
+	qerr = cp_probe_tc_query_raw(ifindex, &tc_prog_id);
+	if (qerr == 0) {
+		tc_map_fd = cp_bpf_prog_map(tc_prog_id, SL_PROBES_MAP, sizeof(struct sl_probe_key),
+					    sizeof(struct sl_probe_value));
+		if (tc_map_fd >= 0) {
+			uint32_t have_id = cp_probe_map_id(tc_map_fd);
+
+			close(tc_map_fd);
+			if (want_id && have_id == want_id) {
+				ret = 0;
+				goto out;
+			}
+		}
+	}
+	skel = sluice_probe__open();
+	if (!skel) {
+		ret = -errno;
+		goto out;
+	}
+	ret = bpf_map__reuse_fd(skel->maps.sl_probes, map_fd);
+	if (ret)
+		goto out;
+	ret = sluice_probe__load(skel);
+	if (ret)
+		goto out;
+	hook.ifindex = ifindex;
+	if (qerr == -EINVAL) { /* no clsact yet (creating an existing one logs an error) */
+		ret = bpf_tc_hook_create(&hook);
+		if (ret && ret != -EEXIST)
+			goto out;
+	}
+	tc.prog_fd = bpf_program__fd(skel->progs.sluice_probe);
+	ret = bpf_tc_attach(&hook, &tc);
+	if (ret)
+		goto out;
+	ret = 1;
+out:
+	sluice_probe__destroy(skel); /* the filter keeps the program and its maps */
+	close(map_fd);
+	return ret;
+}
+
+int cp_probe_tc_detach(const char *ifname)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc, .handle = CP_PROBE_TC_HANDLE,
+			    .priority = CP_PROBE_TC_PRIO);
+	uint32_t prog_id;
+	int ifindex, ret;
+
+	ifindex = (int)if_nametoindex(ifname);
+	if (!ifindex)
+		return -ENODEV;
+	/* query first: detaching what is not there makes libbpf log an error */
+	ret = cp_probe_tc_query(ifindex, &prog_id);
+	if (ret)
+		return ret;
+	hook.ifindex = ifindex;
+	return bpf_tc_detach(&hook, &tc);
+}
+
+int cp_probe_tc_read_stats(const char *ifname, uint64_t out[SL_PROBE_STAT_MAX])
+{
+	uint32_t prog_id;
+	int ifindex, fd, ret;
+
+	ifindex = (int)if_nametoindex(ifname);
+	if (!ifindex)
+		return -ENODEV;
+	ret = cp_probe_tc_query(ifindex, &prog_id);
+	if (ret)
+		return ret;
+	fd = cp_bpf_prog_map(prog_id, SL_PROBE_STATS_MAP, sizeof(uint32_t), sizeof(uint64_t));
+	if (fd < 0)
+		return fd;
+	ret = cp_bpf_percpu_sum(fd, out, SL_PROBE_STAT_MAX);
+	close(fd);
+	return ret;
+}
+
+int cp_probe_tunnel_value(struct sl_probe_value *v, const struct sl_addr *backend,
+			  uint16_t backend_port, const struct sl_addr *vip, uint16_t vip_port,
+			  uint16_t gue_port)
+{
+	if (sl_addr_is_v4(backend) != sl_addr_is_v4(vip))
+		return -EAFNOSUPPORT;
+	memset(v, 0, sizeof(*v));
+	memcpy(v->backend, backend->a8, sizeof(v->backend));
+	memcpy(v->vip, vip->a8, sizeof(v->vip));
+	v->backend_port = htons(backend_port);
+	v->vip_port = htons(vip_port);
+	v->gue_port = gue_port;
+	v->encap = gue_port ? SL_PROBE_ENCAP_GUE : SL_PROBE_ENCAP_IPIP;
+	v->flags = SL_PROBE_F_TUNNEL;
+	return 0;
+}
+
+/* @a:@port (host order) as a sockaddr of @a's family; returns its length */
+static socklen_t cp_probe_sockaddr(const struct sl_addr *a, uint16_t port,
+				   struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (sl_addr_is_v4(a)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->a8 + 12, 4);
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	memcpy(&sin6->sin6_addr, a->a8, 16);
+	return sizeof(*sin6);
+}
+
+static void cp_probe_from_sockaddr(const struct sockaddr_storage *ss, struct sl_addr *a,
+				   uint16_t *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		sl_addr_from_v4(a, sin->sin_addr.s_addr);
+		*port = ntohs(sin->sin_port);
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		memcpy(a->a8, &sin6->sin6_addr, 16);
+		*port = ntohs(sin6->sin6_port);
+	}
+}
+
+int cp_probe_socket_prepare(int fd, const struct sl_addr *backend, uint16_t backend_port,
+			    int tunnel, struct sl_addr *local, uint16_t *local_port)
+{
+	struct sockaddr_storage ss;
+	uint32_t mark = SL_PROBE_MARK;
+	uint16_t unused_port;
+	socklen_t len;
+	int route_fd, ret = 0;
+
+	/* the source address routing picks: a connected UDP socket sends nothing */
+	len = cp_probe_sockaddr(backend, backend_port, &ss);
+	route_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (route_fd < 0)
+		return -errno;
+	if (tunnel && setsockopt(route_fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
+		ret = -errno;
+		goto out;
+	}
+	if (connect(route_fd, (struct sockaddr *)&ss, len)) {
+		ret = -errno;
+		goto out;
+	}
+	len = sizeof(ss);
+	if (getsockname(route_fd, (struct sockaddr *)&ss, &len)) {
+		ret = -errno;
+		goto out;
+	}
+	cp_probe_from_sockaddr(&ss, local, &unused_port);
+
+	len = cp_probe_sockaddr(local, 0, &ss);
+	if (tunnel && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
+		ret = -errno;
+		goto out;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len)) {
+		ret = -errno;
+		goto out;
+	}
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len)) {
+		ret = -errno;
+		goto out;
+	}
+	cp_probe_from_sockaddr(&ss, local, local_port);
+out:
+	close(route_fd);
+	return ret;
+}
