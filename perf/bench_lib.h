@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the dataplane benchmarks share: a configuration built in code and
+ * turned into a real table slot by the control plane's own builder
+ * (cp_tables_build) with a fixed next hop, client frames written with
+ * DPDK's header structs, and a pcap writer for replay input (net_pcap).
+ */
+#ifndef BENCH_LIB_H
+#define BENCH_LIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "controlplane/cp_config_types.h"
+#include "controlplane/cp_tables.h"
+
+#define BENCH_TX_PORT 1 /* every backend's next hop leaves by port 1 */
+
+/* An empty config with room for @max_vips VIPs and @max_pools pools; 0 or -ENOMEM. */
+int bench_cfg_init(struct cp_config *c, uint32_t max_vips, uint32_t max_pools);
+void bench_cfg_free(struct cp_config *c);
+
+/*
+ * Append pool @name with @n backends of family @af (SL_AF_INET: 198.18.32.0
+ * + @first + i; SL_AF_INET6: 2001:2:0:1::(first + i + 1)), weight 1, port 0
+ * (the VIP's). Returns the pool or NULL.
+ */
+struct cp_pool_conf *bench_cfg_pool(struct cp_config *c, const char *name, uint32_t n, uint8_t af,
+				    uint32_t first);
+
+/*
+ * Append VIP @name (@addr, @port host order, @proto) in @mode (SL_MODE_*)
+ * with @encap (CP_ENCAP_*, tunnel only) on pool @pool. GUE VIPs use UDP
+ * port 6080. Returns the VIP or NULL.
+ */
+struct cp_vip_conf *bench_cfg_vip(struct cp_config *c, const char *name, const char *addr,
+				  uint16_t port, uint8_t proto, uint8_t mode, uint8_t encap,
+				  const char *pool);
+
+/* cp_nexthop_fn: every backend resolved via port BENCH_TX_PORT, MAC 02:00:00:00:01:01. */
+int bench_nexthop(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh);
+
+/* One client packet. */
+struct bench_flow {
+	const char *src, *dst; /* addresses, both IPv4 or both IPv6 */
+	uint8_t proto;         /* IPPROTO_TCP / IPPROTO_UDP */
+	uint16_t sport, dport; /* host order */
+	uint8_t tcp_flags;
+	uint16_t frame_len;    /* wanted frame length without FCS (>= the headers, >= 60) */
+};
+
+/*
+ * Write the Ethernet frame of @fl (to @dst_mac from 02:00:00:00:00:c1) with
+ * valid IPv4/L4 checksums into @f (@cap bytes). Returns its length, or 0
+ * when an address does not parse or it does not fit.
+ */
+uint32_t bench_frame(uint8_t *f, size_t cap, const struct bench_flow *fl, const uint8_t dst_mac[6]);
+
+/* pcap (microsecond, Ethernet) file: open with its header, add frames. */
+FILE *bench_pcap_open(const char *path);
+int bench_pcap_add(FILE *f, const uint8_t *frame, uint32_t len);
+
+#endif /* BENCH_LIB_H */
