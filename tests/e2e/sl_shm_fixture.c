@@ -12,6 +12,10 @@
  *                                       dp_last_reject_gen|rx_packets|port0_ipackets|
  *                                       port0_name|port0_in_use|workers (one line each)
  *   sl_shm_fixture remove INSTANCE
+ *   sl_shm_fixture create-bench INSTANCE WORKERS PORTS MAGLEV_SIZE
+ *   sl_shm_fixture publish-bench INSTANCE GEN TX_PORT BACKENDS
+ *       (perf/: the benchmark VIPs below, real Maglev tables, every backend's
+ *        next hop on dataplane port TX_PORT)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "sl_drop.h"
+#include "sl_maglev.h"
 #include "sl_shm.h"
 
 static char path[128];
@@ -53,15 +58,16 @@ static struct sl_shm_header *map(void)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static int create(unsigned int workers, unsigned int ports, unsigned int abi)
+static int create(unsigned int workers, unsigned int ports, unsigned int abi,
+		  unsigned int maglev_size, unsigned int max_backends)
 {
 	const struct sl_shm_geometry g = {
 		.max_workers = workers,
 		.max_ports = ports,
 		.max_vips = 16,
 		.max_pools = 4,
-		.max_backends = 16,
-		.maglev_size = 251,
+		.max_backends = max_backends,
+		.maglev_size = maglev_size,
 	};
 	struct sl_shm_header h, *seg;
 	char why[128];
@@ -135,6 +141,115 @@ static int publish(uint64_t gen, int corrupt)
 	sl_shm_seal_slot(h, slot);
 	if (corrupt)
 		m[7] ^= 1;
+	__atomic_store_n(&h->published, SL_GEN_WORD(gen, slot), __ATOMIC_RELEASE);
+	return 0;
+}
+
+/*
+ * The benchmark tables (perf/bench_*.sh): pool 0 holds N IPv4 backends
+ * 198.18.1.11.., pool 1 N IPv6 backends 2001:2:0:1::11..; Maglev from
+ * common/sl_maglev.c as sluiced builds it.
+ *   0 tun4  198.18.100.1:80      TCP tunnel (IPIP)   pool 0
+ *   1 tun6  [2001:2:0:100::1]:80 TCP tunnel (IP6IP6) pool 1
+ *   2 dsr4  198.18.100.2:80      TCP dsr             pool 0
+ *   3 udp4  198.18.100.3:53      UDP tunnel (IPIP)   pool 0
+ */
+static int publish_bench(uint64_t gen, unsigned int tx_port, unsigned int n)
+{
+	static const struct {
+		const char *name;
+		int af, mode, proto, pool;
+		uint16_t port;
+		uint8_t last;
+	} vips[] = {
+		{ "tun4", SL_AF_INET, SL_MODE_TUNNEL, IPPROTO_TCP, 0, 80, 1 },
+		{ "tun6", SL_AF_INET6, SL_MODE_TUNNEL, IPPROTO_TCP, 1, 80, 1 },
+		{ "dsr4", SL_AF_INET, SL_MODE_DSR, IPPROTO_TCP, 0, 80, 2 },
+		{ "udp4", SL_AF_INET, SL_MODE_TUNNEL, IPPROTO_UDP, 0, 53, 3 },
+	};
+	struct sl_shm_header *h = map();
+	unsigned int slot = gen & 1;
+	struct sl_maglev_backend *mb;
+	struct sl_table_hdr *t;
+	struct sl_vip *v;
+	struct sl_pool *pl;
+	struct sl_backend *b;
+
+	if (!h)
+		return die("map");
+	if (n == 0 || 2 * n > h->max_backends || tx_port >= h->max_ports || h->max_pools < 2) {
+		fprintf(stderr, "sl_shm_fixture: %u backends per pool on port %u do not fit "
+			"(max_backends %u, max_ports %u)\n", n, tx_port, h->max_backends,
+			h->max_ports);
+		return 2;
+	}
+	mb = calloc(n, sizeof(*mb));
+	if (!mb)
+		return die("calloc");
+	t = sl_slot_hdr(h, slot);
+	v = sl_slot_vips(h, slot);
+	pl = sl_slot_pools(h, slot);
+	b = sl_slot_backends(h, slot);
+	memset(t, 0, h->slot_bytes);
+	t->generation = gen;
+	t->n_vips = sizeof(vips) / sizeof(vips[0]);
+	t->n_pools = 2;
+	t->n_backends = 2 * n;
+	t->maglev_size = h->maglev_size;
+	for (unsigned int i = 0; i < t->n_vips; i++) {
+		if (vips[i].af == SL_AF_INET) {
+			sl_addr_from_v4(&v[i].addr, htonl(0xc6126400 | vips[i].last));
+		} else {
+			inet_pton(AF_INET6, "2001:2:0:100::", v[i].addr.a8);
+			v[i].addr.a8[15] = vips[i].last;
+		}
+		v[i].port = htons(vips[i].port);
+		v[i].proto = vips[i].proto;
+		v[i].af = vips[i].af;
+		v[i].mode = vips[i].mode;
+		v[i].pool = vips[i].pool;
+		snprintf(v[i].name, sizeof(v[i].name), "%s", vips[i].name);
+	}
+	for (unsigned int p = 0; p < 2; p++) {
+		snprintf(pl[p].name, sizeof(pl[p].name), p ? "web6" : "web");
+		pl[p].n_active = n;
+		for (unsigned int i = 0; i < n; i++) {
+			struct sl_backend *be = &b[p * n + i];
+
+			be->flags = SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED;
+			be->uid = 1000 + p * n + i;
+			be->pool = p;
+			be->weight = 1;
+			be->tx_port = tx_port;
+			be->port = htons(80);
+			if (p == 0) {
+				be->af = SL_AF_INET;
+				sl_addr_from_v4(&be->addr, htonl(0xc612010b + i));
+				sl_addr_from_v4(&be->src, htonl(0xc6120101));
+			} else {
+				be->af = SL_AF_INET6;
+				inet_pton(AF_INET6, "2001:2:0:1::", be->addr.a8);
+				be->addr.a8[14] = (uint8_t)((0x11 + i) >> 8);
+				be->addr.a8[15] = (uint8_t)(0x11 + i);
+				inet_pton(AF_INET6, "2001:2:0:1::1", be->src.a8);
+			}
+			memcpy(be->dst_mac, "\x02\x00\x00\x00\x00\x00", 6);
+			be->dst_mac[4] = (uint8_t)((p * n + i) >> 8);
+			be->dst_mac[5] = (uint8_t)(p * n + i);
+			snprintf(be->name, sizeof(be->name), "b%u-%u", p, i);
+			sl_maglev_key(&mb[i], be->addr.a8, be->port);
+			mb[i].weight = 1;
+			mb[i].id = p * n + i;
+		}
+		if (sl_maglev_build(mb, n, h->maglev_size, sl_slot_maglev(h, slot, p))) {
+			free(mb);
+			fprintf(stderr, "sl_shm_fixture: Maglev build failed (size %u prime?)\n",
+				h->maglev_size);
+			return 2;
+		}
+	}
+	free(mb);
+	sl_shm_seal_slot(h, slot);
 	__atomic_store_n(&h->published, SL_GEN_WORD(gen, slot), __ATOMIC_RELEASE);
 	return 0;
 }
@@ -225,7 +340,13 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), SL_SHM_PATH_FMT, argv[2]);
 	if (!strcmp(argv[1], "create"))
 		return create(argc > 3 ? atoi(argv[3]) : 4, argc > 4 ? atoi(argv[4]) : 2,
-			      argc > 5 ? (unsigned int)atoi(argv[5]) : SL_SHM_ABI_VERSION);
+			      argc > 5 ? (unsigned int)atoi(argv[5]) : SL_SHM_ABI_VERSION, 251, 16);
+	if (!strcmp(argv[1], "create-bench") && argc > 5)
+		return create(atoi(argv[3]), atoi(argv[4]), SL_SHM_ABI_VERSION,
+			      (unsigned int)atoi(argv[5]), 256);
+	if (!strcmp(argv[1], "publish-bench") && argc > 5)
+		return publish_bench(strtoull(argv[3], NULL, 0), (unsigned int)atoi(argv[4]),
+				     (unsigned int)atoi(argv[5]));
 	if (!strcmp(argv[1], "publish") && argc > 3)
 		return publish(strtoull(argv[3], NULL, 0), argc > 4 && !strcmp(argv[4], "corrupt"));
 	if (!strcmp(argv[1], "wait-ack") && argc > 4)
