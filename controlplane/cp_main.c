@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sluiced: config -> next hops -> tables -> shared memory, in one
- * non-blocking epoll loop (signalfd, timerfd, the rtnetlink event socket).
+ * sluiced: config + discovery + health -> model -> next hops -> tables ->
+ * shared memory, in one non-blocking event loop (cp_loop.h: signalfd, the
+ * rtnetlink event socket, the probe and provider sockets, timers).
  *
  * Lifecycle: load the config (exit 1 naming file, line and key), create or
- * take over the segment, resolve next hops (up to neigh_timeout_ms for the
- * first answers), publish; then republish on SIGHUP (a bad file is refused
- * and the running tables stay), whenever a next hop changes, and when the
- * drain of a backend removed from the config ends. SIGTERM
+ * take over the segment, feed the model (cp_daemon_model.c: static
+ * backends, providers, health checks), resolve next hops (up to
+ * neigh_timeout_ms for the first answers), publish; then republish when the
+ * model changes (coalesced: at most one build per CP_BUILD_GAP_MS), on
+ * SIGHUP (a bad file is refused and the running tables stay), whenever a
+ * next hop changes, and when the drain of a removed backend ends. SIGTERM
  * exits 0 and leaves the segment and its tables to the dataplane; the next
  * sluiced takes over and continues the generation sequence.
  */
@@ -19,49 +22,32 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 
 #include "cp_config.h"
-#include "cp_log.h"
+#include "cp_daemon.h"
+#include "cp_model.h"
 #include "cp_neigh.h"
-#include "cp_publish.h"
-#include "cp_shm.h"
 #include "cp_tables.h"
 #include "cp_xdp.h"
 
 #define TICK_IDLE_MS 100        /* ms: heartbeat and housekeeping */
 #define TICK_BUSY_MS 1          /* ms: while waiting for acks or first next hops */
+#define CP_BUILD_GAP_MS 100     /* ms: at least this between two table builds */
 #define REFRESH_NS 5000000000ull /* ns: re-resolve every next hop */
 #define REFRESH_UNRESOLVED_NS 1000000000ull /* ns: while some are unresolved */
 #define XDP_SYNC_NS 1000000000ull /* ns: a restarted dataplane reloads an empty map */
 #define XDP_RC_UNKNOWN 1
-
-struct sluiced {
-	const char *config_path;
-	struct cp_config cfg;
-	struct cp_config prev; /* running config while a reload is not yet built */
-	int have_prev;
-	struct cp_shm shm;
-	struct cp_tables *tables;
-	struct cp_neigh *neigh;
-	struct cp_publisher pub;
-	int epfd, sigfd, timerfd;
-	int tick_ms;
-	int dirty;    /* the tables need a publish */
-	int starting; /* waiting for the first next hops */
-	int busy_logged;
-	int xdp_sync_due;
-	uint64_t start_ns, last_refresh_ns, last_xdp_ns;
-	int xdp_rc[SL_MAX_PORTS_LIMIT];
-};
+#define NOFILE_WANT 65536 /* descriptors: thousands of probes in flight, providers, admin */
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: sluiced [-c FILE] [-d]\n"
-		   "Sluice control plane: builds the load-balancing tables from the config\n"
-		   "and publishes them to sluice-dp through /dev/shm/sluice-<instance>.\n"
-		   "Runs in the foreground and logs to stdout.\n\n"
+		   "Sluice control plane: builds the load-balancing tables from the config,\n"
+		   "discovery and health checks, and publishes them to sluice-dp through\n"
+		   "/dev/shm/sluice-<instance>. Runs in the foreground; logs and the JSON\n"
+		   "event lines (docs/health.md) go to stdout.\n\n"
 		   "  -c, --config FILE  configuration file (default %s)\n"
 		   "  -d, --debug        log debug messages too\n"
 		   "  -h, --help         this text\n\n"
@@ -70,19 +56,13 @@ static void usage(FILE *f)
 		   CP_CONFIG_DEFAULT_PATH);
 }
 
-static int set_tick(struct sluiced *d, int ms)
+static void set_tick(struct sluiced *d, uint32_t ms)
 {
-	struct itimerspec its = { 0 };
-
-	if (d->tick_ms == ms)
-		return 0;
-	its.it_interval.tv_sec = ms / 1000;
-	its.it_interval.tv_nsec = (long)(ms % 1000) * 1000000L;
-	its.it_value = its.it_interval;
-	if (timerfd_settime(d->timerfd, 0, &its, NULL) != 0)
-		return -errno;
-	d->tick_ms = ms;
-	return 0;
+	if (d->tick_ms == ms && cp_loop_timer_armed(&d->tick))
+		return;
+	if (ms < d->tick_ms || !cp_loop_timer_armed(&d->tick))
+		cp_loop_timer_in(d->loop, &d->tick, ms);
+	d->tick_ms = ms; /* a longer tick applies from the next firing */
 }
 
 static void warn_implicit_pools(const struct cp_config *cfg)
@@ -91,8 +71,16 @@ static void warn_implicit_pools(const struct cp_config *cfg)
 		if (cfg->pools[p].implicit)
 			CP_LOG_CONFIG(WARN,
 				      "%s:%d: pool \"%s\" is named by a VIP but not defined: "
-				      "it has no backends",
+				      "discovery (file, etcd) fills it",
 				      cfg->file, cfg->pools[p].line, cfg->pools[p].name);
+}
+
+static void config_free(struct cp_config *c)
+{
+	if (!c)
+		return;
+	cp_config_free(c);
+	free(c);
 }
 
 /* Keep each port's XDP VIP map equal to the published VIPs; log changes of state. */
@@ -105,8 +93,8 @@ static void xdp_sync(struct sluiced *d)
 
 	if (!pub)
 		return;
-	for (uint32_t i = 0; i < d->cfg.dataplane.n_ports; i++) {
-		const char *iface = d->cfg.dataplane.ports[i].iface;
+	for (uint32_t i = 0; i < d->cfg->dataplane.n_ports; i++) {
+		const char *iface = d->cfg->dataplane.ports[i].iface;
 		int rc;
 
 		if (!iface[0])
@@ -122,6 +110,7 @@ static void xdp_sync(struct sluiced *d)
 			CP_LOG_XDP(WARN, "%s: cannot update the VIP map: %s", iface, strerror(-rc));
 		d->xdp_rc[i] = rc;
 	}
+	cp_daemon_probe_sync(d);
 }
 
 static void poll_publish(struct sluiced *d)
@@ -142,23 +131,23 @@ static void poll_publish(struct sluiced *d)
 	}
 }
 
-static void drop_prev(struct sluiced *d)
-{
-	if (d->have_prev) {
-		cp_config_free(&d->prev);
-		d->have_prev = 0;
-	}
-}
-
-/* A reload whose tables could not be built: go back to the running config. */
+/*
+ * A reload whose tables could not be built: the model goes back to the
+ * running config (its instances' events say so) and the next hops with it.
+ */
 static void revert_reload(struct sluiced *d, const char *why)
 {
-	CP_LOG_CONFIG(ERR, "reload refused: %s: %s", d->cfg.file, why);
-	cp_config_free(&d->cfg);
+	struct cp_config *bad = d->cfg;
+
+	CP_LOG_CONFIG(ERR, "reload refused: %s: %s", d->cfg->file, why);
 	d->cfg = d->prev;
-	d->have_prev = 0;
-	if (cp_neigh_configure(d->neigh, &d->cfg) == 0)
-		cp_neigh_refresh(d->neigh);
+	d->prev = NULL;
+	d->pub.timeout_ms = d->cfg->controlplane.publish_timeout_ms;
+	if (cp_model_configure(d->model, d->cfg) != 0)
+		CP_LOG_CONFIG(ERR, "reverting the model: out of memory");
+	config_free(bad);
+	d->neigh_dirty = 1;
+	d->dirty = 1;
 }
 
 /*
@@ -186,27 +175,33 @@ static void log_drains(const struct sluiced *d, unsigned int slot)
 
 		if (is && !(same && was))
 			CP_LOG_TABLES(INFO,
-				      "backend %s (pool %s) removed from the config: draining, "
-				      "established flows stay up to %u s",
-				      n->name, np[n->pool].name, d->cfg.controlplane.drain_timeout);
+				      "backend %s (pool %s) removed: draining, established flows "
+				      "stay up to %u s",
+				      n->name, np[n->pool].name, d->cfg->controlplane.drain_timeout);
 		else if (was && !same)
 			CP_LOG_TABLES(INFO, "backend %s finished draining, removed", o->name);
 		else if (was && !is)
-			CP_LOG_TABLES(INFO, "backend %s is back in the config: no longer draining",
-				      n->name);
+			CP_LOG_TABLES(INFO, "backend %s is back: no longer draining", n->name);
 	}
 }
 
-/* Build and publish if something changed and the protocol allows it now. */
+/* Build and publish if something changed and the protocol and the build gap allow it now. */
 static void try_publish(struct sluiced *d)
 {
 	struct cp_tables_summary sum;
+	struct cp_config view;
+	uint64_t gen, now = cp_now_ns();
 	char why[256];
-	uint64_t gen;
 	int slot, rc;
 
 	if (!d->dirty || d->starting || d->pub.word)
 		return; /* nothing to do, or coalesced into the next turn */
+	if (d->last_build_ns && now < d->last_build_ns + CP_BUILD_GAP_MS * 1000000ull) {
+		if (!cp_loop_timer_armed(&d->coalesce))
+			cp_loop_timer_at(d->loop, &d->coalesce,
+					 d->last_build_ns + CP_BUILD_GAP_MS * 1000000ull);
+		return;
+	}
 	slot = cp_publish_slot(d->shm.hdr);
 	if (slot < 0) {
 		if (!d->busy_logged)
@@ -215,91 +210,137 @@ static void try_publish(struct sluiced *d)
 		return;
 	}
 	d->busy_logged = 0;
-	gen = cp_publish_next_generation(d->shm.hdr);
-	rc = cp_tables_build(d->tables, &d->cfg, cp_neigh_lookup, d->neigh, d->shm.hdr,
-			     (unsigned int)slot, gen, cp_now_ns(), &sum, why, sizeof(why));
+	rc = cp_model_view(d->model, &view);
 	if (rc) {
-		if (d->have_prev) {
+		CP_LOG_TABLES(ERR, "no memory for the model's view: retrying");
+		return;
+	}
+	if (d->neigh_dirty) {
+		rc = cp_neigh_configure(d->neigh, &view);
+		if (rc == 0) {
+			d->neigh_dirty = 0;
+			cp_neigh_refresh(d->neigh);
+			d->last_refresh_ns = now;
+		} else {
+			CP_LOG_NEIGH(ERR, "tracking the backends: %s", strerror(-rc));
+		}
+	}
+	gen = cp_publish_next_generation(d->shm.hdr);
+	d->last_build_ns = now;
+	rc = cp_tables_build(d->tables, &view, cp_neigh_lookup, d->neigh, d->shm.hdr,
+			     (unsigned int)slot, gen, now, &sum, why, sizeof(why));
+	cp_model_view_free(&view);
+	if (rc) {
+		if (d->prev) {
 			revert_reload(d, why);
-			return; /* the running tables are still published */
+			return; /* the running tables are still published; rebuilt next turn */
 		}
 		CP_LOG_TABLES(ERR, "generation %llu not built: %s", (unsigned long long)gen, why);
 		d->dirty = 0;
 		return;
 	}
-	if (d->have_prev) {
-		CP_LOG_CONFIG(INFO, "reload of %s accepted", d->cfg.file);
-		drop_prev(d);
+	if (d->prev) {
+		CP_LOG_CONFIG(INFO, "reload of %s accepted", d->cfg->file);
+		cp_daemon_services_reload(d, d->prev);
+		config_free(d->prev);
+		d->prev = NULL;
 	}
 	log_drains(d, (unsigned int)slot);
 	cp_publish_commit(&d->pub, (unsigned int)slot, cp_now_ns());
 	d->dirty = 0;
 	CP_LOG_PUBLISH(INFO,
 		       "published generation %llu (slot %d): %u VIPs, %u pools, %u backends "
-		       "(%u active, %u unresolved, %u new, %u removed), %u draining",
+		       "(%u active, %u unresolved, %u down, %u new, %u removed), %u draining",
 		       (unsigned long long)gen, slot, sum.n_vips, sum.n_pools, sum.n_backends,
-		       sum.n_active, sum.n_unresolved, sum.n_new, sum.n_removed, sum.n_draining);
+		       sum.n_active, sum.n_unresolved, sum.n_down, sum.n_new, sum.n_removed,
+		       sum.n_draining);
 	poll_publish(d);
 }
 
-static void reload(struct sluiced *d)
+void cp_daemon_changed(struct sluiced *d)
 {
-	struct cp_config next = { 0 };
+	d->dirty = 1;
+	if (!cp_loop_timer_armed(&d->coalesce))
+		cp_loop_timer_in(d->loop, &d->coalesce, 0);
+}
+
+static void on_coalesce(struct cp_loop_timer *t)
+{
+	try_publish(t->ctx);
+}
+
+int cp_daemon_reload(struct sluiced *d, char *why, size_t why_len)
+{
+	struct cp_config *next = calloc(1, sizeof(*next)), *running;
 	struct cp_config_error err;
 	struct sl_shm_geometry g, have;
 	char buf[768];
 	int rc;
 
-	CP_LOG_CONFIG(INFO, "SIGHUP: reloading %s", d->config_path);
-	rc = cp_config_load(d->config_path, NULL, &next, &err);
-	if (rc) {
-		CP_LOG_CONFIG(ERR, "reload refused: %s", cp_config_strerror(&err, buf, sizeof(buf)));
-		return;
+	if (!next) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
 	}
-	cp_config_geometry(&next, &g);
+	CP_LOG_CONFIG(INFO, "reloading %s", d->config_path);
+	rc = cp_config_load(d->config_path, NULL, next, &err);
+	if (rc) {
+		cp_config_strerror(&err, buf, sizeof(buf));
+		CP_LOG_CONFIG(ERR, "reload refused: %s", buf);
+		snprintf(why, why_len, "reload refused: %s", buf);
+		free(next);
+		return rc;
+	}
+	cp_config_geometry(next, &g);
 	sl_shm_geometry_of(d->shm.hdr, &have);
 	if (memcmp(&g, &have, sizeof(g)) != 0) {
-		CP_LOG_CONFIG(ERR, "reload refused: %s: tables.* or the port count changed the "
-				   "shared-memory geometry; restart sluiced (and sluice-dp) to apply",
-			      d->config_path);
-		cp_config_free(&next);
-		return;
+		snprintf(why, why_len, "reload refused: %s: tables.* or the port count changed "
+				       "the shared-memory geometry; restart sluiced (and sluice-dp) "
+				       "to apply",
+			 d->config_path);
+		rc = -EINVAL;
+	} else if (strcmp(next->instance, d->cfg->instance) != 0) {
+		snprintf(why, why_len, "reload refused: %s: instance changed from \"%s\" to "
+				       "\"%s\"; restart sluiced to apply",
+			 d->config_path, d->cfg->instance, next->instance);
+		rc = -EINVAL;
 	}
-	if (strcmp(next.instance, d->cfg.instance) != 0) {
-		CP_LOG_CONFIG(ERR, "reload refused: %s: instance changed from \"%s\" to \"%s\"; "
-				   "restart sluiced to apply",
-			      d->config_path, d->cfg.instance, next.instance);
-		cp_config_free(&next);
-		return;
-	}
-	warn_implicit_pools(&next);
-	/* a reload arriving before the previous one was built replaces it */
-	if (d->have_prev)
-		cp_config_free(&d->cfg);
-	else
-		d->prev = d->cfg;
-	d->have_prev = 1;
-	d->cfg = next;
-	d->pub.timeout_ms = d->cfg.controlplane.publish_timeout_ms;
-	rc = cp_neigh_configure(d->neigh, &d->cfg);
 	if (rc) {
-		revert_reload(d, strerror(-rc));
-		return;
+		CP_LOG_CONFIG(ERR, "%s", why);
+		config_free(next);
+		return rc;
 	}
-	cp_neigh_refresh(d->neigh);
-	d->last_refresh_ns = cp_now_ns();
+	warn_implicit_pools(next);
+	/* the running config stays alive during the call (the model moves off it) */
+	running = d->cfg;
+	d->cfg = next;
+	rc = cp_model_configure(d->model, next);
+	if (rc) {
+		d->cfg = running;
+		cp_model_configure(d->model, running);
+		config_free(next);
+		snprintf(why, why_len, "reload refused: %s", strerror(-rc));
+		CP_LOG_CONFIG(ERR, "%s", why);
+		return rc;
+	}
+	/* a reload arriving before the previous one was built replaces it */
+	if (d->prev)
+		config_free(running);
+	else
+		d->prev = running;
+	d->pub.timeout_ms = d->cfg->controlplane.publish_timeout_ms;
+	d->neigh_dirty = 1;
 	d->dirty = 1;
+	d->last_build_ns = 0; /* a reload is built at once */
 	try_publish(d);
+	return 0;
 }
 
-static void on_tick(struct sluiced *d)
+static void on_tick(struct cp_loop_timer *t)
 {
+	struct sluiced *d = t->ctx;
 	uint64_t now = cp_now_ns(), every, expiry;
-	uint64_t expirations;
 	int rc;
 
-	while (read(d->timerfd, &expirations, sizeof(expirations)) > 0)
-		;
 	cp_shm_heartbeat(&d->shm);
 	poll_publish(d);
 
@@ -317,11 +358,11 @@ static void on_tick(struct sluiced *d)
 		uint32_t left = cp_neigh_unresolved(d->neigh);
 
 		if (left == 0 ||
-		    now - d->start_ns >= (uint64_t)d->cfg.controlplane.neigh_timeout_ms * 1000000ull) {
+		    now - d->start_ns >= (uint64_t)d->cfg->controlplane.neigh_timeout_ms * 1000000ull) {
 			if (left)
 				CP_LOG_NEIGH(WARN, "%u backends still unresolved after %u ms: "
 						   "publishing without them",
-					     left, d->cfg.controlplane.neigh_timeout_ms);
+					     left, d->cfg->controlplane.neigh_timeout_ms);
 			d->starting = 0;
 			d->dirty = 1;
 		}
@@ -332,6 +373,7 @@ static void on_tick(struct sluiced *d)
 		d->last_xdp_ns = now;
 		xdp_sync(d);
 	}
+	cp_loop_timer_in(d->loop, &d->tick, d->tick_ms);
 }
 
 /* Short ticks only while something waits for the dataplane or the kernel. */
@@ -340,15 +382,18 @@ static void update_tick(struct sluiced *d)
 	set_tick(d, d->pub.word || d->starting || d->busy_logged ? TICK_BUSY_MS : TICK_IDLE_MS);
 }
 
-/* Returns 1 when the loop should end. */
-static int on_signal(struct sluiced *d)
+static void on_signal(struct cp_loop_fd *f, uint32_t events)
 {
+	struct sluiced *d = f->ctx;
 	struct signalfd_siginfo si;
+	char why[1024];
 
+	(void)events;
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			reload(d);
+			CP_LOG_CONFIG(INFO, "SIGHUP");
+			cp_daemon_reload(d, why, sizeof(why));
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -356,38 +401,52 @@ static int on_signal(struct sluiced *d)
 					  "dataplane",
 				    strsignal((int)si.ssi_signo),
 				    (unsigned long long)SL_GEN_OF(d->shm.hdr->published));
-			return 1;
+			d->stop = 1;
+			break;
 		}
 	}
-	return 0;
 }
 
-static int add_fd(int epfd, int fd)
+static void on_neigh(struct cp_loop_fd *f, uint32_t events)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct sluiced *d = f->ctx;
+	int rc = cp_neigh_process(d->neigh);
 
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
+	(void)events;
+	if (rc < 0)
+		CP_LOG_NEIGH(WARN, "rtnetlink events: %s", strerror(-rc));
+	else if (rc > 0)
+		d->dirty = 1;
+	try_publish(d);
 }
 
-static int start(struct sluiced *d)
+/* Thousands of probes each hold a socket while in flight. */
+static void raise_nofile(void)
 {
-	struct cp_config_error err;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= NOFILE_WANT)
+		return;
+	rl.rlim_cur = NOFILE_WANT;
+	if (rl.rlim_max < NOFILE_WANT)
+		rl.rlim_max = NOFILE_WANT; /* root may raise the hard limit */
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	getrlimit(RLIMIT_NOFILE, &rl);
+	CP_LOG_MAIN(DEBUG, "RLIMIT_NOFILE %llu", (unsigned long long)rl.rlim_cur);
+}
+
+static int start_tables(struct sluiced *d)
+{
 	struct sl_shm_geometry g;
 	char buf[768];
-	sigset_t set;
 	int rc;
 
-	rc = cp_config_load(d->config_path, NULL, &d->cfg, &err);
-	if (rc) {
-		CP_LOG_CONFIG(ERR, "%s", cp_config_strerror(&err, buf, sizeof(buf)));
-		return rc;
-	}
-	CP_LOG_CONFIG(INFO, "%s: instance %s, %u VIPs, %u pools, %u ports", d->cfg.file,
-		      d->cfg.instance, d->cfg.n_vips, d->cfg.n_pools, d->cfg.dataplane.n_ports);
-	warn_implicit_pools(&d->cfg);
-
-	cp_config_geometry(&d->cfg, &g);
-	rc = cp_shm_open(&d->shm, d->cfg.instance, &g, buf, sizeof(buf));
+	cp_config_geometry(d->cfg, &g);
+	rc = cp_shm_open(&d->shm, d->cfg->instance, &g, buf, sizeof(buf));
 	if (rc) {
 		CP_LOG_SHM(ERR, "%s", buf);
 		return rc;
@@ -408,7 +467,39 @@ static int start(struct sluiced *d)
 	} else {
 		CP_LOG_SHM(INFO, "created /dev/shm%s (%zu bytes)", d->shm.name, d->shm.size);
 	}
-	cp_publish_init(&d->pub, d->shm.hdr, d->cfg.controlplane.publish_timeout_ms);
+	cp_publish_init(&d->pub, d->shm.hdr, d->cfg->controlplane.publish_timeout_ms);
+	return 0;
+}
+
+static int start(struct sluiced *d)
+{
+	struct cp_config_error err;
+	struct cp_config view;
+	char buf[768];
+	sigset_t set;
+	int rc;
+
+	d->cfg = calloc(1, sizeof(*d->cfg));
+	if (!d->cfg)
+		return -ENOMEM;
+	rc = cp_config_load(d->config_path, NULL, d->cfg, &err);
+	if (rc) {
+		CP_LOG_CONFIG(ERR, "%s", cp_config_strerror(&err, buf, sizeof(buf)));
+		return rc;
+	}
+	CP_LOG_CONFIG(INFO, "%s: instance %s, %u VIPs, %u pools, %u ports", d->cfg->file,
+		      d->cfg->instance, d->cfg->n_vips, d->cfg->n_pools, d->cfg->dataplane.n_ports);
+	warn_implicit_pools(d->cfg);
+	raise_nofile();
+
+	rc = start_tables(d);
+	if (rc)
+		return rc;
+	d->loop = cp_loop_new();
+	if (!d->loop)
+		return -errno;
+	cp_loop_timer_init(&d->tick, on_tick, d);
+	cp_loop_timer_init(&d->coalesce, on_coalesce, d);
 
 	d->neigh = cp_neigh_new();
 	if (!d->neigh) {
@@ -416,10 +507,6 @@ static int start(struct sluiced *d)
 		CP_LOG_NEIGH(ERR, "rtnetlink: %s", strerror(errno));
 		return rc;
 	}
-	rc = cp_neigh_configure(d->neigh, &d->cfg);
-	if (rc)
-		return rc;
-
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
@@ -428,20 +515,36 @@ static int start(struct sluiced *d)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
 	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0)
+	if (d->sigfd < 0)
 		return -errno;
-	rc = add_fd(d->epfd, d->sigfd);
+	rc = cp_loop_fd_add(d->loop, &d->sig_lfd, d->sigfd, EPOLLIN, on_signal, d);
 	if (!rc)
-		rc = add_fd(d->epfd, d->timerfd);
-	if (!rc)
-		rc = add_fd(d->epfd, cp_neigh_fd(d->neigh));
+		rc = cp_loop_fd_add(d->loop, &d->neigh_lfd, cp_neigh_fd(d->neigh), EPOLLIN,
+				    on_neigh, d);
+	if (rc)
+		return rc;
+
+	/* the model: static backends now, probes start, providers report into it */
+	rc = cp_daemon_model_init(d);
+	if (rc)
+		return rc;
+	rc = cp_model_configure(d->model, d->cfg);
+	if (rc)
+		return rc;
+	rc = cp_daemon_services_start(d);
 	if (rc)
 		return rc;
 
 	for (uint32_t i = 0; i < SL_MAX_PORTS_LIMIT; i++)
 		d->xdp_rc[i] = XDP_RC_UNKNOWN;
+	rc = cp_model_view(d->model, &view);
+	if (rc)
+		return rc;
+	rc = cp_neigh_configure(d->neigh, &view);
+	cp_model_view_free(&view);
+	if (rc)
+		return rc;
+	d->neigh_dirty = 0;
 	d->start_ns = d->last_refresh_ns = cp_now_ns();
 	d->starting = 1;
 	d->dirty = 1;
@@ -454,55 +557,43 @@ static int start(struct sluiced *d)
 		d->starting = 0;
 		try_publish(d);
 	}
-	return set_tick(d, d->starting || d->pub.word ? TICK_BUSY_MS : TICK_IDLE_MS);
+	d->tick_ms = d->starting || d->pub.word ? TICK_BUSY_MS : TICK_IDLE_MS;
+	return cp_loop_timer_in(d->loop, &d->tick, d->tick_ms);
 }
 
 static int run(struct sluiced *d)
 {
-	struct epoll_event ev[8];
-
 	CP_LOG_MAIN(INFO, "sluiced %d running", (int)getpid());
-	for (;;) {
-		int n = epoll_wait(d->epfd, ev, 8, -1);
+	while (!d->stop) {
+		int rc = cp_loop_run_once(d->loop, -1);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.fd == d->sigfd) {
-				if (on_signal(d))
-					return 0;
-			} else if (ev[i].data.fd == d->timerfd) {
-				on_tick(d);
-			} else {
-				int rc = cp_neigh_process(d->neigh);
-
-				if (rc < 0)
-					CP_LOG_NEIGH(WARN, "rtnetlink events: %s", strerror(-rc));
-				else if (rc > 0)
-					d->dirty = 1;
-				try_publish(d);
-			}
-		}
+		if (rc < 0)
+			return rc;
 		update_tick(d);
 	}
+	return 0;
 }
 
 static void cleanup(struct sluiced *d)
 {
-	if (d->epfd > 0)
-		close(d->epfd);
-	if (d->timerfd > 0)
-		close(d->timerfd);
-	if (d->sigfd > 0)
+	if (d->loop) {
+		cp_loop_timer_cancel(d->loop, &d->tick);
+		cp_loop_timer_cancel(d->loop, &d->coalesce);
+		if (d->sigfd >= 0)
+			cp_loop_fd_del(d->loop, &d->sig_lfd);
+		if (d->neigh)
+			cp_loop_fd_del(d->loop, &d->neigh_lfd);
+	}
+	cp_daemon_model_fini(d);
+	if (d->sigfd >= 0)
 		close(d->sigfd);
 	cp_neigh_free(d->neigh);
+	cp_loop_free(d->loop);
 	cp_tables_free(d->tables);
 	cp_shm_close(&d->shm);
-	drop_prev(d);
-	cp_config_free(&d->cfg);
+	cp_xdp_cache_flush();
+	config_free(d->prev);
+	config_free(d->cfg);
 }
 
 int main(int argc, char **argv)
@@ -513,8 +604,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sluiced d = { .config_path = CP_CONFIG_DEFAULT_PATH, .epfd = -1, .sigfd = -1,
-			     .timerfd = -1 };
+	struct sluiced d = { .config_path = CP_CONFIG_DEFAULT_PATH, .sigfd = -1 };
 	int c, rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
