@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Benchmark 3: instructions per packet of the worker pipeline, per stage,
+# counted by callgrind (repeatable; perf stat has no counters on this VM).
+# No DPDK busy polling (ring ports, one lcore, --no-huge): no lock needed.
+#
+# Usage: perf/bench_ipp.sh [BUILD_DIR]   (default build)
+# Writes perf/results/ipp.json and docs/img/ipp.png.
+set -euo pipefail
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "${1:-$SRC/build}" && pwd)
+N=${SLUICE_IPP_PACKETS:-4096}
+TMP=$(mktemp -d /tmp/sl-pb-ipp.XXXXXX)
+trap 'rm -rf "$TMP" /var/run/dpdk/slpb-ipp' EXIT
+
+ninja -C "$BUILD" perf/bench_ipp >/dev/null
+CMD="valgrind --tool=callgrind --instr-atstart=no --compress-strings=no --compress-pos=no $BUILD/perf/bench_ipp -n $N"
+# shellcheck disable=SC2086
+valgrind --tool=callgrind --instr-atstart=no --compress-strings=no --compress-pos=no \
+	--callgrind-out-file="$TMP/cg.out" "$BUILD/perf/bench_ipp" -n "$N" \
+	>"$TMP/bench.out" 2>"$TMP/valgrind.err" || { cat "$TMP/valgrind.err" >&2; exit 1; }
+mkdir -p "$SRC/perf/results" "$SRC/docs/img"
+/usr/bin/python3 "$SRC/perf/ipp_report.py" "$SRC" "$TMP/bench.out" "$TMP/cg.out" \
+	"perf/bench_ipp.sh (runs: ${CMD/$BUILD/BUILD})" >"$TMP/ipp.json"
+mv "$TMP/ipp.json" "$SRC/perf/results/ipp.json"
+(cd "$SRC" && gnuplot perf/plots/ipp.gp)
+jq -r '.results[] | "\(.scenario)\t\(.instructions_per_packet) instr/pkt"' "$SRC/perf/results/ipp.json"
