@@ -19,6 +19,7 @@ PACKAGES=(
 	python3 python3-scapy
 	libjansson-dev dnsmasq-base
 	etcd-server etcd-client
+	haproxy iperf3 nftables gnuplot-nox # perf/bench_lab.sh (benchmark 5)
 )
 
 log() { echo "setup: $*"; }
