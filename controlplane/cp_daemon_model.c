@@ -375,13 +375,22 @@ static int any_dns_pool(const struct cp_config *cfg)
 	return 0;
 }
 
+/* Some pool takes the file's (@etcd 0) or etcd's (@etcd 1) sets: implicit pools take both. */
+static int any_pool_uses(const struct cp_config *cfg, int etcd)
+{
+	for (uint32_t i = 0; i < cfg->n_pools; i++)
+		if (cfg->pools[i].implicit || (etcd ? cfg->pools[i].disc.etcd : cfg->pools[i].disc.file))
+			return 1;
+	return 0;
+}
+
 static int start_providers(struct sluiced *d)
 {
 	const struct cp_discovery_conf *dc = &d->cfg->discovery;
 	struct cp_disc_sink sink = { .update = disc_update, .error = disc_error, .ctx = d };
 	char why[256];
 
-	if (dc->file.path[0]) {
+	if (dc->file.path[0] && any_pool_uses(d->cfg, 0)) {
 		d->disc_file = cp_disc_file_new(d->loop, dc->file.path, &sink);
 		if (!d->disc_file) {
 			CP_LOG_DISC(ERR, "file: watching %s: %s", dc->file.path, strerror(errno));
@@ -404,7 +413,7 @@ static int start_providers(struct sluiced *d)
 			return -EINVAL;
 		CP_LOG_DISC(INFO, "dns: resolving SRV names through %s", dc->dns.resolver);
 	}
-	if (dc->etcd.endpoints[0]) {
+	if (dc->etcd.endpoints[0] && any_pool_uses(d->cfg, 1)) {
 		struct cp_disc_etcd_params ep = { .endpoints = dc->etcd.endpoints,
 						  .prefix = dc->etcd.prefix,
 						  .timeout_ms = dc->etcd.timeout_ms };

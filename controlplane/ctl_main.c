@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sluicectl: the operator's command line. Reads the shared-memory segment
- * read-only (show, stats), signals sluiced (reload), and manages the decap
+ * read-only (show, stats), signals sluiced (reload), talks to its admin
+ * socket (drain, undrain, health), and manages the decap
  * program on backends (backend ...). Exit status: 0 ok, 1 error, 2 usage.
  */
 #include <errno.h>
@@ -13,6 +14,7 @@
 
 #include "cp_config.h"
 #include "cp_shm.h"
+#include "ctl_admin.h"
 #include "ctl_backend.h"
 #include "ctl_show.h"
 
@@ -22,9 +24,13 @@ static void usage(FILE *f)
 		   "  show            instance, generation, processes, VIPs, pools, backends\n"
 		   "  stats [--json]  counters per port, worker, VIP, backend; drops by reason\n"
 		   "  reload          make sluiced reload its config (SIGHUP)\n"
+		   "  drain POOL INSTANCE    no new flows to INSTANCE (established ones stay)\n"
+		   "  undrain POOL INSTANCE  take new flows again\n"
+		   "  health [--json] instances: health state, drain, serving, sources, reason\n"
 		   "  backend ...     decap program on a backend host (backend help)\n\n"
 		   "  -c, --config FILE      take the instance from FILE (default %s)\n"
-		   "  -i, --instance NAME    the instance (segment /dev/shm/sluice-NAME)\n"
+		   "  -i, --instance NAME    the instance (segment /dev/shm/sluice-NAME,\n"
+		   "                         admin socket /run/sluice/NAME.sock)\n"
 		   "  -h, --help             this text\n",
 		   CP_CONFIG_DEFAULT_PATH);
 }
@@ -107,6 +113,8 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	if (strcmp(cmd, "backend") == 0)
 		return ctl_backend_main(argc - optind, argv + optind);
+	if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0 || strcmp(cmd, "health") == 0)
+		return ctl_admin_main(config, instance, argc - optind, argv + optind);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;
