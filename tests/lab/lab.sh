@@ -320,7 +320,8 @@ lab_down() {
 	for ns in $ns_list; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
-	rm -f "/dev/shm/sluice-$LAB_INSTANCE" "/run/sluice/$LAB_INSTANCE-xdp.o"
+	rm -f "/dev/shm/sluice-$LAB_INSTANCE" "/run/sluice/$LAB_INSTANCE-xdp.o" \
+		"/run/sluice/$LAB_INSTANCE.sock"
 	rm -rf "/var/run/dpdk/$LAB_DP_PREFIX" "/run/dpdk/$LAB_DP_PREFIX"
 	case $LAB_DIR in
 	*/sluice-lab-*) rm -rf "$LAB_DIR" ;;
@@ -335,13 +336,18 @@ lab_down() {
 #   --pool6 "1 2 3"  backends of the IPv6 pool (web6)
 #   --bad syntax    a file libconfig cannot parse (refused-reload test)
 #   --bad value     parses, but a VIP's port is out of range (65536)
+#   --web "SETTINGS"  more settings of pool web, e.g. 'health = { type = "http"; };'
+#   --extra "TEXT"    appended at the top level, e.g. a discovery section
 lab_conf() {
 	local pool4="$LAB_BACKENDS" pool6="$LAB_BACKENDS" bad="" b sep webport=80
+	local web_extra="" extra=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--pool4) pool4=$2; shift 2 ;;
 		--pool6) pool6=$2; shift 2 ;;
 		--bad) bad=$2; shift 2 ;;
+		--web) web_extra=$2; shift 2 ;;
+		--extra) extra=$2; shift 2 ;;
 		*) lab_die "lab_conf: unknown option $1" ;;
 		esac
 	done
@@ -380,7 +386,7 @@ EOF
 		printf '%s\n      { name = "%s"; address = "%s"; weight = 1; }' "$sep" "$(lab_be_name "$b")" "$(lab_be4 "$b")"
 		sep=","
 	done
-	printf ' ); },\n'
+	printf ' );\n    %s },\n' "$web_extra"
 	printf '  { name = "web6"; backends = ('
 	sep=""
 	for b in $pool6; do
@@ -388,6 +394,7 @@ EOF
 		sep=","
 	done
 	printf ' ); }\n);\n'
+	[ -z "$extra" ] || printf '%s\n' "$extra"
 	if [ "$bad" = syntax ]; then
 		echo 'this is { not libconfig'
 	fi
