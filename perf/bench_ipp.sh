@@ -3,19 +3,22 @@
 #
 # Benchmark 3: instructions per packet of the worker pipeline, per stage,
 # counted by callgrind (repeatable; perf stat has no counters on this VM).
-# No DPDK busy polling (ring ports, one lcore, --no-huge): no lock needed.
+# DPDK without busy polling (ring ports, one lcore, --no-huge); still run
+# under /tmp/sluice-e2e.lock (taken here) like every DPDK benchmark.
 #
-# Usage: perf/bench_ipp.sh [BUILD_DIR]   (default build)
+# Usage: perf/bench_ipp.sh [BUILD_DIR]   (default $SLUICE_BUILD_DIR, else build)
 # Writes perf/results/ipp.json and docs/img/ipp.png.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$(cd "${1:-$SRC/build}" && pwd)
+BUILD=$(cd "${1:-${SLUICE_BUILD_DIR:-$SRC/build}}" && pwd)
 N=${SLUICE_IPP_PACKETS:-4096}
+if [ "${SLUICE_PB_LOCKED:-}" != 1 ]; then
+	ninja -C "$BUILD" perf/bench_ipp >/dev/null
+	SLUICE_PB_LOCKED=1 exec flock /tmp/sluice-e2e.lock "$0" "$BUILD"
+fi
 TMP=$(mktemp -d /tmp/sl-pb-ipp.XXXXXX)
 trap 'rm -rf "$TMP" /var/run/dpdk/slpb-ipp' EXIT
-
-ninja -C "$BUILD" perf/bench_ipp >/dev/null
 CMD="valgrind --tool=callgrind --instr-atstart=no --compress-strings=no --compress-pos=no $BUILD/perf/bench_ipp -n $N"
 # shellcheck disable=SC2086
 valgrind --tool=callgrind --instr-atstart=no --compress-strings=no --compress-pos=no \

@@ -5,12 +5,12 @@
 # (common/sl_maglev.c), 10/100/1000 backends at M = 65537 and 655373.
 # Takes /tmp/sluice-e2e.lock so no busy-polling DPDK process shares the CPU.
 #
-# Usage: perf/bench_maglev.sh [BUILD_DIR]   (default build)
+# Usage: perf/bench_maglev.sh [BUILD_DIR]   (default $SLUICE_BUILD_DIR, else build)
 # Writes perf/results/maglev.json and docs/img/maglev.png.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$(cd "${1:-$SRC/build}" && pwd)
+BUILD=$(cd "${1:-${SLUICE_BUILD_DIR:-$SRC/build}}" && pwd)
 REPEATS=${SLUICE_MAGLEV_REPEATS:-21}
 OUT=$SRC/perf/results/maglev.json
 
