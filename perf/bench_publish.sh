@@ -8,14 +8,14 @@
 # Everything runs under /tmp/sluice-e2e.lock with hugepages reserved and
 # mounted for the run and given back afterwards.
 #
-# Usage: perf/bench_publish.sh [BUILD_DIR]   (default build)
+# Usage: perf/bench_publish.sh [BUILD_DIR]   (default $SLUICE_BUILD_DIR, else build)
 #   SLUICE_PUB_N (1000) SLUICE_PUB_VIPS (100) SLUICE_PUB_BACKENDS (1000, per VIP)
 #   SLUICE_PUB_TAG: write perf/results/publish-TAG.json instead, no plot
 # Writes perf/results/publish.json and docs/img/publish.png.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$(cd "${1:-$SRC/build}" && pwd)
+BUILD=$(cd "${1:-${SLUICE_BUILD_DIR:-$SRC/build}}" && pwd)
 N=${SLUICE_PUB_N:-1000}
 VIPS=${SLUICE_PUB_VIPS:-100}
 BACKENDS=${SLUICE_PUB_BACKENDS:-1000}
@@ -27,7 +27,7 @@ PAGES=512
 
 if [ "${SLUICE_PB_LOCKED:-}" != 1 ]; then
 	ninja -C "$BUILD" sluice-dp perf/bench_publish >/dev/null
-	SLUICE_PB_LOCKED=1 exec flock /tmp/sluice-e2e.lock "$0" "$@"
+	SLUICE_PB_LOCKED=1 exec flock /tmp/sluice-e2e.lock "$0" "$BUILD"
 fi
 
 TMP=$(mktemp -d /tmp/sl-pb-pub.XXXXXX)
