@@ -20,6 +20,7 @@ PACKAGES=(
 	libjansson-dev dnsmasq-base
 	etcd-server etcd-client
 	haproxy iperf3 nftables gnuplot-nox # perf/bench_lab.sh (benchmark 5)
+	valgrind # perf/bench_ipp.sh (benchmark 3: callgrind, valgrind/callgrind.h)
 )
 
 log() { echo "setup: $*"; }
