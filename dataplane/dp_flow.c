@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-worker connection table (see dp_flow.h): creation, insertion with LRU
- * eviction, and the incremental sweep that keeps dead entries from piling
+ * Per-worker connection table (see dp_flow.h): creation, two-choice insertion
+ * (with one cuckoo move, then LRU eviction, when both buckets are full), and the incremental sweep that keeps dead entries from piling
  * up in buckets no packet visits any more.
  */
 #include <errno.h>
@@ -52,35 +52,69 @@ void dp_flow_free(struct dp_flow_table *t)
 	free(t);
 }
 
+/* Empty ways of @bk: bit w set (8 bits). */
+static inline unsigned int empty_ways(const struct dp_flow_bucket *bk)
+{
+	return dp_flow_match(bk, 0);
+}
+
 struct dp_flow_entry *dp_flow_insert(struct dp_flow_table *t, const struct sl_flow_key *k,
 				     uint32_t hash, uint64_t now)
 {
-	uint32_t b = hash & t->bucket_mask;
-	struct dp_flow_bucket *bk = &t->buckets[b];
-	struct dp_flow_entry *base = &t->entries[b * DP_FLOW_WAYS];
-	unsigned int way = DP_FLOW_WAYS, lru = 0;
+	unsigned int m[2], i, way, lru_i = 0, lru_w = 0;
 	struct dp_flow_entry *e;
+	uint32_t b[2];
 
-	for (unsigned int w = 0; w < DP_FLOW_WAYS; w++) {
-		if (bk->sig[w] == 0) {
-			way = w;
+	dp_flow_buckets(t, hash, b);
+	m[0] = empty_ways(&t->buckets[b[0]]);
+	m[1] = empty_ways(&t->buckets[b[1]]);
+	if (m[0] | m[1]) {
+		/* the emptier bucket; the first on a tie */
+		i = __builtin_popcount(m[1]) > __builtin_popcount(m[0]);
+		way = (unsigned int)__builtin_ctz(m[i]);
+		t->cnt.active++;
+		goto place;
+	}
+	for (i = 0; i < 2; i++) {
+		for (way = 0; way < DP_FLOW_WAYS; way++) {
+			const struct dp_flow_entry *c = &t->entries[b[i] * DP_FLOW_WAYS + way];
+
+			if (!dp_flow_alive(t, c, now)) {
+				t->cnt.expired++;
+				goto place;
+			}
+			if (c->last_seen < t->entries[b[lru_i] * DP_FLOW_WAYS + lru_w].last_seen) {
+				lru_i = i;
+				lru_w = way;
+			}
+		}
+	}
+	/* both full of live flows: move one to its other bucket if that has room */
+	for (i = 0; i < 2; i++) {
+		for (way = 0; way < DP_FLOW_WAYS; way++) {
+			struct dp_flow_entry *c = &t->entries[b[i] * DP_FLOW_WAYS + way];
+			uint32_t h = sl_flow_hash(&c->key, 0), cb[2], alt;
+			unsigned int free_ways;
+
+			dp_flow_buckets(t, h, cb);
+			alt = cb[0] == b[i] ? cb[1] : cb[0];
+			free_ways = empty_ways(&t->buckets[alt]);
+			if (!free_ways)
+				continue;
+			free_ways = (unsigned int)__builtin_ctz(free_ways);
+			t->entries[alt * DP_FLOW_WAYS + free_ways] = *c;
+			dp_flow_set_sig(&t->buckets[alt], free_ways, dp_flow_sig(h));
+			t->cnt.relocated++;
 			t->cnt.active++;
-			break;
+			goto place;
 		}
-		if (!dp_flow_alive(t, &base[w], now)) {
-			way = w;
-			t->cnt.expired++;
-			break;
-		}
-		if (base[w].last_seen < base[lru].last_seen)
-			lru = w;
 	}
-	if (way == DP_FLOW_WAYS) {
-		way = lru;
-		t->cnt.evictions++;
-	}
-	bk->sig[way] = dp_flow_sig(hash);
-	e = &base[way];
+	i = lru_i;
+	way = lru_w;
+	t->cnt.evictions++;
+place:
+	dp_flow_set_sig(&t->buckets[b[i]], way, dp_flow_sig(hash));
+	e = &t->entries[b[i] * DP_FLOW_WAYS + way];
 	e->key = *k;
 	e->last_seen = now;
 	e->cls = k->proto == IPPROTO_TCP ? DP_FLOW_TCP : DP_FLOW_UDP;
@@ -95,10 +129,10 @@ void dp_flow_sweep(struct dp_flow_table *t, uint64_t now, uint32_t n_buckets)
 		struct dp_flow_bucket *bk = &t->buckets[b];
 
 		for (unsigned int w = 0; w < DP_FLOW_WAYS; w++) {
-			if (bk->sig[w] == 0 ||
+			if (dp_flow_way_sig(bk, w) == 0 ||
 			    dp_flow_alive(t, &t->entries[b * DP_FLOW_WAYS + w], now))
 				continue;
-			bk->sig[w] = 0;
+			dp_flow_set_sig(bk, w, 0);
 			t->cnt.expired++;
 			t->cnt.active--;
 		}

@@ -4,10 +4,15 @@
  * so established flows stay on their instance when the Maglev table changes.
  *
  * Buckets of DP_FLOW_WAYS entries; a bucket keeps a 16-bit signature per way
- * so a lookup touches the bucket line and at most one entry line. Entries
- * idle past their timeout are dead (a lookup ignores them, an insert reuses
- * them, a small sweep reclaims them); a full bucket evicts its least
- * recently used entry. Nothing is allocated after dp_flow_create(). Time is
+ * so a lookup touches two bucket lines and (almost always) one entry line.
+ * Two choices: a flow may live in either of two buckets derived from its
+ * hash; an insert takes the emptier one, so a table at 75 % load practically
+ * never evicts a live flow (one choice of 8-way buckets evicted at 50 %).
+ * Entries idle past their timeout are dead (a lookup ignores them, an insert
+ * reuses them, a small sweep reclaims them); when both buckets are full an
+ * insert first moves one of their entries to its other bucket (one cuckoo
+ * step) and only if none has room evicts the least recently used of the
+ * 2 x DP_FLOW_WAYS entries. Nothing is allocated after dp_flow_create(). Time is
  * whatever unit the caller's @now uses (TSC cycles in the dataplane),
  * with @hz units per second.
  */
@@ -16,6 +21,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__) && !defined(DP_FLOW_PORTABLE)
+#include <emmintrin.h>
+#endif
 
 #include "sl_hash.h"
 
@@ -41,14 +49,17 @@ struct dp_flow_entry {
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct dp_flow_entry) == 64, "flow entry is one cache line");
 
+/* 16-bit signatures, way w in lane w % 4 of word w / 4 (0: way empty). */
 struct dp_flow_bucket {
-	uint16_t sig[DP_FLOW_WAYS]; /* 0: way empty */
+	uint64_t sig[DP_FLOW_WAYS / 4];
 };
+_Static_assert(DP_FLOW_WAYS == 8, "the signature compare works on two 64-bit words");
 
 struct dp_flow_counters {
 	uint64_t evictions; /* live entries pushed out of a full bucket */
 	uint64_t expired;   /* entries found idle past their timeout and reclaimed */
 	uint64_t active;    /* entries in use (live or not yet reclaimed) */
+	uint64_t relocated; /* live entries moved to their other bucket to make room */
 };
 
 struct dp_flow_timeouts {
@@ -84,6 +95,56 @@ static inline uint16_t dp_flow_sig(uint32_t hash)
 	return s ? s : 1;
 }
 
+/*
+ * The two buckets of a flow: the low bits of the hash, and that bucket
+ * XOR an odd offset from the multiplied hash, so the two always differ
+ * (tables of two buckets and more) and flows sharing a first bucket spread
+ * over many second ones.
+ */
+static inline void dp_flow_buckets(const struct dp_flow_table *t, uint32_t hash, uint32_t b[2])
+{
+	b[0] = hash & t->bucket_mask;
+	b[1] = (b[0] ^ ((uint32_t)(((uint64_t)hash * 0x9e3779b97f4a7c15ull) >> 32) | 1)) &
+	       t->bucket_mask;
+}
+
+static inline uint16_t dp_flow_way_sig(const struct dp_flow_bucket *bk, unsigned int w)
+{
+	return (uint16_t)(bk->sig[w >> 2] >> ((w & 3) * 16));
+}
+
+static inline void dp_flow_set_sig(struct dp_flow_bucket *bk, unsigned int w, uint16_t sig)
+{
+	unsigned int sh = (w & 3) * 16;
+
+	bk->sig[w >> 2] = (bk->sig[w >> 2] & ~(0xffffull << sh)) | (uint64_t)sig << sh;
+}
+
+/* Ways of @bk whose signature is @sig: bit w set (8 bits). */
+static inline unsigned int dp_flow_match(const struct dp_flow_bucket *bk, uint16_t sig)
+{
+#if defined(__SSE2__) && !defined(DP_FLOW_PORTABLE)
+	/* way w is the 16-bit element w of the 128-bit bucket on little-endian x86 */
+	__m128i eq = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)bk->sig),
+				     _mm_set1_epi16((short)sig));
+
+	return (unsigned int)_mm_movemask_epi8(_mm_packs_epi16(eq, _mm_setzero_si128()));
+#else
+	const uint64_t low = 0x7fff7fff7fff7fffull, rep = sig * 0x0001000100010001ull;
+	unsigned int m = 0;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		uint64_t x = bk->sig[i] ^ rep;
+		/* bit 16 * l + 15 set for each zero lane l (exact: no borrow between lanes) */
+		uint64_t z = ~(((x & low) + low) | x | low);
+
+		/* gather the lane bits 15, 31, 47, 63 into bits 48..51 */
+		m |= (unsigned int)(((z >> 15) * 0x0001000200040008ull) >> 48 & 0xf) << (4 * i);
+	}
+	return m;
+#endif
+}
+
 static inline int dp_flow_alive(const struct dp_flow_table *t, const struct dp_flow_entry *e,
 				uint64_t now)
 {
@@ -107,24 +168,26 @@ static inline struct dp_flow_entry *dp_flow_lookup(struct dp_flow_table *t,
 						   const struct sl_flow_key *k, uint32_t hash,
 						   uint64_t now)
 {
-	uint32_t b = hash & t->bucket_mask;
-	struct dp_flow_bucket *bk = &t->buckets[b];
 	uint16_t sig = dp_flow_sig(hash);
+	uint32_t b[2];
 
-	for (unsigned int w = 0; w < DP_FLOW_WAYS; w++) {
-		struct dp_flow_entry *e;
+	dp_flow_buckets(t, hash, b);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct dp_flow_bucket *bk = &t->buckets[b[i]];
 
-		if (bk->sig[w] != sig)
-			continue;
-		e = &t->entries[b * DP_FLOW_WAYS + w];
-		if (!dp_flow_key_eq(&e->key, k))
-			continue;
-		if (dp_flow_alive(t, e, now))
-			return e;
-		bk->sig[w] = 0;
-		t->cnt.expired++;
-		t->cnt.active--;
-		return NULL;
+		for (unsigned int m = dp_flow_match(bk, sig); m; m &= m - 1) {
+			unsigned int w = (unsigned int)__builtin_ctz(m);
+			struct dp_flow_entry *e = &t->entries[b[i] * DP_FLOW_WAYS + w];
+
+			if (!dp_flow_key_eq(&e->key, k))
+				continue;
+			if (dp_flow_alive(t, e, now))
+				return e;
+			dp_flow_set_sig(bk, w, 0);
+			t->cnt.expired++;
+			t->cnt.active--;
+			return NULL;
+		}
 	}
 	return NULL;
 }
@@ -138,9 +201,12 @@ static inline void dp_flow_touch(struct dp_flow_entry *e, uint64_t now, int fin_
 }
 
 /*
- * Make an entry for @k (not present): an empty way, else a dead one, else
- * the least recently used live one (counted as an eviction). Always
- * succeeds; the caller fills backend, backend_uid and vip.
+ * Make an entry for @k (not present): an empty way of the emptier of its
+ * two buckets, else a dead entry of either, else the way of a live entry
+ * that moves to its own other bucket (one cuckoo step: entry pointers held
+ * across an insert may move), else the least recently used live one of both
+ * (counted as an eviction). Always succeeds; the caller
+ * fills backend, backend_uid and vip.
  */
 struct dp_flow_entry *dp_flow_insert(struct dp_flow_table *t, const struct sl_flow_key *k,
 				     uint32_t hash, uint64_t now);
