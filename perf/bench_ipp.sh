@@ -27,6 +27,9 @@ valgrind --tool=callgrind --instr-atstart=no --compress-strings=no --compress-po
 mkdir -p "$SRC/perf/results" "$SRC/docs/img"
 /usr/bin/python3 "$SRC/perf/ipp_report.py" "$SRC" "$TMP/bench.out" "$TMP/cg.out" \
 	"perf/bench_ipp.sh (runs: ${CMD/$BUILD/BUILD})" >"$TMP/ipp.json"
-mv "$TMP/ipp.json" "$SRC/perf/results/ipp.json"
+jq --arg commit "$(git -C "$SRC" rev-parse --short HEAD)" \
+	--arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
+	--arg dirty "$(git -C "$SRC" status --short -- common dataplane controlplane perf | grep -v '^??' | tr '\n' ' ')" \
+	'. + {commit: $commit, cpu: $cpu, uncommitted_changes: $dirty}' "$TMP/ipp.json" >"$SRC/perf/results/ipp.json"
 (cd "$SRC" && gnuplot perf/plots/ipp.gp)
 jq -r '.results[] | "\(.scenario)\t\(.instructions_per_packet) instr/pkt"' "$SRC/perf/results/ipp.json"

@@ -81,8 +81,9 @@ jq --slurpfile final "$TMP/final.json" \
 	--arg cmd "perf/bench_publish.sh (SLUICE_PUB_N=$N SLUICE_PUB_VIPS=$VIPS SLUICE_PUB_BACKENDS=$BACKENDS)" \
 	--arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
 	--arg commit "$(git -C "$SRC" rev-parse --short HEAD)" \
+	--arg dirty "$(git -C "$SRC" status --short -- common dataplane controlplane perf | grep -v '^??' | tr '\n' ' ')" \
 	--arg dp "sluice-dp -l 0-1 (1 worker), hugepages, net_pcap infinite_rx (4096 flows, 64 B TCP ACKs) -> net_null" \
-	'. + {command: $cmd, cpu: $cpu, commit: $commit, dataplane: $dp,
+	'. + {command: $cmd, cpu: $cpu, commit: $commit, uncommitted_changes: $dirty, dataplane: $dp,
 	      lifetime_after_exit: $final[0],
 	      lifetime_unaccounted: ($final[0].rx - $final[0].tx - $final[0].drops_total)}' \
 	"$TMP/run.json" >"$SRC/perf/results/$OUT"
