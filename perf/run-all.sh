@@ -15,7 +15,7 @@
 #   SLUICE_BUILD_DIR: build directory (default <source>/build), built first.
 # Results: perf/results/*.json, plots docs/img/*.png and perf/results/*.png;
 # the log of each benchmark in perf/results/run-all-<bench>.log (not committed).
-# Takes about 25 minutes (publish: ~10, lab: ~6, fwd: ~4, flows: ~3).
+# Runs for tens of minutes (publish alone ~10: 1000 table builds of 100 pools).
 set -uo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
