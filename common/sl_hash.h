@@ -68,23 +68,62 @@ static inline uint64_t sl_hash_bytes(const void *p, size_t len, uint64_t seed)
 }
 
 /*
+ * CRC32C of one 8-byte word, least significant byte first, no inversion:
+ * the crc32q instruction (SSE4.2) where the build has it, else the same
+ * function from a table (sl_hash.c). Both give the same bits for the same
+ * input: the unit test checks it.
+ */
+extern const uint32_t sl_crc32c_table[256];
+
+static inline uint32_t sl_crc32c_u64_sw(uint32_t crc, uint64_t w)
+{
+	for (unsigned int i = 0; i < 8; i++, w >>= 8)
+		crc = sl_crc32c_table[(crc ^ (uint32_t)w) & 0xff] ^ (crc >> 8);
+	return crc;
+}
+
+#ifdef __SSE4_2__
+static inline uint32_t sl_crc32c_u64(uint32_t crc, uint64_t w)
+{
+	return (uint32_t)__builtin_ia32_crc32di(crc, w);
+}
+#else
+#define sl_crc32c_u64 sl_crc32c_u64_sw
+#endif
+
+#define SL_FLOW_SEED0 0x736c7569u /* "slui" */
+#define SL_FLOW_SEED1 0x63650000u /* "ce" */
+
+/*
+ * The flow hash with a given CRC step (inlined: the step is a constant).
+ * Two CRC chains over the five words run in parallel; CRC is linear over
+ * GF(2), so the 64-bit concatenation is multiplied by an odd constant and
+ * the high half taken: every input bit reaches every output bit, and the
+ * result is fit for Maglev's hash % M and the flow table's low bits.
+ */
+static inline __attribute__((always_inline)) uint32_t
+sl_flow_hash_with(const struct sl_flow_key *k, int three_tuple,
+		  uint32_t (*crc)(uint32_t, uint64_t))
+{
+	const uint64_t *w = (const uint64_t *)k;
+	uint64_t last = three_tuple ? (uint64_t)k->proto << 40 | (uint64_t)k->af << 48 : w[4];
+	uint32_t c0 = crc(SL_FLOW_SEED0, w[0]), c1 = crc(SL_FLOW_SEED1, w[1]);
+
+	c0 = crc(c0, w[2]);
+	c1 = crc(c1, w[3]);
+	c0 = crc(c0, last);
+	return (uint32_t)((((uint64_t)c0 << 32 | c1) * SL_HASH_K1) >> 32);
+}
+
+/*
  * Flow hash. With @three_tuple the ports are ignored, so every connection
  * of one client to one VIP lands on one backend (and fragments could too).
+ * Every appliance must compute the same value for the same key (Maglev
+ * consistency between them): pinned by common/sl_hash_test.c.
  */
 static inline uint32_t sl_flow_hash(const struct sl_flow_key *k, int three_tuple)
 {
-	const uint64_t *w = (const uint64_t *)k;
-	uint64_t h = 0x736c756963650000ull; /* "sluice" */
-
-	h = sl_hash_word(h, w[0]);
-	h = sl_hash_word(h, w[1]);
-	h = sl_hash_word(h, w[2]);
-	h = sl_hash_word(h, w[3]);
-	if (three_tuple)
-		h = sl_hash_word(h, (uint64_t)k->proto << 40 | (uint64_t)k->af << 48);
-	else
-		h = sl_hash_word(h, w[4]);
-	return (uint32_t)sl_hash_mix(h);
+	return sl_flow_hash_with(k, three_tuple, sl_crc32c_u64);
 }
 
 #endif /* SL_HASH_H */
