@@ -42,6 +42,26 @@ void dp_tunnel_src(const struct sl_vip *vip, const struct sl_backend *be, uint32
 	src->a32[3] = rte_cpu_to_be_32((rte_be_to_cpu_32(src->a32[3]) & ~mask) | (hash & mask));
 }
 
+/*
+ * The IPv4 header checksum of a 20-byte header (checksum field zero): the
+ * same ones' complement sum as rte_ipv4_cksum(), taken over five 32-bit
+ * words instead of a loop of 16-bit ones (a 32-bit word is congruent to the
+ * sum of its halves mod 0xffff, and the sum is never zero: version_ihl),
+ * so the bytes are identical at a quarter of the instructions.
+ */
+static inline uint16_t ip4_hdr_cksum(const struct rte_ipv4_hdr *h)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	memcpy(w, h, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]; /* < 2^35 */
+	s = (s & 0xffff) + (s >> 16);                  /* < 2^20 */
+	s = (s & 0xffff) + (s >> 16);                  /* < 2^16 + 2^4 */
+	s = (s & 0xffff) + (s >> 16);                  /* <= 0xffff */
+	return (uint16_t)~s;
+}
+
 static uint16_t udp6_cksum(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip6,
 			   uint32_t l4_off)
 {
@@ -116,7 +136,7 @@ unsigned int dp_fwd_tunnel(struct rte_mbuf *m, const struct dp_pkt *pkt, const s
 		o->hdr_checksum = 0;
 		o->src_addr = src.a32[3];
 		o->dst_addr = be->addr.a32[3];
-		o->hdr_checksum = rte_ipv4_cksum(o);
+		o->hdr_checksum = ip4_hdr_cksum(o);
 		l4_off = l3_off + sizeof(*o);
 		if (gue) {
 			struct rte_udp_hdr *u = (struct rte_udp_hdr *)(p + l4_off);
