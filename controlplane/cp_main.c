@@ -250,10 +250,11 @@ static void try_publish(struct sluiced *d)
 	d->dirty = 0;
 	CP_LOG_PUBLISH(INFO,
 		       "published generation %llu (slot %d): %u VIPs, %u pools, %u backends "
-		       "(%u active, %u unresolved, %u down, %u new, %u removed), %u draining",
+		       "(%u active, %u unresolved, %u down, %u new, %u removed), %u draining; "
+		       "Maglev tables: %u computed, %u unchanged",
 		       (unsigned long long)gen, slot, sum.n_vips, sum.n_pools, sum.n_backends,
 		       sum.n_active, sum.n_unresolved, sum.n_down, sum.n_new, sum.n_removed,
-		       sum.n_draining);
+		       sum.n_draining, sum.n_maglev_built, sum.n_maglev_copied);
 	poll_publish(d);
 }
 

@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 
 #include "cp_tables.h"
+#include "sl_hash.h"
 #include "sl_maglev.h"
 
 struct be_ident {
@@ -42,8 +43,23 @@ struct slot_state {
 	uint8_t draining; /* in_use, but no longer in the config */
 };
 
+/*
+ * Where the last build left each pool's Maglev table, so a build whose input
+ * for that pool did not change copies the table from the other slot instead
+ * of recomputing it: a membership or health change rebuilds only the pools
+ * it touches.
+ */
+struct pool_cache {
+	char name[SL_NAME_LEN];
+	uint64_t fingerprint; /* of the Maglev input: size, keys, weights, ids */
+	uint32_t index;       /* pool index in that slot */
+	uint32_t slot;
+};
+
 struct cp_tables {
 	uint32_t max_backends;
+	struct pool_cache *cache; /* one per pool of the last build */
+	uint32_t n_cache;
 	uint32_t high_water; /* slots [0, high_water) have been used */
 	uint64_t next_uid;
 	uint64_t build_seq;
@@ -136,6 +152,7 @@ void cp_tables_free(struct cp_tables *t)
 {
 	if (!t)
 		return;
+	free(t->cache);
 	free(t->slots);
 	free(t);
 }
@@ -438,6 +455,56 @@ static uint32_t fill_draining(const struct cp_tables *t, const struct cp_config 
 	return n_backends;
 }
 
+static uint64_t maglev_fingerprint(const struct sl_maglev_backend *mb, uint32_t n, uint32_t m)
+{
+	uint64_t h = sl_hash_bytes(&m, sizeof(m), n);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t wi[2] = { mb[i].weight, mb[i].id };
+
+		h = sl_hash_bytes(mb[i].key, mb[i].key_len, h);
+		h = sl_hash_bytes(wi, sizeof(wi), h);
+	}
+	return h;
+}
+
+/* The other slot's copy of @name's table if its input was @fp, else NULL. */
+static const uint32_t *cached_table(const struct cp_tables *t, const struct sl_shm_header *h,
+				    unsigned int slot, const char *name, uint64_t fp)
+{
+	for (uint32_t i = 0; i < t->n_cache; i++) {
+		const struct pool_cache *c = &t->cache[i];
+
+		if (strncmp(c->name, name, SL_NAME_LEN) != 0)
+			continue;
+		/* a table in the slot being written is not a source: it is overwritten */
+		if (c->fingerprint != fp || c->slot == slot || c->index >= h->max_pools)
+			return NULL;
+		return sl_slot_maglev(h, c->slot, c->index);
+	}
+	return NULL;
+}
+
+/* After a successful build: each pool's table is now in @slot at its index. */
+static void remember_tables(struct cp_tables *t, const struct sl_pool *pools, uint32_t n,
+			    const uint64_t *fp, unsigned int slot)
+{
+	struct pool_cache *c = n > t->n_cache ? realloc(t->cache, n * sizeof(*c)) : t->cache;
+
+	if (!c) {
+		t->n_cache = 0; /* no cache: the next build computes every table */
+		return;
+	}
+	t->cache = c;
+	for (uint32_t p = 0; p < n; p++) {
+		memcpy(c[p].name, pools[p].name, SL_NAME_LEN);
+		c[p].fingerprint = fp[p];
+		c[p].index = p;
+		c[p].slot = slot;
+	}
+	t->n_cache = n;
+}
+
 int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop_fn nexthop,
 		    void *ctx, struct sl_shm_header *h, unsigned int slot, uint64_t generation,
 		    uint64_t now_ns, struct cp_tables_summary *sum, char *why, size_t why_len)
@@ -448,6 +515,7 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 	struct sl_maglev_backend *mb = NULL;
 	struct be_ref *refs = NULL;
 	uint8_t *kept = NULL;
+	uint64_t *fp = NULL;
 	uint32_t *vip_pool = NULL, n_refs = 0, n_backends = 0, old_pools = th->n_pools, drain_top;
 	struct timespec now;
 	int rc, n_pools, n;
@@ -466,7 +534,8 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 	mb = calloc(n_refs + 1, sizeof(*mb));
 	kept = calloc(t->max_backends + 1, 1);
 	vip_pool = calloc(cfg->n_vips + 1, sizeof(*vip_pool));
-	if (!refs || !mb || !kept || !vip_pool) {
+	fp = calloc(h->max_pools + 1, sizeof(*fp));
+	if (!refs || !mb || !kept || !vip_pool || !fp) {
 		rc = fail(why, why_len, -ENOMEM, "no memory for the tables");
 		goto out;
 	}
@@ -526,6 +595,7 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 			bes[refs[i].slot].uid = t->next_uid + k++;
 
 	for (int p = 0; p < n_pools; p++) {
+		const uint32_t *src;
 		uint32_t nm = 0;
 
 		for (uint32_t i = 0; i < n_refs; i++) {
@@ -539,11 +609,21 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 			mb[nm].id = refs[i].slot;
 			nm++;
 		}
-		rc = sl_maglev_build(mb, nm, h->maglev_size, sl_slot_maglev(h, slot, (uint32_t)p));
-		if (rc) {
-			rc = fail(why, why_len, rc, "pool %s: Maglev table: %s", pools[p].name,
-				  strerror(-rc));
-			goto out;
+		fp[p] = maglev_fingerprint(mb, nm, h->maglev_size);
+		src = cached_table(t, h, slot, pools[p].name, fp[p]);
+		if (src) {
+			memcpy(sl_slot_maglev(h, slot, (uint32_t)p), src,
+			       (size_t)h->maglev_size * sizeof(uint32_t));
+			sum->n_maglev_copied++;
+		} else {
+			rc = sl_maglev_build(mb, nm, h->maglev_size,
+					     sl_slot_maglev(h, slot, (uint32_t)p));
+			if (rc) {
+				rc = fail(why, why_len, rc, "pool %s: Maglev table: %s",
+					  pools[p].name, strerror(-rc));
+				goto out;
+			}
+			sum->n_maglev_built++;
 		}
 		pools[p].n_active = nm;
 	}
@@ -595,11 +675,13 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 			t->high_water = refs[i].slot + 1;
 	}
 	t->next_uid += sum->n_new;
+	remember_tables(t, pools, (uint32_t)n_pools, fp, slot);
 	sum->n_vips = cfg->n_vips;
 	sum->n_pools = (uint32_t)n_pools;
 	sum->n_backends = n_refs;
 	rc = 0;
 out:
+	free(fp);
 	free(vip_pool);
 	free(kept);
 	free(mb);

@@ -50,6 +50,8 @@ struct cp_tables_summary {
 	uint32_t n_new;        /* got a slot in this build */
 	uint32_t n_removed;    /* lost their slot in this build (drain ended, or no drain) */
 	uint32_t n_draining;   /* removed from the config, in the table until their deadline */
+	uint32_t n_maglev_built;  /* pool tables computed in this build */
+	uint32_t n_maglev_copied; /* unchanged pool tables copied from the other slot */
 	uint32_t n_down;       /* cp_backend_conf.down: published without ACTIVE/RESOLVED */
 };
 

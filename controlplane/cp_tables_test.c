@@ -679,6 +679,71 @@ static void test_down_backend(void **state)
 	free(h);
 }
 
+/*
+ * Only the pools whose Maglev input changed are computed; the others are
+ * copied from the slot the last build wrote, and are identical to a fresh
+ * computation. A build into the slot it last wrote computes everything.
+ */
+static void test_rebuild_only_affected_pools(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(2, 16, 251);
+	struct cp_tables *t = cp_tables_new(16);
+	struct cp_tables *fresh = cp_tables_new(16);
+	struct sl_shm_header *h2 = cpt_segment(2, 16, 251);
+	struct cp_config c = { 0 };
+	struct nh_ctx nh = { { NULL } };
+	struct cp_tables_summary sum;
+	struct cp_pool_conf *web, *api;
+	(void)state;
+
+	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
+	cpt_vip(&c, "api", "198.18.100.2", 80, "api");
+	web = cpt_pool(&c, "web");
+	cpt_backend(web, "198.18.1.11", 0, 1);
+	cpt_backend(web, "198.18.1.12", 0, 1);
+	api = cpt_pool(&c, "api");
+	cpt_backend(api, "198.18.1.21", 0, 1);
+	cpt_backend(api, "198.18.1.22", 0, 2);
+
+	build_ok(t, &c, &nh, h, 0, 1, &sum);
+	assert_int_equal(sum.n_maglev_built, 2);
+	assert_int_equal(sum.n_maglev_copied, 0);
+
+	/* nothing changed: both copied */
+	build_ok(t, &c, &nh, h, 1, 2, &sum);
+	assert_int_equal(sum.n_maglev_built, 0);
+	assert_int_equal(sum.n_maglev_copied, 2);
+	assert_memory_equal(sl_slot_maglev(h, 0, 0), sl_slot_maglev(h, 1, 0), 251 * 4);
+	assert_memory_equal(sl_slot_maglev(h, 0, 1), sl_slot_maglev(h, 1, 1), 251 * 4);
+
+	/* a weight in api changes: api computed, web copied */
+	api->backends[1].weight = 3;
+	build_ok(t, &c, &nh, h, 0, 3, &sum);
+	assert_int_equal(sum.n_maglev_built, 1);
+	assert_int_equal(sum.n_maglev_copied, 1);
+	build_ok(fresh, &c, &nh, h2, 0, 1, &sum);
+	assert_memory_equal(sl_slot_maglev(h, 0, 0), sl_slot_maglev(h2, 0, 0), 251 * 4);
+	assert_memory_equal(sl_slot_maglev(h, 0, 1), sl_slot_maglev(h2, 0, 1), 251 * 4);
+
+	/* next hop lost in web: computed (its active set changed), api copied */
+	nh.unresolved[0] = "198.18.1.12";
+	build_ok(t, &c, &nh, h, 1, 4, &sum);
+	assert_int_equal(sum.n_maglev_built, 1);
+	assert_int_equal(sum.n_maglev_copied, 1);
+	assert_int_equal(maglev_count(h, 1, 0, (uint32_t)slot_of(h, 1, "198.18.1.12")), 0);
+
+	/* the same slot again (the last publish did not happen): no copy source */
+	build_ok(t, &c, &nh, h, 1, 5, &sum);
+	assert_int_equal(sum.n_maglev_built, 2);
+	assert_int_equal(sum.n_maglev_copied, 0);
+
+	cpt_config_free(&c);
+	cp_tables_free(fresh);
+	cp_tables_free(t);
+	free(h2);
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -692,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_drain_readded),
 		cmocka_unit_test(test_drain_freed_at_once),
 		cmocka_unit_test(test_adopt_draining),
+		cmocka_unit_test(test_rebuild_only_affected_pools),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
