@@ -170,24 +170,28 @@ static inline struct dp_flow_entry *dp_flow_lookup(struct dp_flow_table *t,
 {
 	uint16_t sig = dp_flow_sig(hash);
 	uint32_t b[2];
+	unsigned int m;
 
 	dp_flow_buckets(t, hash, b);
-	for (unsigned int i = 0; i < 2; i++) {
-		struct dp_flow_bucket *bk = &t->buckets[b[i]];
+	/*
+	 * Both buckets' candidates in one mask (bit 8 + w: second bucket), so
+	 * which bucket holds the flow is data, not an unpredictable branch.
+	 */
+	m = dp_flow_match(&t->buckets[b[0]], sig) | dp_flow_match(&t->buckets[b[1]], sig) << 8;
+	for (; m; m &= m - 1) {
+		unsigned int bit = (unsigned int)__builtin_ctz(m);
+		uint32_t bkt = bit < DP_FLOW_WAYS ? b[0] : b[1];
+		unsigned int w = bit & (DP_FLOW_WAYS - 1);
+		struct dp_flow_entry *e = &t->entries[bkt * DP_FLOW_WAYS + w];
 
-		for (unsigned int m = dp_flow_match(bk, sig); m; m &= m - 1) {
-			unsigned int w = (unsigned int)__builtin_ctz(m);
-			struct dp_flow_entry *e = &t->entries[b[i] * DP_FLOW_WAYS + w];
-
-			if (!dp_flow_key_eq(&e->key, k))
-				continue;
-			if (dp_flow_alive(t, e, now))
-				return e;
-			dp_flow_set_sig(bk, w, 0);
-			t->cnt.expired++;
-			t->cnt.active--;
-			return NULL;
-		}
+		if (!dp_flow_key_eq(&e->key, k))
+			continue;
+		if (dp_flow_alive(t, e, now))
+			return e;
+		dp_flow_set_sig(&t->buckets[bkt], w, 0);
+		t->cnt.expired++;
+		t->cnt.active--;
+		return NULL;
 	}
 	return NULL;
 }
