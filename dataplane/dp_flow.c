@@ -69,8 +69,8 @@ struct dp_flow_entry *dp_flow_insert(struct dp_flow_table *t, const struct sl_fl
 	m[0] = empty_ways(&t->buckets[b[0]]);
 	m[1] = empty_ways(&t->buckets[b[1]]);
 	if (m[0] | m[1]) {
-		/* the emptier bucket; the first on a tie */
-		i = __builtin_popcount(m[1]) > __builtin_popcount(m[0]);
+		/* the first bucket while it has room: lookups rarely read the second */
+		i = m[0] == 0;
 		way = (unsigned int)__builtin_ctz(m[i]);
 		t->cnt.active++;
 		goto place;
