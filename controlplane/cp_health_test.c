@@ -180,6 +180,13 @@ static void srv_start(struct srv *s, struct cp_loop *l, int family, int type, in
 	s->fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	assert_true(s->fd >= 0);
 	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (type == SOCK_DGRAM) {
+		/* hundreds of probes may arrive while the loop is descheduled on a
+		 * busy machine: a full default buffer would drop them */
+		int rcvbuf = 8 << 20;
+
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	}
 	if (family == AF_INET) {
 		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 
@@ -605,6 +612,12 @@ static void test_udp(void **state)
 	cp_loop_free(l);
 }
 
+/*
+ * How late a loop turn may run on a loaded machine (unit tests run in
+ * parallel, CI shares 2 CPUs): lateness is tolerated, earliness never is.
+ */
+#define LOOP_SLACK_MS 250
+
 static void test_jitter_bounds(void **state)
 {
 	struct cp_loop *l = cp_loop_new();
@@ -633,12 +646,12 @@ static void test_jitter_bounds(void **state)
 	assert_int_equal(r.n, probes);
 	assert_int_equal(r.n_ok, probes);
 	/* first start within [0, jitter] (+ loop slack) */
-	assert_true(k.open_ns[0] - t0 <= 40 * ms + 30 * ms);
+	assert_true(k.open_ns[0] - t0 <= 40 * ms + LOOP_SLACK_MS * ms);
 	for (int i = 1; i < probes; i++) {
 		uint64_t gap = k.open_ns[i] - k.open_ns[i - 1];
 
 		/* 1 ms under: the hook runs a few us after each start; 30 ms over: a busy box */
-		if (gap < 39 * ms || gap > 80 * ms + 30 * ms)
+		if (gap < 39 * ms || gap > 80 * ms + LOOP_SLACK_MS * ms)
 			fail_msg("probe %d started %.1f ms after the previous one, want 40..80",
 				 i, gap / 1e6);
 		min_gap = gap < min_gap ? gap : min_gap;
@@ -679,11 +692,11 @@ static void test_scale_2000_targets(void **state)
 	spec_init(&st, CP_HEALTH_TCP);
 	st.interval_ms = 1000;
 	st.timeout_ms = 3000;
-	st.jitter_ms = 200;
+	st.jitter_ms = 500;
 	spec_init(&su, CP_HEALTH_UDP);
 	su.interval_ms = 1000;
 	su.timeout_ms = 3000;
-	su.jitter_ms = 200;
+	su.jitter_ms = 500;
 	su.udp_payload_len = 1;
 	memcpy(su.udp_expect, "pong", 4);
 	su.udp_expect_len = 4;
@@ -699,7 +712,7 @@ static void test_scale_2000_targets(void **state)
 	cp_health_get_stats(h, &stats);
 	assert_int_equal(stats.targets, SCALE_N);
 	/* every target answered within one jitter window plus slack, from one loop */
-	end = cp_loop_now_ns() + 5000ull * 1000000ull;
+	end = cp_loop_now_ns() + 15000ull * 1000000ull; /* generous: a loaded CI box */
 	while (answered < SCALE_N && cp_loop_now_ns() < end) {
 		assert_true(cp_loop_run_once(l, 10) >= 0);
 		turns++;
