@@ -13,23 +13,9 @@
 
 #include "sl_hash.h"
 #include "sl_shm.h"
+#include "sl_why.h"
 
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
-
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && why_len) {
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 uint64_t sl_checksum(const void *p, size_t len)
 {
@@ -90,7 +76,7 @@ static int check_limits(const struct limit *l, size_t n, char *why, size_t why_l
 {
 	for (size_t i = 0; i < n; i++)
 		if (l[i].value < l[i].min || l[i].value > l[i].max)
-			return fail(why, why_len, -ERANGE, "%s %u out of range [%u, %u]", l[i].name,
+			return sl_why(why, why_len, -ERANGE, "%s %u out of range [%u, %u]", l[i].name,
 				    l[i].value, l[i].min, l[i].max);
 	return 0;
 }
@@ -110,7 +96,7 @@ static int check_geometry(const struct sl_shm_geometry *g, char *why, size_t why
 	if (rc)
 		return rc;
 	if (!is_prime(g->maglev_size))
-		return fail(why, why_len, -ERANGE, "maglev_size %u is not prime", g->maglev_size);
+		return sl_why(why, why_len, -ERANGE, "maglev_size %u is not prime", g->maglev_size);
 	return 0;
 }
 
@@ -180,20 +166,20 @@ int sl_shm_check_header(const struct sl_shm_header *h, size_t mapped, char *why,
 	int rc;
 
 	if (mapped && mapped < sizeof(*h))
-		return fail(why, why_len, -EFBIG, "segment of %zu bytes is smaller than a header",
+		return sl_why(why, why_len, -EFBIG, "segment of %zu bytes is smaller than a header",
 			    mapped);
 	if (h->magic != SL_SHM_MAGIC)
-		return fail(why, why_len, -EBADMSG, "bad magic 0x%08x, expected 0x%08x", h->magic,
+		return sl_why(why, why_len, -EBADMSG, "bad magic 0x%08x, expected 0x%08x", h->magic,
 			    SL_SHM_MAGIC);
 	if (h->abi_version != SL_SHM_ABI_VERSION)
-		return fail(why, why_len, -EPROTO, "ABI version %u, expected %u", h->abi_version,
+		return sl_why(why, why_len, -EPROTO, "ABI version %u, expected %u", h->abi_version,
 			    SL_SHM_ABI_VERSION);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		if (sizes[i].value != sizes[i].min)
-			return fail(why, why_len, -EPROTO, "%s %u, expected %u", sizes[i].name,
+			return sl_why(why, why_len, -EPROTO, "%s %u, expected %u", sizes[i].name,
 				    sizes[i].value, sizes[i].min);
 	if (h->geometry_checksum != geometry_checksum(h))
-		return fail(why, why_len, -EBADMSG,
+		return sl_why(why, why_len, -EBADMSG,
 			    "geometry checksum 0x%016llx does not match its fields (0x%016llx)",
 			    (unsigned long long)h->geometry_checksum,
 			    (unsigned long long)geometry_checksum(h));
@@ -204,9 +190,9 @@ int sl_shm_check_header(const struct sl_shm_header *h, size_t mapped, char *why,
 		return rc;
 	/* offsets are derived; a header whose offsets disagree was not written by us */
 	if (memcmp(h, &expect, offsetof(struct sl_shm_header, geometry_checksum)) != 0)
-		return fail(why, why_len, -EPROTO, "offsets do not match the geometry");
+		return sl_why(why, why_len, -EPROTO, "offsets do not match the geometry");
 	if (mapped && h->total_bytes > mapped)
-		return fail(why, why_len, -EFBIG, "segment needs %llu bytes, %zu mapped",
+		return sl_why(why, why_len, -EFBIG, "segment needs %llu bytes, %zu mapped",
 			    (unsigned long long)h->total_bytes, mapped);
 	return 0;
 }
@@ -227,16 +213,16 @@ static int check_vip(const struct sl_table_hdr *t, const struct sl_vip *v, uint3
 		     char *why, size_t why_len)
 {
 	if (v->af != SL_AF_INET && v->af != SL_AF_INET6)
-		return fail(why, why_len, -ERANGE, "vip %u: address family %u", i, v->af);
+		return sl_why(why, why_len, -ERANGE, "vip %u: address family %u", i, v->af);
 	if (v->proto != IPPROTO_TCP && v->proto != IPPROTO_UDP)
-		return fail(why, why_len, -ERANGE, "vip %u: protocol %u", i, v->proto);
+		return sl_why(why, why_len, -ERANGE, "vip %u: protocol %u", i, v->proto);
 	if (v->mode != SL_MODE_DSR && v->mode != SL_MODE_TUNNEL)
-		return fail(why, why_len, -ERANGE, "vip %u: mode %u", i, v->mode);
+		return sl_why(why, why_len, -ERANGE, "vip %u: mode %u", i, v->mode);
 	if (v->pool >= t->n_pools)
-		return fail(why, why_len, -ERANGE, "vip %u: pool %u >= n_pools %u", i, v->pool,
+		return sl_why(why, why_len, -ERANGE, "vip %u: pool %u >= n_pools %u", i, v->pool,
 			    t->n_pools);
 	if (v->tunnel_src_plen > 128)
-		return fail(why, why_len, -ERANGE, "vip %u: tunnel source prefix /%u", i,
+		return sl_why(why, why_len, -ERANGE, "vip %u: tunnel source prefix /%u", i,
 			    v->tunnel_src_plen);
 	return 0;
 }
@@ -250,19 +236,19 @@ int sl_shm_check_slot(const struct sl_shm_header *h, unsigned int slot, char *wh
 	int rc;
 
 	if (t->n_vips > h->max_vips)
-		return fail(why, why_len, -ERANGE, "n_vips %u > max_vips %u", t->n_vips,
+		return sl_why(why, why_len, -ERANGE, "n_vips %u > max_vips %u", t->n_vips,
 			    h->max_vips);
 	if (t->n_pools > h->max_pools)
-		return fail(why, why_len, -ERANGE, "n_pools %u > max_pools %u", t->n_pools,
+		return sl_why(why, why_len, -ERANGE, "n_pools %u > max_pools %u", t->n_pools,
 			    h->max_pools);
 	if (t->n_backends > h->max_backends)
-		return fail(why, why_len, -ERANGE, "n_backends %u > max_backends %u",
+		return sl_why(why, why_len, -ERANGE, "n_backends %u > max_backends %u",
 			    t->n_backends, h->max_backends);
 	if (t->maglev_size != h->maglev_size)
-		return fail(why, why_len, -ERANGE, "maglev_size %u, segment has %u", t->maglev_size,
+		return sl_why(why, why_len, -ERANGE, "maglev_size %u, segment has %u", t->maglev_size,
 			    h->maglev_size);
 	if (t->checksum != slot_checksum(h, slot))
-		return fail(why, why_len, -EBADMSG, "slot %u checksum mismatch", slot);
+		return sl_why(why, why_len, -EBADMSG, "slot %u checksum mismatch", slot);
 
 	for (uint32_t i = 0; i < t->n_vips; i++) {
 		rc = check_vip(t, &vips[i], i, why, why_len);
@@ -273,13 +259,13 @@ int sl_shm_check_slot(const struct sl_shm_header *h, unsigned int slot, char *wh
 		if (!(be[i].flags & SL_BACKEND_F_ACTIVE))
 			continue;
 		if (be[i].pool >= t->n_pools)
-			return fail(why, why_len, -ERANGE, "backend %u: pool %u >= n_pools %u", i,
+			return sl_why(why, why_len, -ERANGE, "backend %u: pool %u >= n_pools %u", i,
 				    be[i].pool, t->n_pools);
 		if (be[i].tx_port >= h->max_ports)
-			return fail(why, why_len, -ERANGE, "backend %u: port %u >= max_ports %u", i,
+			return sl_why(why, why_len, -ERANGE, "backend %u: port %u >= max_ports %u", i,
 				    be[i].tx_port, h->max_ports);
 		if (!(be[i].flags & SL_BACKEND_F_RESOLVED))
-			return fail(why, why_len, -ERANGE, "backend %u: active without next hop", i);
+			return sl_why(why, why_len, -ERANGE, "backend %u: active without next hop", i);
 	}
 	for (uint32_t p = 0; p < t->n_pools; p++) {
 		const uint32_t *m = sl_slot_maglev(h, slot, p);
@@ -289,7 +275,7 @@ int sl_shm_check_slot(const struct sl_shm_header *h, unsigned int slot, char *wh
 				continue;
 			if (m[e] >= t->n_backends || !(be[m[e]].flags & SL_BACKEND_F_ACTIVE) ||
 			    be[m[e]].pool != p)
-				return fail(why, why_len, -ERANGE,
+				return sl_why(why, why_len, -ERANGE,
 					    "pool %u maglev entry %u: backend %u not active in it", p,
 					    e, m[e]);
 		}

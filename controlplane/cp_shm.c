@@ -16,21 +16,7 @@
 #include <sys/stat.h>
 
 #include "cp_shm.h"
-
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && why_len) {
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
+#include "sl_why.h"
 
 uint64_t cp_now_ns(void)
 {
@@ -105,16 +91,16 @@ static int try_adopt(struct cp_shm *s, int fd, const struct sl_shm_geometry *g, 
 	int rc = 0;
 
 	if (fstat(fd, &st) != 0)
-		return fail(why, why_len, -errno, "fstat %s: %s", s->name, strerror(errno));
+		return sl_why(why, why_len, -errno, "fstat %s: %s", s->name, strerror(errno));
 	if ((size_t)st.st_size < sizeof(*h))
 		return 0;
 	h = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED)
-		return fail(why, why_len, -errno, "mmap %s: %s", s->name, strerror(errno));
+		return sl_why(why, why_len, -errno, "mmap %s: %s", s->name, strerror(errno));
 
 	if (h->magic == SL_SHM_MAGIC && h->cp_pid != (uint64_t)getpid() &&
 	    cp_pid_alive(h->cp_pid, "sluiced")) {
-		rc = fail(why, why_len, -EBUSY, "%s is owned by a running sluiced (pid %llu)",
+		rc = sl_why(why, why_len, -EBUSY, "%s is owned by a running sluiced (pid %llu)",
 			  s->name, (unsigned long long)h->cp_pid);
 		goto out;
 	}
@@ -136,7 +122,7 @@ static int try_adopt(struct cp_shm *s, int fd, const struct sl_shm_geometry *g, 
 			 old.max_backends, old.maglev_size);
 	}
 	if (h->magic == SL_SHM_MAGIC && cp_pid_alive(h->dp_pid, NULL)) {
-		rc = fail(why, why_len, -EBUSY,
+		rc = sl_why(why, why_len, -EBUSY,
 			  "%s: %s and sluice-dp pid %llu is attached; stop it first", s->name,
 			  reason, (unsigned long long)h->dp_pid);
 		goto out;
@@ -157,15 +143,15 @@ static int create(struct cp_shm *s, const struct sl_shm_geometry *g, char *why, 
 		return rc;
 	fd = shm_open(s->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, SL_SHM_MODE);
 	if (fd < 0)
-		return fail(why, why_len, -errno, "create %s: %s", s->name, strerror(errno));
+		return sl_why(why, why_len, -errno, "create %s: %s", s->name, strerror(errno));
 	if (fchmod(fd, SL_SHM_MODE) != 0 || ftruncate(fd, (off_t)layout.total_bytes) != 0) {
-		rc = fail(why, why_len, -errno, "size %s to %llu bytes: %s", s->name,
+		rc = sl_why(why, why_len, -errno, "size %s to %llu bytes: %s", s->name,
 			  (unsigned long long)layout.total_bytes, strerror(errno));
 		goto out_unlink;
 	}
 	h = mmap(NULL, layout.total_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED) {
-		rc = fail(why, why_len, -errno, "mmap %s: %s", s->name, strerror(errno));
+		rc = sl_why(why, why_len, -errno, "mmap %s: %s", s->name, strerror(errno));
 		goto out_unlink;
 	}
 	/* magic last: a dataplane polling for the segment never sees half a header */
@@ -192,7 +178,7 @@ int cp_shm_open(struct cp_shm *s, const char *instance, const struct sl_shm_geom
 	memset(s, 0, sizeof(*s));
 	rc = shm_name(s->name, sizeof(s->name), instance);
 	if (rc)
-		return fail(why, why_len, rc, "bad instance name \"%s\"", instance ? instance : "");
+		return sl_why(why, why_len, rc, "bad instance name \"%s\"", instance ? instance : "");
 
 	fd = shm_open(s->name, O_RDWR | O_CLOEXEC, 0);
 	if (fd >= 0) {
@@ -201,10 +187,10 @@ int cp_shm_open(struct cp_shm *s, const char *instance, const struct sl_shm_geom
 		if (rc < 0)
 			return rc;
 		if (rc == 0 && shm_unlink(s->name) != 0 && errno != ENOENT)
-			return fail(why, why_len, -errno, "unlink %s: %s", s->name,
+			return sl_why(why, why_len, -errno, "unlink %s: %s", s->name,
 				    strerror(errno));
 	} else if (errno != ENOENT) {
-		return fail(why, why_len, -errno, "open %s: %s", s->name, strerror(errno));
+		return sl_why(why, why_len, -errno, "open %s: %s", s->name, strerror(errno));
 	}
 	if (!s->hdr) {
 		rc = create(s, g, why, why_len);

@@ -26,6 +26,7 @@
 #include "cp_tables.h"
 #include "sl_hash.h"
 #include "sl_maglev.h"
+#include "sl_why.h"
 
 struct be_ident {
 	char pool[SL_NAME_LEN];
@@ -89,21 +90,6 @@ struct sorted_ident {
 	const struct be_ident *id;
 	uint32_t slot;
 };
-
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && why_len) {
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 static int ident_cmp(const struct be_ident *a, const struct be_ident *b)
 {
@@ -298,7 +284,7 @@ static int assign(const struct cp_tables *t, const struct cp_config *cfg, uint64
 	ids = malloc(sizeof(*ids) * (n_refs + 1));
 	fresh = malloc(sizeof(*fresh) * (n_refs + 1));
 	if (!cur || !ids || !fresh) {
-		rc = fail(why, why_len, -ENOMEM, "no memory for %u backends", n_refs);
+		rc = sl_why(why, why_len, -ENOMEM, "no memory for %u backends", n_refs);
 		goto out;
 	}
 	for (uint32_t s = 0; s < t->high_water; s++)
@@ -315,13 +301,13 @@ static int assign(const struct cp_tables *t, const struct cp_config *cfg, uint64
 			ident_of(&ids[n], pc->name, &bc->addr, bc->port);
 			for (uint32_t o = 0; o < b; o++)
 				if (ident_cmp(&ids[n - b + o], &ids[n]) == 0) {
-					rc = fail(why, why_len, -EINVAL,
+					rc = sl_why(why, why_len, -EINVAL,
 						  "pool %s: backend %s listed twice", pc->name,
 						  bc->name);
 					goto out;
 				}
 			if (bc->weight > SL_MAGLEV_WEIGHT_MAX) {
-				rc = fail(why, why_len, -EINVAL,
+				rc = sl_why(why, why_len, -EINVAL,
 					  "pool %s: backend %s: weight %u > %u", pc->name, bc->name,
 					  bc->weight, SL_MAGLEV_WEIGHT_MAX);
 				goto out;
@@ -349,7 +335,7 @@ static int assign(const struct cp_tables *t, const struct cp_config *cfg, uint64
 		uint32_t got = free_slots(t, kept, n_new, fresh), f = 0;
 
 		if (got < n_new) {
-			rc = fail(why, why_len, -ENOSPC,
+			rc = sl_why(why, why_len, -ENOSPC,
 				  "%u backends configured, the segment holds %u (tables.max_backends)",
 				  n, t->max_backends);
 			goto out;
@@ -395,7 +381,7 @@ static int fill_pools(const struct cp_config *cfg, struct sl_shm_header *h, unsi
 	uint32_t n = cfg->n_pools;
 
 	if (n > h->max_pools)
-		return fail(why, why_len, -ENOSPC, "%u pools configured, the segment holds %u",
+		return sl_why(why, why_len, -ENOSPC, "%u pools configured, the segment holds %u",
 			    n, h->max_pools);
 	for (uint32_t p = 0; p < n; p++)
 		snprintf(pools[p].name, sizeof(pools[p].name), "%s", cfg->pools[p].name);
@@ -408,7 +394,7 @@ static int fill_pools(const struct cp_config *cfg, struct sl_shm_header *h, unsi
 				break;
 		if (p == n) {
 			if (n == h->max_pools)
-				return fail(why, why_len, -ENOSPC,
+				return sl_why(why, why_len, -ENOSPC,
 					    "vip %s: no room for pool %s (tables.max_pools %u)",
 					    cfg->vips[i].name, name, h->max_pools);
 			snprintf(pools[n].name, sizeof(pools[n].name), "%s", name);
@@ -522,10 +508,10 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 
 	memset(sum, 0, sizeof(*sum));
 	if (h->max_backends > t->max_backends)
-		return fail(why, why_len, -EINVAL, "segment has %u backend slots, builder %u",
+		return sl_why(why, why_len, -EINVAL, "segment has %u backend slots, builder %u",
 			    h->max_backends, t->max_backends);
 	if (cfg->n_vips > h->max_vips)
-		return fail(why, why_len, -ENOSPC, "%u VIPs configured, the segment holds %u",
+		return sl_why(why, why_len, -ENOSPC, "%u VIPs configured, the segment holds %u",
 			    cfg->n_vips, h->max_vips);
 	for (uint32_t p = 0; p < cfg->n_pools; p++)
 		n_refs += cfg->pools[p].n_backends;
@@ -536,7 +522,7 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 	vip_pool = calloc(cfg->n_vips + 1, sizeof(*vip_pool));
 	fp = calloc(h->max_pools + 1, sizeof(*fp));
 	if (!refs || !mb || !kept || !vip_pool || !fp) {
-		rc = fail(why, why_len, -ENOMEM, "no memory for the tables");
+		rc = sl_why(why, why_len, -ENOMEM, "no memory for the tables");
 		goto out;
 	}
 	n = assign(t, cfg, now_ns, refs, n_refs, kept, sum, why, why_len);
@@ -619,7 +605,7 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 			rc = sl_maglev_build(mb, nm, h->maglev_size,
 					     sl_slot_maglev(h, slot, (uint32_t)p));
 			if (rc) {
-				rc = fail(why, why_len, rc, "pool %s: Maglev table: %s",
+				rc = sl_why(why, why_len, rc, "pool %s: Maglev table: %s",
 					  pools[p].name, strerror(-rc));
 				goto out;
 			}

@@ -19,19 +19,7 @@
 #include "cp_shm.h"
 #include "ctl_show.h"
 #include "sl_drop.h"
-
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
-	va_end(ap);
-	return err;
-}
+#include "sl_why.h"
 
 int ctl_segment_open(struct ctl_segment *s, const char *instance, char *why, size_t why_len)
 {
@@ -45,21 +33,21 @@ int ctl_segment_open(struct ctl_segment *s, const char *instance, char *why, siz
 	snprintf(s->path, sizeof(s->path), SL_SHM_PATH_FMT, instance);
 	fd = open(s->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(why, why_len, -errno, "%s: %s%s", s->path, strerror(errno),
+		return sl_why(why, why_len, -errno, "%s: %s%s", s->path, strerror(errno),
 			    errno == ENOENT ? " (is sluiced running for this instance?)" : "");
 	if (fstat(fd, &st) != 0 || st.st_size == 0) {
-		rc = fail(why, why_len, -EBADMSG, "%s: empty segment", s->path);
+		rc = sl_why(why, why_len, -EBADMSG, "%s: empty segment", s->path);
 		close(fd);
 		return rc;
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
-		return fail(why, why_len, -errno, "%s: mmap: %s", s->path, strerror(errno));
+		return sl_why(why, why_len, -errno, "%s: mmap: %s", s->path, strerror(errno));
 	rc = sl_shm_check_header(p, (size_t)st.st_size, reason, sizeof(reason));
 	if (rc) {
 		munmap(p, (size_t)st.st_size);
-		return fail(why, why_len, rc, "%s: refused: %s", s->path, reason);
+		return sl_why(why, why_len, rc, "%s: refused: %s", s->path, reason);
 	}
 	s->hdr = p;
 	s->size = (size_t)st.st_size;
@@ -82,7 +70,7 @@ int ctl_published_slot(const struct ctl_segment *s, char *why, size_t why_len)
 		uint64_t word = __atomic_load_n(&h->published, __ATOMIC_ACQUIRE);
 
 		if (!word)
-			return fail(why, why_len, -ENOENT, "no table published yet");
+			return sl_why(why, why_len, -ENOENT, "no table published yet");
 		rc = sl_shm_check_slot(h, SL_SLOT_OF(word), why, why_len);
 		if (rc == 0 && __atomic_load_n(&h->published, __ATOMIC_ACQUIRE) == word)
 			return (int)SL_SLOT_OF(word);
