@@ -149,8 +149,10 @@ static void test_attach_follows_xdp(void **state)
 	assert_int_equal(tc_probes_map_id(), map_id(bpf_map__fd(skel->maps.sl_probes)));
 	assert_int_equal(cp_probe_tc_attach(VETH), 0); /* current: nothing to do */
 	assert_int_equal(cp_probe_tc_read_stats(VETH, st), 0);
+	/* the kernel's own IPv6 autoconfiguration may leave by the veth: unmarked */
 	for (i = 0; i < SL_PROBE_STAT_MAX; i++)
-		assert_int_equal(st[i], 0);
+		if (i != SL_PROBE_PASS_UNMARKED)
+			assert_int_equal(st[i], 0);
 
 	/* the dataplane restarted: a new XDP program, a new sl_probes */
 	second = sluice_xdp__open_and_load();
