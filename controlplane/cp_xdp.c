@@ -86,8 +86,7 @@ static int cp_xdp_map_of(const char *ifname, const char *name, uint32_t key_size
 	return ret;
 }
 
-static int cp_xdp_map(const char *ifname, const char *name, uint32_t key_size,
-		      uint32_t value_size)
+static int cp_xdp_map(const char *ifname, const char *name, uint32_t key_size, uint32_t value_size)
 {
 	return cp_xdp_map_of(ifname, name, key_size, value_size, NULL);
 }
@@ -248,44 +247,82 @@ int cp_xdp_probe_del(const char *ifname, const struct sl_addr *local, uint16_t l
 	return ret;
 }
 
-static int cp_xdp_key_cmp(const void *a, const void *b)
+struct cp_xdp_entry {
+	struct sl_xdp_vip_key key;
+	struct sl_xdp_vip_value value;
+};
+
+static int cp_xdp_entry_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct sl_xdp_vip_key));
 }
 
+/*
+ * The entries sl_vips must hold for @vips: one per VIP, then one address
+ * entry per distinct VIP address with the protocols found there; sorted by
+ * key. Returns how many, or -ENOMEM.
+ */
+static int cp_xdp_wanted(const struct sl_vip *vips, uint32_t n, struct cp_xdp_entry **out)
+{
+	struct cp_xdp_entry *e = calloc(2 * (size_t)n + 1, sizeof(*e));
+	uint32_t i, m = n, k;
+
+	if (!e)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct cp_xdp_entry *a = &e[n + i];
+
+		memcpy(e[i].key.addr, vips[i].addr.a8, sizeof(e[i].key.addr));
+		e[i].key.port = vips[i].port;
+		e[i].key.proto = vips[i].proto;
+		e[i].value.vip_index = i;
+		memcpy(a->key.addr, vips[i].addr.a8, sizeof(a->key.addr));
+		a->value.vip_index = i;
+		a->value.flags =
+			vips[i].proto == IPPROTO_TCP ? SL_XDP_ADDR_F_TCP : SL_XDP_ADDR_F_UDP;
+	}
+	/* address entries: sorted, then one per address with every protocol's flag */
+	qsort(e + n, n, sizeof(*e), cp_xdp_entry_cmp);
+	for (i = n, k = n; i < 2 * n; i++) {
+		if (k > n && cp_xdp_entry_cmp(&e[k - 1], &e[i]) == 0) {
+			e[k - 1].value.flags |= e[i].value.flags;
+			continue;
+		}
+		e[k++] = e[i];
+	}
+	m = k;
+	qsort(e, m, sizeof(*e), cp_xdp_entry_cmp);
+	*out = e;
+	return (int)m;
+}
+
 int cp_xdp_sync_vips(const char *ifname, const struct sl_vip *vips, uint32_t n)
 {
-	struct sl_xdp_vip_key *want = NULL, *stale = NULL, k, next;
+	struct sl_xdp_vip_key *stale = NULL, k, next;
 	uint32_t i, n_stale = 0, cap_stale = 0;
-	int fd, ret = 0, has;
+	struct cp_xdp_entry *want = NULL;
+	int fd, ret = 0, has, n_want;
 
 	fd = cp_xdp_map(ifname, SL_XDP_VIPS_MAP, sizeof(struct sl_xdp_vip_key),
 			sizeof(struct sl_xdp_vip_value));
 	if (fd < 0)
 		return fd;
-	want = calloc(n ? n : 1, sizeof(*want));
-	if (!want) {
-		ret = -ENOMEM;
+	n_want = cp_xdp_wanted(vips, n, &want);
+	if (n_want < 0) {
+		ret = n_want;
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		struct sl_xdp_vip_value v = {.vip_index = i};
-
-		memcpy(want[i].addr, vips[i].addr.a8, sizeof(want[i].addr));
-		want[i].port = vips[i].port;
-		want[i].proto = vips[i].proto;
-		if (bpf_map_update_elem(fd, &want[i], &v, BPF_ANY)) {
+	for (i = 0; i < (uint32_t)n_want; i++)
+		if (bpf_map_update_elem(fd, &want[i].key, &want[i].value, BPF_ANY)) {
 			ret = -errno;
 			goto out;
 		}
-	}
-	qsort(want, n, sizeof(*want), cp_xdp_key_cmp);
 
 	/* collect first: deleting while walking restarts a hash map walk */
 	for (has = bpf_map_get_next_key(fd, NULL, &next) == 0; has;
 	     has = bpf_map_get_next_key(fd, &k, &next) == 0) {
 		k = next;
-		if (bsearch(&k, want, n, sizeof(*want), cp_xdp_key_cmp))
+		if (bsearch(&k, want, (size_t)n_want, sizeof(*want), cp_xdp_entry_cmp))
 			continue;
 		if (n_stale == cap_stale) {
 			uint32_t cap = cap_stale ? 2 * cap_stale : 16;
