@@ -55,6 +55,16 @@ void dp_flow_free(struct dp_flow_table *t)
 	free(t);
 }
 
+void dp_flow_transition(struct dp_flow_table *t, struct dp_flow_entry *e, int fin_or_rst, int acked)
+{
+	if (fin_or_rst) {
+		if (e->cls == DP_FLOW_TCP || e->cls == DP_FLOW_TCP_SYN)
+			dp_flow_set_class(t, e, DP_FLOW_TCP_FIN);
+	} else if (acked && e->cls == DP_FLOW_TCP_SYN) {
+		dp_flow_set_class(t, e, DP_FLOW_TCP);
+	}
+}
+
 /* Empty ways of @bk: bit w set (8 bits). */
 static inline unsigned int empty_ways(const struct dp_flow_bucket *bk)
 {

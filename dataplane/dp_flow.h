@@ -30,6 +30,8 @@
 #include <emmintrin.h>
 #endif
 
+#include <rte_branch_prediction.h>
+
 #include "sl_hash.h"
 
 #define DP_FLOW_WAYS 8
@@ -234,6 +236,10 @@ static inline void dp_flow_set_class(struct dp_flow_table *t, struct dp_flow_ent
 	e->cls = (uint8_t)cls;
 }
 
+/* The class change a FIN/RST or an ACK makes (dp_flow_touch's rare case). */
+void dp_flow_transition(struct dp_flow_table *t, struct dp_flow_entry *e, int fin_or_rst,
+			int acked);
+
 /*
  * Note a packet of the flow at @now. For TCP, @fin_or_rst moves the flow to
  * the short timeout, and @acked (the packet carries an ACK) makes a SYN-only
@@ -243,12 +249,8 @@ static inline void dp_flow_touch(struct dp_flow_table *t, struct dp_flow_entry *
 				 int fin_or_rst, int acked)
 {
 	e->last_seen = now;
-	if (e->cls != DP_FLOW_TCP && e->cls != DP_FLOW_TCP_SYN)
-		return;
-	if (fin_or_rst)
-		dp_flow_set_class(t, e, DP_FLOW_TCP_FIN);
-	else if (acked && e->cls == DP_FLOW_TCP_SYN)
-		dp_flow_set_class(t, e, DP_FLOW_TCP);
+	if (unlikely(fin_or_rst | (e->cls == DP_FLOW_TCP_SYN)))
+		dp_flow_transition(t, e, fin_or_rst, acked);
 }
 
 /*

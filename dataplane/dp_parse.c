@@ -7,7 +7,9 @@
  */
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
+#include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -178,7 +180,9 @@ static unsigned int quoted_flow(const uint8_t *p, uint32_t in, uint32_t end, str
 	return DP_PARSE_OK;
 }
 
-static unsigned int parse_icmp(const uint8_t *p, uint32_t off, uint32_t end, struct dp_pkt *pkt)
+/* Cold: ICMP is rare on a VIP, and only errors are forwarded. */
+static __rte_noinline unsigned int parse_icmp(const uint8_t *p, uint32_t off, uint32_t end,
+					      struct dp_pkt *pkt)
 {
 	uint8_t type;
 
@@ -195,44 +199,66 @@ static unsigned int parse_icmp(const uint8_t *p, uint32_t off, uint32_t end, str
 	return quoted_flow(p, off + ICMP_HDR_LEN, end, pkt);
 }
 
-/* Parse TCP, UDP or an ICMP error at @off; @end is where the L3 packet ends. */
-static unsigned int parse_l4(const uint8_t *p, uint32_t off, uint32_t end, uint8_t proto,
-			     struct dp_pkt *pkt)
+/*
+ * Parse TCP or UDP at @off (@end is where the L3 packet ends), or hand
+ * anything else to the cold paths. Inlined into both IP parsers: this is
+ * the fast path.
+ */
+static __rte_always_inline unsigned int parse_l4(const uint8_t *p, uint32_t off, uint32_t end,
+						 uint8_t proto, struct dp_pkt *pkt)
 {
 	const uint8_t *l4 = p + off;
 
-	if (proto == (pkt->key.af == SL_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
-		return parse_icmp(p, off, end, pkt);
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+	if (unlikely(proto != IPPROTO_TCP && proto != IPPROTO_UDP)) {
+		if (proto == (pkt->key.af == SL_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
+			return parse_icmp(p, off, end, pkt);
 		return SL_DROP_L4_UNSUPPORTED;
+	}
 	pkt->l4_off = off;
 	pkt->key.proto = proto;
-	pkt->tcp_flags = 0;
-	if (pkt->frag == DP_FRAG_LATER) {
-		/* no L4 header here: placed by the datagram's identification */
-		pkt->key.sport = 0;
-		pkt->key.dport = 0;
-		return DP_PARSE_OK;
-	}
 	if (proto == IPPROTO_TCP) {
 		uint32_t doff;
 
 		if (end - off < sizeof(struct rte_tcp_hdr))
-			goto truncated;
+			return SL_DROP_L4_TRUNCATED;
 		doff = (uint32_t)(l4[12] >> 4) * 4;
-		if (doff < sizeof(struct rte_tcp_hdr))
+		if (doff < sizeof(struct rte_tcp_hdr) || doff > end - off)
 			return SL_DROP_TCP_BAD_DOFF;
-		if (doff > end - off)
-			return pkt->frag == DP_FRAG_FIRST ? SL_DROP_FRAGMENT : SL_DROP_TCP_BAD_DOFF;
 		pkt->tcp_flags = l4[13];
-	} else if (end - off < sizeof(struct rte_udp_hdr)) {
-		goto truncated;
+	} else {
+		if (end - off < sizeof(struct rte_udp_hdr))
+			return SL_DROP_L4_TRUNCATED;
+		pkt->tcp_flags = 0;
 	}
 	pkt->key.sport = load_be16(l4);
 	pkt->key.dport = load_be16(l4 + 2);
 	return DP_PARSE_OK;
-truncated:
-	return pkt->frag == DP_FRAG_FIRST ? SL_DROP_FRAGMENT : SL_DROP_L4_TRUNCATED;
+}
+
+/*
+ * Cold: a fragment (pkt->frag set). A later one has no L4 header: ports 0,
+ * placed by its datagram's identification. A first one must hold its whole
+ * TCP/UDP header (RFC 7112), or it is counted as a fragment.
+ */
+static __rte_noinline unsigned int parse_fragment(const uint8_t *p, uint32_t off, uint32_t end,
+						  uint8_t proto, struct dp_pkt *pkt)
+{
+	unsigned int v;
+
+	if (pkt->frag == DP_FRAG_LATER) {
+		if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+			return SL_DROP_L4_UNSUPPORTED;
+		pkt->l4_off = off;
+		pkt->key.proto = proto;
+		pkt->tcp_flags = 0;
+		pkt->key.sport = 0;
+		pkt->key.dport = 0;
+		return DP_PARSE_OK;
+	}
+	v = parse_l4(p, off, end, proto, pkt);
+	if (v == SL_DROP_L4_TRUNCATED || v == SL_DROP_TCP_BAD_DOFF)
+		return SL_DROP_FRAGMENT;
+	return v;
 }
 
 static unsigned int parse_ip4(const uint8_t *p, uint32_t len, struct dp_pkt *pkt)
@@ -253,11 +279,6 @@ static unsigned int parse_ip4(const uint8_t *p, uint32_t len, struct dp_pkt *pkt
 	tot = rte_be_to_cpu_16(load_be16(p + off + 2));
 	if (tot < ihl || tot > len - off)
 		return SL_DROP_IP4_BAD_LENGTH;
-	frag = load_be16(p + off + 6);
-	if (frag & BE_IP4_MF_OFFSET) {
-		pkt->frag = frag & BE_IP4_OFFSET ? DP_FRAG_LATER : DP_FRAG_FIRST;
-		pkt->frag_id = load_be16(p + off + 4);
-	}
 
 	pkt->l3_len = tot;
 	pkt->key.af = SL_AF_INET;
@@ -265,6 +286,12 @@ static unsigned int parse_ip4(const uint8_t *p, uint32_t len, struct dp_pkt *pkt
 	sl_addr_from_v4(&pkt->key.src, a);
 	memcpy(&a, p + off + 16, 4);
 	sl_addr_from_v4(&pkt->key.dst, a);
+	frag = load_be16(p + off + 6);
+	if (unlikely(frag & BE_IP4_MF_OFFSET)) {
+		pkt->frag = frag & BE_IP4_OFFSET ? DP_FRAG_LATER : DP_FRAG_FIRST;
+		pkt->frag_id = load_be16(p + off + 4);
+		return parse_fragment(p, off + ihl, off + tot, ip->next_proto_id, pkt);
+	}
 	return parse_l4(p, off + ihl, off + tot, ip->next_proto_id, pkt);
 }
 
@@ -291,11 +318,16 @@ static unsigned int parse_ip6(const uint8_t *p, uint32_t len, struct dp_pkt *pkt
 	memcpy(pkt->key.dst.a8, ip->dst_addr, 16);
 
 	w = (struct ip6_walk){.off = off + sizeof(struct rte_ipv6_hdr), .nh = ip->proto};
-	v = ip6_walk(p, end, &w);
-	if (v != DP_PARSE_OK)
-		return v;
-	pkt->frag = w.frag;
-	pkt->frag_id = w.frag_id;
+	if (unlikely(ip6_is_exthdr(w.nh))) {
+		v = ip6_walk(p, end, &w);
+		if (v != DP_PARSE_OK)
+			return v;
+		if (w.frag != DP_FRAG_NONE) {
+			pkt->frag = w.frag;
+			pkt->frag_id = w.frag_id;
+			return parse_fragment(p, w.off, end, w.nh, pkt);
+		}
+	}
 	return parse_l4(p, w.off, end, w.nh, pkt);
 }
 

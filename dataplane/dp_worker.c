@@ -9,6 +9,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -25,9 +27,17 @@
 #define DP_TCP_FIN_RST (DP_TCP_FIN | DP_TCP_RST)
 #define BE_IP4_DF RTE_BE16(RTE_IPV4_HDR_DF_FLAG)
 
+/*
+ * Packets per TX port, sent after the burst. One packet in leaves as at most
+ * one packet, except a split (up to DP_FRAG_MAX pieces): the split path
+ * checks room and leaves fewer than DP_BURST_MAX queued, so the rest of a
+ * burst always fits in twice that without a check per packet.
+ */
+#define DP_TX_BATCH_MAX (2 * DP_BURST_MAX)
+
 struct tx_batch {
 	uint16_t n[DP_MAX_PORTS];
-	struct rte_mbuf *pkts[DP_MAX_PORTS][DP_BURST_MAX];
+	struct rte_mbuf *pkts[DP_MAX_PORTS][DP_TX_BATCH_MAX];
 };
 
 static inline void drop(struct dp_worker *w, struct rte_mbuf *m, unsigned int reason)
@@ -56,15 +66,21 @@ static uint16_t flush_port(struct dp_worker *w, struct tx_batch *b, uint16_t p)
 	return sent;
 }
 
-/* Queue @m on port @p; a full batch (fragments can outgrow a burst) leaves first. */
-static inline uint16_t tx_enqueue(struct dp_worker *w, struct tx_batch *b, uint16_t p,
-				  struct rte_mbuf *m)
+/* Queue @m on port @p (room guaranteed, see DP_TX_BATCH_MAX). */
+static inline void tx_enqueue(struct tx_batch *b, uint16_t p, struct rte_mbuf *m)
+{
+	b->pkts[p][b->n[p]++] = m;
+}
+
+/* Queue the pieces of a split on port @p, keeping DP_TX_BATCH_MAX's promise. */
+static uint16_t tx_enqueue_many(struct dp_worker *w, struct tx_batch *b, uint16_t p,
+				struct rte_mbuf *m)
 {
 	uint16_t sent = 0;
 
-	if (unlikely(b->n[p] == DP_BURST_MAX))
+	if (b->n[p] == DP_TX_BATCH_MAX)
 		sent = flush_port(w, b, p);
-	b->pkts[p][b->n[p]++] = m;
+	tx_enqueue(b, p, m);
 	return sent;
 }
 
@@ -101,42 +117,49 @@ static inline void remember(struct dp_flow_entry *e, const struct dp_table *t, u
 	e->vip = (uint16_t)vip_idx;
 }
 
-/* Backend slot for the packet, from the flow table or Maglev; SL_BACKEND_NONE if none. */
-static inline uint32_t pick_backend(struct dp_worker *w, const struct dp_table *t,
-				    const struct dp_pkt *pkt, int32_t vip_idx, uint32_t hash,
-				    uint64_t now)
+/*
+ * Backend slot for the packet, from the flow table or Maglev; SL_BACKEND_NONE
+ * if none. Inlined at both call sites: out of line, the key it compares
+ * would be reloaded from memory on every packet.
+ */
+static __rte_always_inline uint32_t pick_backend(struct dp_worker *w, const struct dp_table *t,
+						 const struct dp_pkt *pkt, const struct sl_vip *vip,
+						 int32_t vip_idx, uint32_t hash, uint64_t now)
 {
-	const struct sl_vip *vip = &t->vips[vip_idx];
-	int tcp = pkt->key.proto == IPPROTO_TCP;
-	int fin = tcp && (pkt->tcp_flags & DP_TCP_FIN_RST);
-	int acked = tcp && (pkt->tcp_flags & DP_TCP_ACK);
+	/* the parser leaves tcp_flags 0 for UDP: no test of the protocol needed */
+	unsigned int flags = pkt->tcp_flags;
+	int fin = flags & DP_TCP_FIN_RST, acked = flags & DP_TCP_ACK;
 	/*
 	 * A bare SYN opens a new connection: it follows the current Maglev
 	 * table even if an old flow with the same 5-tuple (a reused client
 	 * port) is still remembered, as it must after the pool changed. Its
 	 * entry stays embryonic (short-lived, evicted first) until an ACK.
 	 */
-	int syn = tcp && (pkt->tcp_flags & (DP_TCP_SYN | DP_TCP_ACK)) == DP_TCP_SYN;
-	unsigned int cls = syn ? DP_FLOW_TCP_SYN : tcp ? DP_FLOW_TCP : DP_FLOW_UDP;
+	int syn = (flags & (DP_TCP_SYN | DP_TCP_ACK)) == DP_TCP_SYN;
 	struct dp_flow_entry *e = dp_flow_lookup(w->flows, &pkt->key, hash, now);
+	unsigned int cls;
 	uint32_t be;
 
-	if (e && !syn && flow_valid(t, e, vip)) {
+	if (likely(e && !syn && flow_valid(t, e, vip))) {
 		w->stats->flow_hits++;
 		dp_flow_touch(w->flows, e, now, fin, acked);
 		return e->backend;
 	}
 	w->stats->flow_misses++;
+	cls = syn ? DP_FLOW_TCP_SYN : pkt->key.proto == IPPROTO_TCP ? DP_FLOW_TCP : DP_FLOW_UDP;
 	be = maglev_pick(t, vip, &pkt->key, hash);
 	if (be == SL_BACKEND_NONE)
 		return be;
-	if (!e)
+	if (!e) {
 		e = dp_flow_insert(w->flows, &pkt->key, hash, now, cls);
-	else
+	} else {
 		dp_flow_set_class(w->flows, e, cls); /* the flow's backend left: placed afresh */
+		e->last_seen = now;
+	}
 	if (e) {
 		remember(e, t, be, vip_idx);
-		dp_flow_touch(w->flows, e, now, fin, acked);
+		if (unlikely(fin))
+			dp_flow_transition(w->flows, e, fin, acked);
 	}
 	w->vip_stats[vip_idx].flows++;
 	w->backend_stats[be].flows++;
@@ -251,8 +274,8 @@ static uint16_t tunnel_too_big(struct dp_worker *w, struct tx_batch *b, struct r
 		v = dp_icmp_too_big(w->mbuf_pool, m, pkt, room, &reply);
 		drop(w, m, v);
 		if (reply)
-			sent = tx_enqueue(w, b, rx_port_idx, reply);
-		return sent;
+			tx_enqueue(b, rx_port_idx, reply);
+		return 0;
 	}
 	v = dp_frag4_split(w->mbuf_pool, m, pkt, room, pieces, &n);
 	if (v != DP_PARSE_OK) {
@@ -270,9 +293,50 @@ static uint16_t tunnel_too_big(struct dp_worker *w, struct tx_batch *b, struct r
 		if (v != DP_FWD_OK)
 			drop(w, pieces[i], v);
 		else
-			sent += tx_enqueue(w, b, f->be->tx_port, pieces[i]);
+			sent += tx_enqueue_many(w, b, f->be->tx_port, pieces[i]);
 	}
+	if (b->n[f->be->tx_port] >= DP_BURST_MAX)
+		sent += flush_port(w, b, f->be->tx_port);
 	return sent;
+}
+
+/*
+ * Cold: a fragment or an ICMP error. Fills *@f with where it goes, or
+ * returns the drop reason.
+ */
+static __rte_noinline unsigned int place_special(struct dp_worker *w, const struct dp_table *t,
+						 const struct dp_pkt *pkt, uint64_t now,
+						 struct fwd *f)
+{
+	if (pkt->frag == DP_FRAG_LATER) {
+		f->be_idx = frag_place(w, t, pkt, &f->vip_idx, now);
+		if (f->be_idx == SL_BACKEND_NONE)
+			return SL_DROP_FRAG_UNPLACED;
+		f->vip = &t->vips[f->vip_idx];
+		f->hash = sl_flow_hash(&pkt->key, 1);
+		w->stats->frag_forwarded++;
+		return DP_PARSE_OK;
+	}
+	f->vip_idx = dp_vip_lookup(t->vip_index, &pkt->key);
+	if (f->vip_idx < 0)
+		return pkt->icmp_error ? SL_DROP_ICMP_UNMATCHED : SL_DROP_NOT_VIP;
+	f->vip = &t->vips[f->vip_idx];
+	f->hash = sl_flow_hash(&pkt->key, 0);
+	if (pkt->icmp_error) {
+		f->be_idx = pick_for_error(w, t, pkt, f->vip_idx, f->hash, now);
+		if (f->be_idx == SL_BACKEND_NONE)
+			return SL_DROP_NO_BACKEND;
+		w->stats->icmp_forwarded++;
+		return DP_PARSE_OK;
+	}
+	/* a first fragment: placed by its 5-tuple, its datagram remembered */
+	f->be_idx = pick_backend(w, t, pkt, f->vip, f->vip_idx, f->hash, now);
+	if (f->be_idx == SL_BACKEND_NONE)
+		return SL_DROP_NO_BACKEND;
+	frag_remember(w, t, pkt, f->be_idx, f->vip_idx, now);
+	f->hash = sl_flow_hash(&pkt->key, 1); /* every piece of the datagram alike */
+	w->stats->frag_forwarded++;
+	return DP_PARSE_OK;
 }
 
 /*
@@ -292,38 +356,24 @@ static inline uint16_t process_one(struct dp_worker *w, const struct dp_table *t
 	v = dp_parse_mbuf(m, &pkt);
 	if (v != DP_PARSE_OK)
 		goto drop;
-	if (unlikely(pkt.frag == DP_FRAG_LATER)) {
-		f.be_idx = frag_place(w, t, &pkt, &f.vip_idx, now);
-		if (f.be_idx == SL_BACKEND_NONE) {
-			v = SL_DROP_FRAG_UNPLACED;
+	if (unlikely(pkt.frag | pkt.icmp_error)) {
+		v = place_special(w, t, &pkt, now, &f);
+		if (v != DP_PARSE_OK)
+			goto drop;
+	} else {
+		f.vip_idx = dp_vip_lookup(t->vip_index, &pkt.key);
+		if (f.vip_idx < 0) {
+			v = SL_DROP_NOT_VIP;
 			goto drop;
 		}
-		f.hash = sl_flow_hash(&pkt.key, 1);
-		w->stats->frag_forwarded++;
-		goto forward;
+		f.vip = &t->vips[f.vip_idx];
+		f.hash = sl_flow_hash(&pkt.key, 0);
+		f.be_idx = pick_backend(w, t, &pkt, f.vip, f.vip_idx, f.hash, now);
+		if (f.be_idx == SL_BACKEND_NONE) {
+			v = SL_DROP_NO_BACKEND;
+			goto drop;
+		}
 	}
-	f.vip_idx = dp_vip_lookup(t->vip_index, &pkt.key);
-	if (f.vip_idx < 0) {
-		v = pkt.icmp_error ? SL_DROP_ICMP_UNMATCHED : SL_DROP_NOT_VIP;
-		goto drop;
-	}
-	f.hash = sl_flow_hash(&pkt.key, 0);
-	if (likely(!pkt.icmp_error))
-		f.be_idx = pick_backend(w, t, &pkt, f.vip_idx, f.hash, now);
-	else
-		f.be_idx = pick_for_error(w, t, &pkt, f.vip_idx, f.hash, now);
-	if (f.be_idx == SL_BACKEND_NONE) {
-		v = SL_DROP_NO_BACKEND;
-		goto drop;
-	}
-	if (unlikely(pkt.frag == DP_FRAG_FIRST)) {
-		frag_remember(w, t, &pkt, f.be_idx, f.vip_idx, now);
-		f.hash = sl_flow_hash(&pkt.key, 1); /* every piece of the datagram alike */
-		w->stats->frag_forwarded++;
-	}
-	w->stats->icmp_forwarded += pkt.icmp_error;
-forward:
-	f.vip = &t->vips[f.vip_idx];
 	f.be = &t->backends[f.be_idx];
 	if (f.be->tx_port >= w->n_ports) {
 		v = SL_DROP_BAD_TX_PORT;
@@ -331,8 +381,11 @@ forward:
 	}
 	tx = &w->ports[f.be->tx_port];
 	if (f.vip->mode == SL_MODE_TUNNEL) {
-		if (unlikely(pkt.l3_len + dp_tunnel_overhead(f.vip, f.be) > tx->mtu))
-			return tunnel_too_big(w, b, m, &pkt, &f, rx_port_idx);
+		if (unlikely(pkt.l3_len + dp_tunnel_overhead(f.vip, f.be) > tx->mtu)) {
+			struct fwd fc = f; /* by address only on this path: f stays in registers */
+
+			return tunnel_too_big(w, b, m, &pkt, &fc, rx_port_idx);
+		}
 		v = dp_fwd_tunnel(m, &pkt, f.vip, f.be, f.hash, tx);
 	} else {
 		v = dp_fwd_dsr(m, f.be, tx);
@@ -340,7 +393,8 @@ forward:
 	if (v != DP_FWD_OK)
 		goto drop;
 	count_fwd(w, &f);
-	return tx_enqueue(w, b, f.be->tx_port, m);
+	tx_enqueue(b, f.be->tx_port, m);
+	return 0;
 drop:
 	drop(w, m, v);
 	return 0;

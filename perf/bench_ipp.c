@@ -290,8 +290,15 @@ int main(int argc, char **argv)
 
 			snprintf(name, sizeof(name), "%s_%s", est ? "established" : "new", sc[i].name);
 			if (est) {
-				/* open the flows first (SYN), unmeasured */
+				/*
+				 * open the flows first, unmeasured: the SYN, then the
+				 * ACK that makes each entry established, so the
+				 * measured ACKs are a flow's steady state
+				 */
 				if (enqueue(&sc[i], flow_base, n, RTE_TCP_SYN_FLAG))
+					return 1;
+				unmeasured();
+				if (enqueue(&sc[i], flow_base, n, RTE_TCP_ACK_FLAG))
 					return 1;
 				unmeasured();
 				drain_tx();

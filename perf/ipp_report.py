@@ -15,7 +15,8 @@ instruction of the measured region into a stage:
   dp_flow.c -> flow_insert, dp_fwd*/dp_icmp* -> rewrite, and in
   dp_worker.c by function: pick_backend from its flow_misses++ line on
   -> maglev (before it: the hit path -> flow_table), flow_valid ->
-  flow_table, flush -> tx, the rest (counters, burst loop) -> other;
+  flow_table, flush_port and tx_enqueue* -> tx, the rest (counters, burst
+  loop, the cold paths of fragments and ICMP errors) -> other;
   DPDK's inline rte_ethdev.h -> rx in bench_ipp.c, tx in dp_worker.c;
   calls out of those functions (not inlined) by the callee: its file as
   above, eth_ring_rx -> rx, eth_ring_tx -> tx, else the call site's stage.
@@ -96,7 +97,8 @@ class Attributor:
             if name == "pick_backend" and line < self.miss_line:
                 return "flow_table"
             return {"pick_backend": "maglev", "flow_valid": "flow_table",
-                    "flush": "tx"}.get(name, "other")
+                    "flush_port": "tx", "tx_enqueue": "tx",
+                    "tx_enqueue_many": "tx"}.get(name, "other")
         if path.endswith("perf/bench_ipp.c"):
             return "rx"
         if path.endswith("rte_ethdev.h"):
