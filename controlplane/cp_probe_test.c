@@ -29,7 +29,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cp_bpf.h"
+#include "sl_bpf.h"
 #include "cp_probe.h"
 #include "cp_xdp.h"
 #include "sl_shm.h"
@@ -111,7 +111,7 @@ static uint32_t tc_probes_map_id(void)
 	int fd;
 
 	assert_int_equal(bpf_tc_query(&hook, &tc), 0);
-	fd = cp_bpf_prog_map(tc.prog_id, SL_PROBES_MAP, sizeof(struct sl_probe_key),
+	fd = sl_bpf_prog_map(tc.prog_id, SL_PROBES_MAP, sizeof(struct sl_probe_key),
 			     sizeof(struct sl_probe_value));
 	assert_true(fd >= 0);
 	id = map_id(fd);

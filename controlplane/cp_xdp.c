@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,7 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cp_bpf.h"
+#include "sl_bpf.h"
 #include "cp_xdp.h"
 #include "sl_shm.h"
 
@@ -79,7 +78,7 @@ static int cp_xdp_map_of(const char *ifname, const char *name, uint32_t key_size
 	for (i = 0; i < 2 && ret == -ENOENT; i++) {
 		if (!ids[i])
 			continue;
-		ret = cp_bpf_prog_map(ids[i], name, key_size, value_size);
+		ret = sl_bpf_prog_map(ids[i], name, key_size, value_size);
 		if (ret >= 0 && prog_id)
 			*prog_id = ids[i];
 	}
@@ -248,66 +247,15 @@ int cp_xdp_probe_del(const char *ifname, const struct sl_addr *local, uint16_t l
 	return ret;
 }
 
-static int cp_xdp_key_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct sl_xdp_vip_key));
-}
-
 int cp_xdp_sync_vips(const char *ifname, const struct sl_vip *vips, uint32_t n)
 {
-	struct sl_xdp_vip_key *want = NULL, *stale = NULL, k, next;
-	uint32_t i, n_stale = 0, cap_stale = 0;
-	int fd, ret = 0, has;
+	int fd, ret;
 
 	fd = cp_xdp_map(ifname, SL_XDP_VIPS_MAP, sizeof(struct sl_xdp_vip_key),
 			sizeof(struct sl_xdp_vip_value));
 	if (fd < 0)
 		return fd;
-	want = calloc(n ? n : 1, sizeof(*want));
-	if (!want) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		struct sl_xdp_vip_value v = {.vip_index = i};
-
-		memcpy(want[i].addr, vips[i].addr.a8, sizeof(want[i].addr));
-		want[i].port = vips[i].port;
-		want[i].proto = vips[i].proto;
-		if (bpf_map_update_elem(fd, &want[i], &v, BPF_ANY)) {
-			ret = -errno;
-			goto out;
-		}
-	}
-	qsort(want, n, sizeof(*want), cp_xdp_key_cmp);
-
-	/* collect first: deleting while walking restarts a hash map walk */
-	for (has = bpf_map_get_next_key(fd, NULL, &next) == 0; has;
-	     has = bpf_map_get_next_key(fd, &k, &next) == 0) {
-		k = next;
-		if (bsearch(&k, want, n, sizeof(*want), cp_xdp_key_cmp))
-			continue;
-		if (n_stale == cap_stale) {
-			uint32_t cap = cap_stale ? 2 * cap_stale : 16;
-			void *p = realloc(stale, cap * sizeof(*stale));
-
-			if (!p) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			stale = p;
-			cap_stale = cap;
-		}
-		stale[n_stale++] = k;
-	}
-	for (i = 0; i < n_stale; i++)
-		if (bpf_map_delete_elem(fd, &stale[i]) && errno != ENOENT) {
-			ret = -errno;
-			goto out;
-		}
-out:
-	free(stale);
-	free(want);
+	ret = sl_bpf_sync_vips(fd, vips, n);
 	close(fd);
 	return ret;
 }
@@ -319,7 +267,7 @@ int cp_xdp_read_stats(const char *ifname, uint64_t out[SL_XDP_STAT_MAX])
 	fd = cp_xdp_map(ifname, SL_XDP_STATS_MAP, sizeof(uint32_t), sizeof(uint64_t));
 	if (fd < 0)
 		return fd;
-	ret = cp_bpf_percpu_sum(fd, out, SL_XDP_STAT_MAX);
+	ret = sl_bpf_percpu_sum(fd, out, SL_XDP_STAT_MAX);
 	close(fd);
 	return ret;
 }

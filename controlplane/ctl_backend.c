@@ -21,7 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cp_bpf.h"
+#include "sl_bpf.h"
 #include "ctl_backend.h"
 #include "sl_bpf_types.h"
 #include "sluice_decap.skel.h"
@@ -294,9 +294,9 @@ static int ctl_backend_stats(const char *ifname)
 			ifname);
 		return 1;
 	}
-	fd = cp_bpf_prog_map(tc.prog_id, SL_DECAP_STATS_MAP, sizeof(uint32_t),
+	fd = sl_bpf_prog_map(tc.prog_id, SL_DECAP_STATS_MAP, sizeof(uint32_t),
 			     sizeof(uint64_t));
-	local_fd = cp_bpf_prog_map(tc.prog_id, SL_DECAP_LOCAL_MAP,
+	local_fd = sl_bpf_prog_map(tc.prog_id, SL_DECAP_LOCAL_MAP,
 				   sizeof(struct sl_decap_local_key), sizeof(uint32_t));
 	if (fd < 0 || local_fd < 0) {
 		fprintf(stderr, "sluicectl backend stats: the program on %s ingress (id %u) "
@@ -304,7 +304,7 @@ static int ctl_backend_stats(const char *ifname)
 			ifname, tc.prog_id, strerror(-(fd < 0 ? fd : local_fd)));
 		goto out;
 	}
-	err = cp_bpf_percpu_sum(fd, stats, SL_DECAP_STAT_MAX);
+	err = sl_bpf_percpu_sum(fd, stats, SL_DECAP_STAT_MAX);
 	if (err) {
 		fprintf(stderr, "sluicectl backend stats: reading counters: %s\n", strerror(-err));
 		goto out;
