@@ -266,43 +266,99 @@ static void on_changed(void *ctx)
 	cp_daemon_changed(ctx);
 }
 
+/* What sl_probes gets for an open socket: the tunnel rewrite, or NULL (direct). */
+static const struct sl_probe_value *tunnel_value(const struct sluiced *d,
+						 const struct cp_health_sock *s)
+{
+	if (s->mark != SL_PROBE_MARK)
+		return NULL;
+	for (const struct cp_daemon_probe *p = d->tunnel_probes; p; p = p->next)
+		if (p->remote_port == s->remote_port &&
+		    memcmp(&p->remote, &s->remote, sizeof(p->remote)) == 0)
+			return &p->tv;
+	return NULL;
+}
+
+/* Put an open probe socket into the sl_probes of port @i; log changes of outcome. */
+static void probe_sock_add(struct sluiced *d, uint32_t i, const struct cp_health_sock *s)
+{
+	const char *iface = d->cfg->dataplane.ports[i].iface;
+	int rc = cp_xdp_probe_add(iface, &s->local, s->local_port, s->proto, tunnel_value(d, s));
+
+	if (rc == d->probe_rc[i])
+		return;
+	if (rc)
+		CP_LOG_HEALTH(WARN, "%s: cannot add probe sockets to sl_probes: %s (replies may "
+				    "reach the dataplane)",
+			      iface, strerror(-rc));
+	else if (d->probe_rc[i] != 1)
+		CP_LOG_HEALTH(INFO, "%s: probe sockets go to sl_probes again", iface);
+	d->probe_rc[i] = rc;
+}
+
+static int sock_bound(const struct cp_health_sock *s)
+{
+	static const struct sl_addr zero;
+
+	/* unbound (no route at add time): nothing to key on */
+	return memcmp(&s->local, &zero, sizeof(zero)) != 0;
+}
+
 /* Tell every port's sluice_xdp about a probe socket so its replies reach the kernel. */
 static void on_probe_sock(void *ctx, int open, const struct cp_health_sock *s)
 {
 	struct sluiced *d = ctx;
-	const struct sl_probe_value *tv = NULL;
-	static const struct sl_addr zero;
 
-	if (memcmp(&s->local, &zero, sizeof(zero)) == 0)
-		return; /* unbound (no route at add time): nothing to key on */
-	if (open && s->mark == SL_PROBE_MARK)
-		for (struct cp_daemon_probe *p = d->tunnel_probes; p; p = p->next)
-			if (p->remote_port == s->remote_port &&
-			    memcmp(&p->remote, &s->remote, sizeof(p->remote)) == 0) {
-				tv = &p->tv;
-				break;
-			}
+	if (!sock_bound(s))
+		return;
 	for (uint32_t i = 0; i < d->cfg->dataplane.n_ports; i++) {
 		const char *iface = d->cfg->dataplane.ports[i].iface;
-		int rc;
 
 		if (!iface[0])
 			continue;
-		if (open) {
-			rc = cp_xdp_probe_add(iface, &s->local, s->local_port, s->proto, tv);
-			if (rc != d->probe_rc[i]) {
-				if (rc)
-					CP_LOG_HEALTH(WARN, "%s: cannot add probe sockets to sl_probes: "
-							    "%s (replies may reach the dataplane)",
-						      iface, strerror(-rc));
-				else if (d->probe_rc[i] != 1)
-					CP_LOG_HEALTH(INFO, "%s: probe sockets go to sl_probes again",
-						      iface);
-				d->probe_rc[i] = rc;
-			}
-		} else {
+		if (open)
+			probe_sock_add(d, i, s);
+		else
 			cp_xdp_probe_del(iface, &s->local, s->local_port, s->proto);
-		}
+	}
+}
+
+struct readd_ctx {
+	struct sluiced *d;
+	uint32_t port;
+};
+
+static void readd_sock(void *ctx, int open, const struct cp_health_sock *s)
+{
+	struct readd_ctx *c = ctx;
+
+	if (open && sock_bound(s))
+		probe_sock_add(c->d, c->port, s);
+}
+
+unsigned int cp_daemon_probes_readd(struct sluiced *d, uint32_t port)
+{
+	struct readd_ctx c = { .d = d, .port = port };
+
+	if (!d->health || port >= d->cfg->dataplane.n_ports || !d->cfg->dataplane.ports[port].iface[0])
+		return 0;
+	return cp_health_each_open_sock(d->health, readd_sock, &c);
+}
+
+/* sl_probes entries a killed sluiced left behind would stay there forever. */
+static void probes_clear(struct sluiced *d)
+{
+	for (uint32_t i = 0; i < d->cfg->dataplane.n_ports; i++) {
+		const char *iface = d->cfg->dataplane.ports[i].iface;
+		int n;
+
+		if (!iface[0])
+			continue;
+		n = cp_xdp_probes_clear(iface);
+		if (n > 0)
+			CP_LOG_HEALTH(INFO, "%s: removed %d probe sockets of an earlier sluiced from "
+					    "sl_probes",
+				      iface, n);
 	}
 }
 
@@ -539,6 +595,7 @@ int cp_daemon_model_init(struct sluiced *d)
 		return -errno;
 	}
 	cp_health_set_sock_hook(d->health, on_probe_sock, d);
+	probes_clear(d);
 	d->model = cp_model_new(&hooks);
 	if (!d->model) {
 		CP_LOG_HEALTH(ERR, "model: %s", strerror(errno));

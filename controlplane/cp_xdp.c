@@ -247,6 +247,26 @@ int cp_xdp_probe_del(const char *ifname, const struct sl_addr *local, uint16_t l
 	return ret;
 }
 
+int cp_xdp_probes_clear(const char *ifname)
+{
+	struct sl_probe_key k;
+	int fd, n = 0;
+
+	fd = cp_xdp_probes_map(ifname, NULL);
+	if (fd < 0)
+		return fd;
+	/* always from the first key: a hash map walk restarts after a delete anyway */
+	while (bpf_map_get_next_key(fd, NULL, &k) == 0) {
+		if (bpf_map_delete_elem(fd, &k) && errno != ENOENT) {
+			n = -errno;
+			break;
+		}
+		n++;
+	}
+	close(fd);
+	return n;
+}
+
 int cp_xdp_sync_vips(const char *ifname, const struct sl_vip *vips, uint32_t n)
 {
 	int fd, ret;
