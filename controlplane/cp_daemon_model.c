@@ -377,7 +377,14 @@ void cp_daemon_probe_sync(struct sluiced *d)
 			CP_LOG_HEALTH(INFO, "%s: sluice_probe attached (tc egress): tunnel probes "
 					    "follow the VIP path",
 				      iface);
-		if (rc < 0 && rc != d->tc_rc[i])
+		if (rc == -EEXIST && rc != d->tc_rc[i])
+			CP_LOG_HEALTH(WARN, "%s: the tc egress filter pref %u handle 0x%x runs "
+					    "another program than sluice_probe: not replacing it "
+					    "(tunnel probes go direct); remove it with 'tc filter del "
+					    "dev %s egress pref %u handle 0x%x bpf'",
+				      iface, CP_PROBE_TC_PRIO, CP_PROBE_TC_HANDLE, iface,
+				      CP_PROBE_TC_PRIO, CP_PROBE_TC_HANDLE);
+		else if (rc < 0 && rc != d->tc_rc[i])
 			CP_LOG_HEALTH(WARN, "%s: cannot attach sluice_probe: %s", iface,
 				      strerror(-rc));
 		d->tc_rc[i] = rc < 0 ? rc : 0;

@@ -90,6 +90,14 @@ int cp_probe_tc_attach(const char *ifname)
 	want_id = cp_probe_map_id(map_fd);
 	qerr = cp_probe_tc_query_raw(ifindex, &tc_prog_id);
 	if (qerr == 0) {
+		char name[16];
+
+		/* our handle and priority, someone else's program: not ours to replace */
+		ret = sl_bpf_prog_name(tc_prog_id, name, sizeof(name));
+		if (ret == 0 && strcmp(name, SL_PROBE_PROG_NAME) != 0)
+			ret = -EEXIST;
+		if (ret && ret != -ENOENT)
+			goto out;
 		tc_map_fd = sl_bpf_prog_map(tc_prog_id, SL_PROBES_MAP, sizeof(struct sl_probe_key),
 					    sizeof(struct sl_probe_value));
 		if (tc_map_fd >= 0) {
