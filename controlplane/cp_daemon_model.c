@@ -6,7 +6,9 @@
  * discovery providers report into the model; the admin socket drains,
  * undrains and shows health; every model event is one JSON line on stdout.
  * Probe sockets are announced to sluice_xdp (sl_probes) on every port of
- * the dataplane so their replies reach the kernel.
+ * the dataplane so their replies reach the kernel: at start sl_probes is
+ * emptied of what a killed sluiced left, and a replaced program (the
+ * dataplane restarted) is given every socket still open.
  */
 #include <errno.h>
 #include <stdio.h>

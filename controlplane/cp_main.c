@@ -12,7 +12,11 @@
  * SIGHUP (a bad file is refused and the running tables stay), whenever a
  * next hop changes, and when the drain of a removed backend ends. SIGTERM
  * exits 0 and leaves the segment and its tables to the dataplane; the next
- * sluiced takes over and continues the generation sequence.
+ * sluiced takes over and continues the generation sequence, with each
+ * instance's health taken from the generation the dataplane follows
+ * (cp_model_adopt), so a restart publishes no instance down. Every 100 ms
+ * it looks at each port's steering program: a new one (the dataplane
+ * restarted) gets the probe sockets, sluice_probe and the VIPs at once.
  */
 #include <errno.h>
 #include <getopt.h>
