@@ -17,8 +17,7 @@
 
 #define SL_BPF_MAX_MAPS 64 /* maps a program we look into may use */
 
-int sl_bpf_prog_map(uint32_t prog_id, const char *name, uint32_t key_size,
-		    uint32_t value_size)
+int sl_bpf_prog_map(uint32_t prog_id, const char *name, uint32_t key_size, uint32_t value_size)
 {
 	uint32_t map_ids[SL_BPF_MAX_MAPS];
 	struct bpf_prog_info pinfo;

@@ -20,8 +20,7 @@
  * is gone or has no such map, -EPROTO when the sizes differ (another build
  * of the program), or another negative errno.
  */
-int sl_bpf_prog_map(uint32_t prog_id, const char *name, uint32_t key_size,
-		    uint32_t value_size);
+int sl_bpf_prog_map(uint32_t prog_id, const char *name, uint32_t key_size, uint32_t value_size);
 
 /*
  * Sum a per-CPU array of __u64 counters: out[i] for i < n; entries beyond

@@ -290,8 +290,9 @@ static void probe_sock_add(struct sluiced *d, uint32_t i, const struct cp_health
 	if (rc == d->probe_rc[i])
 		return;
 	if (rc)
-		CP_LOG_HEALTH(WARN, "%s: cannot add probe sockets to sl_probes: %s (replies may "
-				    "reach the dataplane)",
+		CP_LOG_HEALTH(WARN,
+			      "%s: cannot add probe sockets to sl_probes: %s (replies may "
+			      "reach the dataplane)",
 			      iface, strerror(-rc));
 	else if (d->probe_rc[i] != 1)
 		CP_LOG_HEALTH(INFO, "%s: probe sockets go to sl_probes again", iface);
@@ -340,9 +341,10 @@ static void readd_sock(void *ctx, int open, const struct cp_health_sock *s)
 
 unsigned int cp_daemon_probes_readd(struct sluiced *d, uint32_t port)
 {
-	struct readd_ctx c = { .d = d, .port = port };
+	struct readd_ctx c = {.d = d, .port = port};
 
-	if (!d->health || port >= d->cfg->dataplane.n_ports || !d->cfg->dataplane.ports[port].iface[0])
+	if (!d->health || port >= d->cfg->dataplane.n_ports ||
+	    !d->cfg->dataplane.ports[port].iface[0])
 		return 0;
 	return cp_health_each_open_sock(d->health, readd_sock, &c);
 }
@@ -358,8 +360,9 @@ static void probes_clear(struct sluiced *d)
 			continue;
 		n = cp_xdp_probes_clear(iface);
 		if (n > 0)
-			CP_LOG_HEALTH(INFO, "%s: removed %d probe sockets of an earlier sluiced from "
-					    "sl_probes",
+			CP_LOG_HEALTH(INFO,
+				      "%s: removed %d probe sockets of an earlier sluiced from "
+				      "sl_probes",
 				      iface, n);
 	}
 }
@@ -380,10 +383,11 @@ void cp_daemon_probe_sync(struct sluiced *d)
 					    "follow the VIP path",
 				      iface);
 		if (rc == -EEXIST && rc != d->tc_rc[i])
-			CP_LOG_HEALTH(WARN, "%s: the tc egress filter pref %u handle 0x%x runs "
-					    "another program than sluice_probe: not replacing it "
-					    "(tunnel probes go direct); remove it with 'tc filter del "
-					    "dev %s egress pref %u handle 0x%x bpf'",
+			CP_LOG_HEALTH(WARN,
+				      "%s: the tc egress filter pref %u handle 0x%x runs "
+				      "another program than sluice_probe: not replacing it "
+				      "(tunnel probes go direct); remove it with 'tc filter del "
+				      "dev %s egress pref %u handle 0x%x bpf'",
 				      iface, CP_PROBE_TC_PRIO, CP_PROBE_TC_HANDLE, iface,
 				      CP_PROBE_TC_PRIO, CP_PROBE_TC_HANDLE);
 		else if (rc < 0 && rc != d->tc_rc[i])

@@ -115,8 +115,7 @@ void cp_health_set_sock_hook(struct cp_health *h, cp_health_sock_fn fn, void *ct
  * and that is still open (e.g. to register them again in a new XDP
  * program's map). Returns how many. @fn must not add or remove targets.
  */
-unsigned int cp_health_each_open_sock(const struct cp_health *h, cp_health_sock_fn fn,
-				      void *ctx);
+unsigned int cp_health_each_open_sock(const struct cp_health *h, cp_health_sock_fn fn, void *ctx);
 
 /* Seed of the jitter generator (tests; default: from the clock). */
 void cp_health_seed(struct cp_health *h, uint64_t seed);

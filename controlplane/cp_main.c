@@ -140,8 +140,9 @@ static void xdp_watch(struct sluiced *d, uint64_t now)
 		d->xdp_prog_id[i] = id;
 		n = cp_daemon_probes_readd(d, i);
 		if (was)
-			CP_LOG_XDP(INFO, "%s: new steering program id %u (was %u): %u open probe "
-					 "sockets added to its sl_probes",
+			CP_LOG_XDP(INFO,
+				   "%s: new steering program id %u (was %u): %u open probe "
+				   "sockets added to its sl_probes",
 				   iface, id, was, n);
 		changed = 1;
 	}

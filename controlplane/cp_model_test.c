@@ -341,9 +341,9 @@ static void publish_view(const struct cp_model *m, struct sl_shm_header *h, uint
 
 	assert_non_null(t);
 	assert_int_equal(cp_model_view(m, &v), 0);
-	assert_int_equal(cp_tables_build(t, &v, nexthop_but_14, NULL, h, 1, gen, 1, &sum, why,
-					 sizeof(why)),
-			 0);
+	assert_int_equal(
+		cp_tables_build(t, &v, nexthop_but_14, NULL, h, 1, gen, 1, &sum, why, sizeof(why)),
+		0);
 	h->published = SL_GEN_WORD(gen, 1);
 	cp_model_view_free(&v);
 	cp_tables_free(t);
@@ -388,8 +388,9 @@ static void test_adopt_published_states(void **state)
 	feed(m, in[2], true, 2);
 	feed(m, in[3], true, 2);
 	assert_int_equal(cp_model_drain(m, "web", "198.18.1.13:80", true, why, sizeof(why)), 0);
-	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w0 down; 198.18.1.13:80 w0; "
-			  "198.18.1.14:80 w1");
+	expect_view(m, 0,
+		    "198.18.1.11:80 w1; 198.18.1.12:80 w0 down; 198.18.1.13:80 w0; "
+		    "198.18.1.14:80 w1");
 	publish_view(m, h, 7);
 	cp_model_free(m);
 
@@ -397,35 +398,39 @@ static void test_adopt_published_states(void **state)
 	m = model(&r);
 	assert_int_equal(cp_model_adopt(m, h), 3); /* .14 has no next hop: no seed */
 	assert_int_equal(cp_model_configure(m, &c), 0);
-	expect_events(&r, (const char *const[]){
-				  "instance web 198.18.1.11:80 absent->healthy: discovered by static, "
-				  "serving in generation 7 taken over",
-				  "instance web 198.18.1.12:80 absent->unhealthy: discovered by static, "
-				  "down in generation 7 taken over",
-				  "instance web 198.18.1.13:80 absent->healthy: discovered by static, "
-				  "serving in generation 7 taken over",
-				  "instance web 198.18.1.14:80 absent->probing: discovered by static",
-				  NULL});
+	expect_events(
+		&r,
+		(const char *const[]){
+			"instance web 198.18.1.11:80 absent->healthy: discovered by static, "
+			"serving in generation 7 taken over",
+			"instance web 198.18.1.12:80 absent->unhealthy: discovered by static, "
+			"down in generation 7 taken over",
+			"instance web 198.18.1.13:80 absent->healthy: discovered by static, "
+			"serving in generation 7 taken over",
+			"instance web 198.18.1.14:80 absent->probing: discovered by static", NULL});
 	assert_false(cp_model_pool_panic(m, 0));
-	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w0 down; 198.18.1.13:80 w2; "
-			  "198.18.1.14:80 w0 down");
+	expect_view(m, 0,
+		    "198.18.1.11:80 w1; 198.18.1.12:80 w0 down; 198.18.1.13:80 w2; "
+		    "198.18.1.14:80 w0 down");
 	assert_int_equal(cp_model_pool_instances(m, 0, &in), 4);
 	assert_int_equal(in[0]->fsm.ok_run, 0);
 	assert_int_equal(in[0]->fsm.fail_run, 0);
 	feed(m, in[0], false, 2);
 	expect_events(&r, (const char *const[]){NULL});
 	feed(m, in[0], false, 1);
-	expect_events(&r, (const char *const[]){
-				  "instance web 198.18.1.11:80 healthy->unhealthy: http: status 503 "
-				  "(3/3 failed)",
-				  NULL});
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web 198.18.1.11:80 healthy->unhealthy: http: status 503 "
+			      "(3/3 failed)",
+			      NULL});
 	feed(m, in[1], true, 1);
 	expect_events(&r, (const char *const[]){NULL});
 	feed(m, in[1], true, 1);
-	expect_events(&r, (const char *const[]){
-				  "instance web 198.18.1.12:80 unhealthy->healthy: http: status 200 "
-				  "(2/2 ok)",
-				  NULL});
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web 198.18.1.12:80 unhealthy->healthy: http: status 200 "
+			      "(2/2 ok)",
+			      NULL});
 	cp_model_free(m);
 	cpt_config_free(&c);
 	free(h);
@@ -464,17 +469,19 @@ static void test_adopt_panic_and_forget(void **state)
 	assert_int_equal(cp_model_adopt(m, h), 2);
 	cpt_remove_backend(p, 1); /* .12 now comes from the file provider */
 	assert_int_equal(cp_model_configure(m, &c), 0);
-	expect_events(&r, (const char *const[]){
-				  "instance web 198.18.1.11:80 absent->healthy: discovered by static, "
-				  "serving in generation 3 taken over",
-				  NULL});
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web 198.18.1.11:80 absent->healthy: discovered by static, "
+			      "serving in generation 3 taken over",
+			      NULL});
 	assert_false(cp_model_pool_panic(m, 0));
 	f[0] = di("198.18.1.12", 0, 1, "b12");
 	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "web", f, 1), 0);
-	expect_events(&r, (const char *const[]){
-				  "instance web b12 absent->healthy: discovered by file, serving in "
-				  "generation 3 taken over",
-				  NULL});
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web b12 absent->healthy: discovered by file, serving in "
+			      "generation 3 taken over",
+			      NULL});
 	/* gone and back: its seed was used */
 	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "web", NULL, 0), 0);
 	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "web", f, 1), 0);

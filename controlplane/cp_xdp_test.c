@@ -389,14 +389,14 @@ static void test_probes_clear(void **state)
 	assert_int_equal(cp_xdp_probes_clear("sl-bpf-none"), -ENODEV);
 	assert_int_equal(cp_xdp_probes_clear(VETH), -ENOENT);
 	assert_int_equal(bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.sluice_xdp),
-					XDP_FLAGS_DRV_MODE, NULL), 0);
+					XDP_FLAGS_DRV_MODE, NULL),
+			 0);
 	/* test_probe_program_replaced left one entry in this program's map */
 	assert_int_equal(cp_xdp_probes_clear(VETH), 1);
 	assert_int_equal(cp_xdp_probes_clear(VETH), 0);
 	for (uint16_t p = 0; p < 40; p++)
-		assert_int_equal(cp_xdp_probe_add(VETH, p & 1 ? &l6 : &l4, 40000 + p, IPPROTO_TCP,
-						  NULL),
-				 0);
+		assert_int_equal(
+			cp_xdp_probe_add(VETH, p & 1 ? &l6 : &l4, 40000 + p, IPPROTO_TCP, NULL), 0);
 	assert_int_equal(map_count(map_fd), 40);
 	assert_int_equal(cp_xdp_probes_clear(VETH), 40);
 	assert_int_equal(map_count(map_fd), 0);

@@ -151,9 +151,10 @@ static int ctl_backend_foreign(struct bpf_tc_hook *hook, const char *ifname)
 	if (err || sl_bpf_prog_name(q.prog_id, name, sizeof(name)) != 0 ||
 	    strcmp(name, SL_DECAP_PROG_NAME) == 0)
 		return 0;
-	fprintf(stderr, "sluicectl backend attach: the tc ingress filter pref %u handle 0x%x on %s "
-			"runs program %s (id %u), not %s: not replacing it; remove it with 'tc "
-			"filter del dev %s ingress pref %u handle 0x%x bpf'\n",
+	fprintf(stderr,
+		"sluicectl backend attach: the tc ingress filter pref %u handle 0x%x on %s "
+		"runs program %s (id %u), not %s: not replacing it; remove it with 'tc "
+		"filter del dev %s ingress pref %u handle 0x%x bpf'\n",
 		CTL_BACKEND_TC_PRIO, CTL_BACKEND_TC_HANDLE, ifname, name, q.prog_id,
 		SL_DECAP_PROG_NAME, ifname, CTL_BACKEND_TC_PRIO, CTL_BACKEND_TC_HANDLE);
 	return -EEXIST;
@@ -325,8 +326,7 @@ static int ctl_backend_stats(const char *ifname)
 			ifname);
 		return 1;
 	}
-	fd = sl_bpf_prog_map(tc.prog_id, SL_DECAP_STATS_MAP, sizeof(uint32_t),
-			     sizeof(uint64_t));
+	fd = sl_bpf_prog_map(tc.prog_id, SL_DECAP_STATS_MAP, sizeof(uint32_t), sizeof(uint64_t));
 	local_fd = sl_bpf_prog_map(tc.prog_id, SL_DECAP_LOCAL_MAP,
 				   sizeof(struct sl_decap_local_key), sizeof(uint32_t));
 	if (fd < 0 || local_fd < 0) {

@@ -64,7 +64,7 @@ struct dp_runtime {
 	char xdp_prog[CP_PATH_LEN + 32];
 	struct dp_steer steer;
 	uint64_t start_ns, ports_ns, table_ns; /* CLOCK_MONOTONIC: start, ports up, first table */
-	int forwarded; /* the first forwarded packet was logged */
+	int forwarded;			       /* the first forwarded packet was logged */
 };
 
 static struct dp_runtime rt;
@@ -190,7 +190,8 @@ static void watch_first_forward(void)
 	if (!tx)
 		return;
 	rt.forwarded = 1;
-	DP_MAIN_LOG(INFO, "first packet forwarded %u ms after start (ports up at %u ms, "
+	DP_MAIN_LOG(INFO,
+		    "first packet forwarded %u ms after start (ports up at %u ms, "
 		    "first table at %u ms)",
 		    ms_since_start(now_ns()), ms_since_start(rt.ports_ns),
 		    rt.table_ns ? ms_since_start(rt.table_ns) : 0);

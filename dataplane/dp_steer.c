@@ -82,7 +82,8 @@ int dp_steer_judge(const struct dp_steer_prog *p, const char *port, const char *
 	if (!p->has_owner) {
 		snprintf(why, len,
 			 "port %s: %s carries XDP program %s (id %u) that no sluice-dp attached; "
-			 "not replacing it: remove it with 'ip link set dev %s %s' if nothing needs it",
+			 "not replacing it: remove it with 'ip link set dev %s %s' if nothing "
+			 "needs it",
 			 port, ifname, p->name, p->id, ifname, off_cmd(p));
 		return -EBUSY;
 	}
@@ -91,8 +92,8 @@ int dp_steer_judge(const struct dp_steer_prog *p, const char *port, const char *
 			 "port %s: %s carries XDP program %s (id %u) of sluice instance \"%.*s\" "
 			 "(sluice-dp pid %u, %s), not of \"%s\"; not replacing it: stop that "
 			 "instance or remove it with 'ip link set dev %s %s'",
-			 port, ifname, p->name, p->id, (int)sizeof(o->instance), o->instance, o->pid,
-			 p->owner_alive ? "running" : "gone", instance, ifname, off_cmd(p));
+			 port, ifname, p->name, p->id, (int)sizeof(o->instance), o->instance,
+			 o->pid, p->owner_alive ? "running" : "gone", instance, ifname, off_cmd(p));
 		return -EBUSY;
 	}
 	if (p->owner_alive) {
@@ -168,7 +169,7 @@ int dp_steer_check(const char *port, const char *ifname, const char *instance, c
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct dp_steer_prog found[2];
-	uint32_t ids[2], modes[2] = { XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE };
+	uint32_t ids[2], modes[2] = {XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE};
 	char line[2][512];
 	unsigned int ifindex, n = 0;
 	size_t off = 0;
@@ -210,11 +211,13 @@ int dp_steer_check(const char *port, const char *ifname, const char *instance, c
 	for (unsigned int i = 0; i < n; i++) {
 		rc = detach(ifindex, &found[i]);
 		if (rc) {
-			snprintf(why, len, "port %s: cannot detach XDP program %s (id %u) from %s: %s",
-				 port, found[i].name, found[i].id, ifname, strerror(-rc));
+			snprintf(why, len,
+				 "port %s: cannot detach XDP program %s (id %u) from %s: %s", port,
+				 found[i].name, found[i].id, ifname, strerror(-rc));
 			return rc;
 		}
-		off += snprintf(why + off, off < len ? len - off : 0, "%s%s", i ? "; " : "", line[i]);
+		off += snprintf(why + off, off < len ? len - off : 0, "%s%s", i ? "; " : "",
+				line[i]);
 	}
 	return n ? 1 : 0;
 }
@@ -229,7 +232,7 @@ int dp_steer_claim(struct dp_steer *s, const char *ifname, const char *instance,
 {
 	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_RDONLY_PROG);
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	struct sl_xdp_owner owner = { .magic = SL_XDP_OWNER_MAGIC };
+	struct sl_xdp_owner owner = {.magic = SL_XDP_OWNER_MAGIC};
 	struct dp_steer_port *sp;
 	unsigned int ifindex;
 	uint32_t key = 0, id;
@@ -264,8 +267,8 @@ int dp_steer_claim(struct dp_steer *s, const char *ifname, const char *instance,
 	owner.start_ticks = ticks;
 	snprintf(owner.instance, sizeof(owner.instance), "%s", instance);
 	step = "owner map";
-	map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, SL_XDP_OWNER_MAP, sizeof(key), sizeof(owner),
-				1, &mopts);
+	map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, SL_XDP_OWNER_MAP, sizeof(key), sizeof(owner), 1,
+				&mopts);
 	if (map_fd < 0) {
 		rc = -errno;
 		goto out;
@@ -311,7 +314,8 @@ int dp_steer_sync_vips(struct dp_steer *s, const struct sl_vip *vips, uint32_t n
 		rc = sl_bpf_sync_vips(sp->vips_fd, vips, n);
 		if (rc != sp->vips_rc) {
 			if (rc)
-				DP_PORT_LOG(WARNING, "%s: cannot write the VIP map of XDP program id "
+				DP_PORT_LOG(WARNING,
+					    "%s: cannot write the VIP map of XDP program id "
 					    "%u: %s (VIP traffic reaches the kernel)",
 					    sp->ifname, sp->prog_id, strerror(-rc));
 			else if (sp->vips_rc != 1)

@@ -23,9 +23,9 @@
 /* A program found on an interface, as dp_steer_judge() weighs it. */
 struct dp_steer_prog {
 	uint32_t id;
-	char name[16];  /* the kernel's program name, e.g. "sluice_xdp" */
-	uint32_t mode;  /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
-	int has_owner;  /* it carries a valid struct sl_xdp_owner */
+	char name[16]; /* the kernel's program name, e.g. "sluice_xdp" */
+	uint32_t mode; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
+	int has_owner; /* it carries a valid struct sl_xdp_owner */
 	struct sl_xdp_owner owner;
 	int owner_alive; /* owner.pid runs and started at owner.start_ticks */
 };

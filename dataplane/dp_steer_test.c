@@ -138,27 +138,31 @@ static void test_judge(void **state)
 	p.owner.pid = 4242;
 	snprintf(p.owner.instance, sizeof(p.owner.instance), "edge2");
 	assert_int_equal(dp_steer_judge(&p, "ext0", "sl-lb0", "edge1", why, sizeof(why)), -EBUSY);
-	assert_string_equal(why, "port ext0: sl-lb0 carries XDP program sluice_xdp (id 42) of "
-				 "sluice instance \"edge2\" (sluice-dp pid 4242, gone), not of "
-				 "\"edge1\"; not replacing it: stop that instance or remove it with "
-				 "'ip link set dev sl-lb0 xdp off'");
+	assert_string_equal(why,
+			    "port ext0: sl-lb0 carries XDP program sluice_xdp (id 42) of "
+			    "sluice instance \"edge2\" (sluice-dp pid 4242, gone), not of "
+			    "\"edge1\"; not replacing it: stop that instance or remove it with "
+			    "'ip link set dev sl-lb0 xdp off'");
 	p.owner_alive = 1;
 	dp_steer_judge(&p, "ext0", "sl-lb0", "edge1", why, sizeof(why));
-	assert_string_equal(why, "port ext0: sl-lb0 carries XDP program sluice_xdp (id 42) of "
-				 "sluice instance \"edge2\" (sluice-dp pid 4242, running), not of "
-				 "\"edge1\"; not replacing it: stop that instance or remove it with "
-				 "'ip link set dev sl-lb0 xdp off'");
+	assert_string_equal(why,
+			    "port ext0: sl-lb0 carries XDP program sluice_xdp (id 42) of "
+			    "sluice instance \"edge2\" (sluice-dp pid 4242, running), not of "
+			    "\"edge1\"; not replacing it: stop that instance or remove it with "
+			    "'ip link set dev sl-lb0 xdp off'");
 
 	snprintf(p.owner.instance, sizeof(p.owner.instance), "edge1");
 	assert_int_equal(dp_steer_judge(&p, "ext0", "sl-lb0", "edge1", why, sizeof(why)), -EBUSY);
-	assert_string_equal(why, "port ext0: sl-lb0 carries XDP program sluice_xdp (id 42) of a "
-				 "running sluice-dp of instance \"edge1\" (pid 4242); not replacing "
-				 "it: stop pid 4242 first");
+	assert_string_equal(why,
+			    "port ext0: sl-lb0 carries XDP program sluice_xdp (id 42) of a "
+			    "running sluice-dp of instance \"edge1\" (pid 4242); not replacing "
+			    "it: stop pid 4242 first");
 	p.owner_alive = 0;
 	assert_int_equal(dp_steer_judge(&p, "ext0", "sl-lb0", "edge1", why, sizeof(why)),
 			 DP_STEER_REPLACE);
-	assert_string_equal(why, "port ext0: sl-lb0 carried XDP program sluice_xdp (id 42) of "
-				 "sluice-dp pid 4242 of instance \"edge1\", which is gone: replaced");
+	assert_string_equal(why,
+			    "port ext0: sl-lb0 carried XDP program sluice_xdp (id 42) of "
+			    "sluice-dp pid 4242 of instance \"edge1\", which is gone: replaced");
 }
 
 static void test_proc_start(void **state)
@@ -354,10 +358,8 @@ static void test_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_judge),
-		cmocka_unit_test(test_proc_start),
-		cmocka_unit_test(test_claim_and_sync),
-		cmocka_unit_test(test_dead_owner_replaced),
+		cmocka_unit_test(test_judge),	       cmocka_unit_test(test_proc_start),
+		cmocka_unit_test(test_claim_and_sync), cmocka_unit_test(test_dead_owner_replaced),
 		cmocka_unit_test(test_refused),
 	};
 
