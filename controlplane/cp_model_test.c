@@ -85,6 +85,18 @@ static void pool_health(struct cp_pool_conf *p, uint8_t type, uint32_t rise, uin
 	p->health.timeout_ms = 500;
 }
 
+/* VIP web and its pool web in @c, with health @type, @rise and @fall */
+static struct cp_pool_conf *web_pool(struct cp_config *c, uint8_t type, uint32_t rise,
+				     uint32_t fall)
+{
+	struct cp_pool_conf *p;
+
+	cpt_vip(c, "web", "198.18.100.1", 80, "web");
+	p = cpt_pool(c, "web");
+	pool_health(p, type, rise, fall);
+	return p;
+}
+
 /* "name weight down" for each backend of pool @pi of the view, joined by "; " */
 static void expect_view(const struct cp_model *m, uint32_t pi, const char *want)
 {
@@ -133,9 +145,7 @@ static void test_merge_and_vanish(void **state)
 	struct cp_disc_instance f[2], e[1];
 	(void)state;
 
-	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
-	p = cpt_pool(&c, "web");
-	pool_health(p, CP_HEALTH_CHECK_NONE, 2, 3);
+	p = web_pool(&c, CP_HEALTH_CHECK_NONE, 2, 3);
 	p->disc.file = 1;
 	p->disc.etcd = 1;
 	cpt_backend(p, "198.18.1.11", 80, 5);
@@ -210,9 +220,7 @@ static void test_health_and_panic(void **state)
 	struct cp_model *m = model(&r);
 	(void)state;
 
-	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
-	p = cpt_pool(&c, "web");
-	pool_health(p, CP_HEALTH_CHECK_HTTP, 2, 2);
+	p = web_pool(&c, CP_HEALTH_CHECK_HTTP, 2, 2);
 	cpt_backend(p, "198.18.1.11", 80, 1);
 	cpt_backend(p, "198.18.1.12", 80, 1);
 	assert_int_equal(cp_model_configure(m, &c), 0);
@@ -272,9 +280,7 @@ static void test_drain(void **state)
 	char why[128];
 	(void)state;
 
-	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
-	p = cpt_pool(&c, "web");
-	pool_health(p, CP_HEALTH_CHECK_NONE, 2, 3);
+	p = web_pool(&c, CP_HEALTH_CHECK_NONE, 2, 3);
 	cpt_backend(p, "198.18.1.11", 80, 1);
 	cpt_backend(p, "198.18.1.12", 0, 3);
 	snprintf(p->backends[1].name, sizeof(p->backends[1].name), "b12");
@@ -373,9 +379,7 @@ static void test_adopt_published_states(void **state)
 	char why[128];
 	(void)state;
 
-	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
-	p = cpt_pool(&c, "web");
-	pool_health(p, CP_HEALTH_CHECK_HTTP, 2, 3);
+	p = web_pool(&c, CP_HEALTH_CHECK_HTTP, 2, 3);
 	cpt_backend(p, "198.18.1.11", 80, 1);
 	cpt_backend(p, "198.18.1.12", 80, 1);
 	cpt_backend(p, "198.18.1.13", 80, 2);
@@ -453,9 +457,7 @@ static void test_adopt_panic_and_forget(void **state)
 	(void)state;
 
 	assert_int_equal(cp_model_adopt(m, h), 0);
-	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
-	p = cpt_pool(&c, "web");
-	pool_health(p, CP_HEALTH_CHECK_TCP, 2, 2);
+	p = web_pool(&c, CP_HEALTH_CHECK_TCP, 2, 2);
 	p->disc.file = 1;
 	cpt_backend(p, "198.18.1.11", 80, 1);
 	cpt_backend(p, "198.18.1.12", 0, 1);

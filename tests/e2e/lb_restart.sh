@@ -95,36 +95,36 @@ dp_started_check() {
 	fi
 }
 
+# dp_restart SIGNAL NAME: stop sluice-dp with SIGNAL under load NAME, start it
+# again RESTART_AFTER s later; OFF is where its log stood before.
+dp_restart() {
+	OFF=$(log_size "$DP_LOG")
+	load_start "$2"
+	kill_dp "$1"
+	sleep "$RESTART_AFTER"
+	lab_start_dp
+	load_wait
+	check_runs "$1 sluice-dp, restart after ${RESTART_AFTER}s" "$2"
+	dp_started_check "$1 restart" "$OFF"
+}
+replaced_line() { log_since "$DP_LOG" "$OFF" | grep -m1 'which is gone: replaced' || true; }
+
 # --- 1. kill -9 sluice-dp, start it again 1 s later --------------------------
-off=$(log_size "$DP_LOG")
 old_pid=$DP_PID
-load_start dp_kill
-kill_dp 9
-sleep "$RESTART_AFTER"
-lab_start_dp
-load_wait
-check_runs "kill -9 sluice-dp, restart after ${RESTART_AFTER}s" dp_kill
-if log_since "$DP_LOG" "$off" | grep -q "sluice-dp pid $old_pid of instance \"$LAB_INSTANCE\", which is gone: replaced"; then
-	e2e_pass "the dead dataplane's XDP program was replaced: $(log_since "$DP_LOG" "$off" | grep -m1 'which is gone' | sed 's/.*port: //')"
-else
-	e2e_fail "no 'which is gone: replaced' line naming pid $old_pid in sluice-dp.log"
-fi
-dp_started_check "kill -9 restart" "$off"
+dp_restart KILL dp_kill
+case $(replaced_line) in
+*"sluice-dp pid $old_pid of instance \"$LAB_INSTANCE\", which is gone: replaced")
+	e2e_pass "the dead dataplane's XDP program was replaced: $(replaced_line | sed 's/.*port: //')" ;;
+*) e2e_fail "no 'which is gone: replaced' line naming pid $old_pid in sluice-dp.log" ;;
+esac
 
 # --- 2. SIGTERM sluice-dp, start it again 1 s later --------------------------
-off=$(log_size "$DP_LOG")
-load_start dp_term
-kill_dp TERM
-sleep "$RESTART_AFTER"
-lab_start_dp
-load_wait
-check_runs "SIGTERM sluice-dp, restart after ${RESTART_AFTER}s" dp_term
-if log_since "$DP_LOG" "$off" | grep -q 'which is gone: replaced'; then
-	e2e_fail "after a clean stop the interface was not free: $(log_since "$DP_LOG" "$off" | grep -m1 'replaced')"
-else
+dp_restart TERM dp_term
+if [ -z "$(replaced_line)" ]; then
 	e2e_pass "a clean stop left nothing to replace"
+else
+	e2e_fail "after a clean stop the interface was not free: $(replaced_line)"
 fi
-dp_started_check "SIGTERM restart" "$off"
 
 # --- 3. kill -9 sluiced under load, start it again ---------------------------
 off=$(log_size "$SD_LOG")
@@ -202,23 +202,23 @@ other_dp() { # CONF: a second sluice-dp on the same interface; its exit status a
 	rm -rf "/var/run/dpdk/${LAB_DP_PREFIX}2" "/run/dpdk/${LAB_DP_PREFIX}2"
 	return "$rc"
 }
+# other_dp_refused LABEL CONF LINE: the second sluice-dp exits, logging LINE.
+other_dp_refused() {
+	if other_dp "$2"; then
+		e2e_fail "$1: it started"
+	elif grep -qF -- "$3" "$R/dp2.log"; then
+		e2e_pass "$1: $(grep -m1 'not replacing' "$R/dp2.log" | sed 's/.*port: //')"
+	else
+		e2e_fail "$1: no line '$3': $(tail -n 3 "$R/dp2.log")"
+	fi
+}
 sed "s/\"$LAB_DP_PREFIX\"/\"${LAB_DP_PREFIX}2\"/" "$LAB_CONF" >"$R/same.conf"
-prog_id=$(ip -n "$LAB_NS_LB" -j link show dev "$LAB_IF_LB" | jq -r '.[0].xdp.prog.id // empty')
-if other_dp "$R/same.conf"; then
-	e2e_fail "a second sluice-dp of the instance started next to the running one"
-elif grep -q "port ext0: $LAB_IF_LB carries XDP program sluice_xdp (id $prog_id) of a running sluice-dp of instance \"$LAB_INSTANCE\" (pid $DP_PID); not replacing it: stop pid $DP_PID first" "$R/dp2.log"; then
-	e2e_pass "a second sluice-dp of the instance is refused: $(grep -m1 'not replacing' "$R/dp2.log" | sed 's/.*port: //')"
-else
-	e2e_fail "second sluice-dp: no refusal naming pid $DP_PID and prog id $prog_id: $(tail -n 3 "$R/dp2.log")"
-fi
 sed "s/\"$LAB_INSTANCE\"/\"${LAB_INSTANCE}b\"/" "$R/same.conf" >"$R/other.conf"
-if other_dp "$R/other.conf"; then
-	e2e_fail "a sluice-dp of another instance started on the same interface"
-elif grep -q "of sluice instance \"$LAB_INSTANCE\" (sluice-dp pid $DP_PID, running), not of \"${LAB_INSTANCE}b\"" "$R/dp2.log"; then
-	e2e_pass "a sluice-dp of another instance is refused: $(grep -m1 'not replacing' "$R/dp2.log" | sed 's/.*port: //')"
-else
-	e2e_fail "other instance: no refusal naming instance $LAB_INSTANCE: $(tail -n 3 "$R/dp2.log")"
-fi
+prog_id=$(ip -n "$LAB_NS_LB" -j link show dev "$LAB_IF_LB" | jq -r '.[0].xdp.prog.id // empty')
+other_dp_refused "a second sluice-dp of the instance is refused" "$R/same.conf" \
+	"port ext0: $LAB_IF_LB carries XDP program sluice_xdp (id $prog_id) of a running sluice-dp of instance \"$LAB_INSTANCE\" (pid $DP_PID); not replacing it: stop pid $DP_PID first"
+other_dp_refused "a sluice-dp of another instance is refused" "$R/other.conf" \
+	"port ext0: $LAB_IF_LB carries XDP program sluice_xdp (id $prog_id) of sluice instance \"$LAB_INSTANCE\" (sluice-dp pid $DP_PID, running), not of \"${LAB_INSTANCE}b\"; not replacing it"
 rm -f "/dev/shm/sluice-${LAB_INSTANCE}b" "/run/sluice/${LAB_INSTANCE}b-xdp.o"
 short_load() { # NAME
 	lab_load http --host "$LAB_VIP_WEB" -n 300 -c 8 --timeout 3 --deadline 30 >"$R/$1.json" || true
