@@ -2,7 +2,7 @@
 /*
  * Bounds-checked header walkers shared by the BPF programs: a cursor over
  * [data, data_end) and one function per layer (Ethernet with up to two VLAN
- * tags, IPv4 with options, IPv6 with the common extension headers). Each
+ * tags, IPv4 with options, IPv6 with its extension headers). Each
  * returns an SL_PARSE_* result and advances the cursor past what it parsed,
  * so the verifier sees every access checked against data_end.
  */
@@ -18,9 +18,9 @@
 
 enum sl_parse_result {
 	SL_PARSE_OK = 0,
-	SL_PARSE_TRUNCATED,   /* a header runs past the end, or a length field lies */
-	SL_PARSE_FRAGMENT,    /* IPv4 MF/offset set, or an IPv6 fragment header */
-	SL_PARSE_TOO_DEEP,    /* more IPv6 extension headers than SL_IP6_EXT_MAX */
+	SL_PARSE_TRUNCATED, /* a header runs past the end, or a length field lies */
+	SL_PARSE_FRAGMENT,  /* IPv4 MF/offset set, or an IPv6 fragment (not atomic) */
+	SL_PARSE_TOO_DEEP,  /* more IPv6 extension headers than SL_IP6_EXT_MAX */
 };
 
 struct sl_cursor {
@@ -78,15 +78,18 @@ static __always_inline int sl_parse_ip4(struct sl_cursor *c, struct iphdr **iph,
 }
 
 /*
- * IPv6 fixed header plus hop-by-hop, routing and destination options
- * headers; *l4proto is the first other next-header value.
+ * IPv6 fixed header plus at most SL_IP6_EXT_MAX extension headers
+ * (hop-by-hop, routing, destination options, fragment); *l4proto is the
+ * first other next-header value. An atomic fragment (offset 0, no more
+ * fragments) walks on as an ordinary packet. A fragment returns
+ * SL_PARSE_FRAGMENT: a first one after walking on to its L4 header, a later
+ * one at once with the fragment header's next header (nothing follows it).
  */
-static __always_inline int sl_parse_ip6(struct sl_cursor *c, struct ipv6hdr **ip6h,
-					__u8 *l4proto)
+static __always_inline int sl_parse_ip6(struct sl_cursor *c, struct ipv6hdr **ip6h, __u8 *l4proto)
 {
 	struct ipv6hdr *ip6 = c->pos;
+	int frag = 0, i;
 	__u8 nh;
-	int i;
 
 	if ((void *)(ip6 + 1) > c->end)
 		return SL_PARSE_TRUNCATED;
@@ -99,23 +102,34 @@ static __always_inline int sl_parse_ip6(struct sl_cursor *c, struct ipv6hdr **ip
 	for (i = 0; i < SL_IP6_EXT_MAX; i++) {
 		struct sl_ip6_opt_hdr *oh = c->pos;
 
-		if (nh == SL_IPPROTO_FRAGMENT)
-			return SL_PARSE_FRAGMENT;
+		if (nh == SL_IPPROTO_FRAGMENT) {
+			struct sl_ip6_frag_hdr *fh = c->pos;
+
+			if ((void *)(fh + 1) > c->end)
+				return SL_PARSE_TRUNCATED;
+			nh = fh->nexthdr;
+			c->pos = fh + 1;
+			if (fh->frag_off & BE_IP6_FRAG_OFFSET) {
+				*l4proto = nh;
+				return SL_PARSE_FRAGMENT;
+			}
+			frag |= !!(fh->frag_off & BE_IP6_FRAG_MORE);
+			continue;
+		}
 		if (nh != SL_IPPROTO_HOPOPTS && nh != SL_IPPROTO_ROUTING &&
 		    nh != SL_IPPROTO_DSTOPTS) {
 			*l4proto = nh;
-			return SL_PARSE_OK;
+			return frag ? SL_PARSE_FRAGMENT : SL_PARSE_OK;
 		}
 		if ((void *)(oh + 1) > c->end)
 			return SL_PARSE_TRUNCATED;
 		nh = oh->nexthdr;
 		c->pos += (oh->hdrlen + 1) * 8;
 	}
-	if (nh == SL_IPPROTO_FRAGMENT)
-		return SL_PARSE_FRAGMENT;
-	if (nh != SL_IPPROTO_HOPOPTS && nh != SL_IPPROTO_ROUTING && nh != SL_IPPROTO_DSTOPTS) {
+	if (nh != SL_IPPROTO_HOPOPTS && nh != SL_IPPROTO_ROUTING && nh != SL_IPPROTO_DSTOPTS &&
+	    nh != SL_IPPROTO_FRAGMENT) {
 		*l4proto = nh;
-		return SL_PARSE_OK;
+		return frag ? SL_PARSE_FRAGMENT : SL_PARSE_OK;
 	}
 	return SL_PARSE_TOO_DEEP;
 }

@@ -2,17 +2,21 @@
 /*
  * sluice_xdp: the steering program on every af_xdp port of sluice-dp. TCP and
  * UDP packets whose (destination, port, protocol) or (destination, any port,
- * protocol) is in sl_vips go to the AF_XDP socket of their RX queue; all the
- * rest (ARP, ND and other ICMPv6, the host's own traffic) goes to the kernel.
+ * protocol) is in sl_vips go to the AF_XDP socket of their RX queue; so do
+ * fragments and ICMP errors (IPv4 types 3 and 11, ICMPv6 1-4) addressed to
+ * a VIP address (its address entry in sl_vips), which carry no ports of
+ * their own: the dataplane places them by their datagram or by the flow
+ * they quote. All the rest goes to the kernel: ARP, ND and other ICMPv6,
+ * the host's own traffic, malformed or truncated headers (the kernel
+ * validates and drops them), packets over the parsers' limits. Nothing is
+ * dropped here.
+ *
  * Replies to sluiced's health checks go to the kernel even when they look
  * like VIP traffic: (destination, port, protocol) is looked up in sl_probes
  * first. A probe sent through the tunnel (sluice_probe, tc egress) talked to
  * the VIP; its reply comes from vip:vip_port and is rewritten here to come
- * from backend:backend_port, the peer the probe socket is connected to. Fragments are passed too: without ports they
- * cannot be matched, the dataplane would only drop them, and the kernel
- * reassembles what is addressed to it and drops the rest. Malformed or
- * truncated headers are passed as well (the kernel validates and drops them);
- * nothing is dropped here. Every verdict has a counter in sl_xdp_stats.
+ * from backend:backend_port, the peer the probe socket is connected to.
+ * Every verdict has a counter in sl_xdp_stats.
  */
 #include <linux/bpf.h>
 #include <linux/tcp.h>
@@ -41,18 +45,33 @@ static __always_inline void sl_xdp_count(__u32 stat)
 
 /* Where the headers of a TCP/UDP packet are, for the probe reply rewrite. */
 struct sl_xdp_pkt {
-	struct iphdr *ip4;    /* one of ip4 and ip6 is set */
+	struct iphdr *ip4; /* one of ip4 and ip6 is set */
 	struct ipv6hdr *ip6;
-	void *l4;             /* TCP or UDP header, at least its ports are in the packet */
+	void *l4; /* TCP or UDP header, at least its ports are in the packet */
 	void *end;
 };
 
+/* Is the ICMP message at @pos (of @l4, within @end) an error that quotes a flow? */
+static __always_inline int sl_xdp_icmp_error(void *pos, void *end, __u8 l4)
+{
+	__u8 *type = pos;
+
+	if ((void *)(type + 1) > end)
+		return 0;
+	if (l4 == SL_IPPROTO_ICMP)
+		return *type == SL_ICMP_DEST_UNREACH || *type == SL_ICMP_TIME_EXCEEDED;
+	return *type >= 1 && *type <= SL_ICMP6_ERROR_MAX;
+}
+
 /*
- * Fill @key with the destination of a TCP/UDP packet and @pkt with its
- * headers; SL_XDP_REDIRECTED if it is one, else the pass counter to bump.
+ * Fill @key with the destination of a packet and @pkt with its headers.
+ * Returns SL_XDP_REDIRECTED for TCP/UDP (look the VIP up),
+ * SL_XDP_REDIRECTED_FRAGMENT or SL_XDP_REDIRECTED_ICMP for a fragment or an
+ * ICMP error (look the address entry up; @key->proto is the fragment's
+ * protocol), else the pass counter to bump.
  */
-static __always_inline __u32 sl_xdp_classify(void *data, void *data_end,
-					     struct sl_xdp_vip_key *key, struct sl_xdp_pkt *pkt)
+static __always_inline __u32 sl_xdp_classify(void *data, void *data_end, struct sl_xdp_vip_key *key,
+					     struct sl_xdp_pkt *pkt)
 {
 	struct sl_cursor c = {.pos = data, .end = data_end};
 	struct sl_l4_ports *ports;
@@ -66,29 +85,33 @@ static __always_inline __u32 sl_xdp_classify(void *data, void *data_end,
 		struct iphdr *iph = 0;
 
 		r = sl_parse_ip4(&c, &iph, &l4);
-		if (r == SL_PARSE_FRAGMENT)
-			return SL_XDP_PASS_FRAGMENT;
-		if (r != SL_PARSE_OK || !iph)
+		if ((r != SL_PARSE_OK && r != SL_PARSE_FRAGMENT) || !iph)
 			return SL_XDP_PASS_TRUNCATED;
 		key->addr32[2] = BE_IPV4_MAPPED;
 		key->addr32[3] = iph->daddr;
 		pkt->ip4 = iph;
+		if (l4 == SL_IPPROTO_ICMP && r == SL_PARSE_OK)
+			return sl_xdp_icmp_error(c.pos, c.end, l4) ? SL_XDP_REDIRECTED_ICMP
+								   : SL_XDP_PASS_NOT_L4;
 	} else if (proto == BE_ETH_P_IPV6) {
 		struct ipv6hdr *ip6 = 0;
 
 		r = sl_parse_ip6(&c, &ip6, &l4);
-		if (r == SL_PARSE_FRAGMENT)
-			return SL_XDP_PASS_FRAGMENT;
 		if (r == SL_PARSE_TOO_DEEP)
-			return SL_XDP_PASS_NOT_L4;
-		if (r != SL_PARSE_OK || !ip6)
+			return SL_XDP_PASS_IP6_EXT_LIMIT;
+		if ((r != SL_PARSE_OK && r != SL_PARSE_FRAGMENT) || !ip6)
 			return SL_XDP_PASS_TRUNCATED;
-		if (l4 == SL_IPPROTO_ICMPV6)
-			return SL_XDP_PASS_ICMP6;
 		__builtin_memcpy(key->addr, &ip6->daddr, 16);
 		pkt->ip6 = ip6;
+		if (l4 == SL_IPPROTO_ICMPV6 && r == SL_PARSE_OK)
+			return sl_xdp_icmp_error(c.pos, c.end, l4) ? SL_XDP_REDIRECTED_ICMP
+								   : SL_XDP_PASS_ICMP6;
 	} else {
 		return SL_XDP_PASS_NON_IP;
+	}
+	if (r == SL_PARSE_FRAGMENT) {
+		key->proto = l4;
+		return SL_XDP_REDIRECTED_FRAGMENT;
 	}
 	if (l4 != SL_IPPROTO_TCP && l4 != SL_IPPROTO_UDP)
 		return SL_XDP_PASS_NOT_L4;
@@ -100,6 +123,27 @@ static __always_inline __u32 sl_xdp_classify(void *data, void *data_end,
 	pkt->l4 = ports;
 	pkt->end = data_end;
 	return SL_XDP_REDIRECTED;
+}
+
+/*
+ * A fragment or ICMP error goes to the dataplane when its destination is a
+ * VIP address (for a fragment: with a VIP of its protocol there); else it
+ * is the kernel's: the pass counter @other.
+ */
+static __always_inline int sl_xdp_vip_address(struct sl_xdp_vip_key *key, __u32 stat)
+{
+	struct sl_xdp_vip_value *v;
+	__u8 proto = key->proto;
+
+	key->port = 0;
+	key->proto = 0;
+	v = bpf_map_lookup_elem(&sl_vips, key);
+	if (!v)
+		return 0;
+	if (stat == SL_XDP_REDIRECTED_ICMP)
+		return 1;
+	return (proto == SL_IPPROTO_TCP && (v->flags & SL_XDP_ADDR_F_TCP)) ||
+	       (proto == SL_IPPROTO_UDP && (v->flags & SL_XDP_ADDR_F_UDP));
 }
 
 /*
@@ -145,8 +189,8 @@ static __always_inline __u32 sl_xdp_probe_reverse(struct sl_xdp_pkt *pkt, __u8 l
 		struct ipv6hdr *ip6 = pkt->ip6;
 		__be32 *src = ip6->saddr.in6_u.u6_addr32;
 
-		if (src[0] != pv->vip32[0] || src[1] != pv->vip32[1] ||
-		    src[2] != pv->vip32[2] || src[3] != pv->vip32[3])
+		if (src[0] != pv->vip32[0] || src[1] != pv->vip32[1] || src[2] != pv->vip32[2] ||
+		    src[3] != pv->vip32[3])
 			return SL_XDP_PASS_PROBE;
 #pragma unroll
 		for (i = 0; i < 4; i++) {
@@ -176,6 +220,14 @@ int sluice_xdp(struct xdp_md *ctx)
 	int verdict;
 
 	stat = sl_xdp_classify(data, data_end, &key, &pkt);
+	if (stat == SL_XDP_REDIRECTED_FRAGMENT || stat == SL_XDP_REDIRECTED_ICMP) {
+		if (sl_xdp_vip_address(&key, stat))
+			goto redirect;
+		stat = stat == SL_XDP_REDIRECTED_FRAGMENT ? SL_XDP_PASS_FRAGMENT
+		       : pkt.ip4			  ? SL_XDP_PASS_NOT_L4
+							  : SL_XDP_PASS_ICMP6;
+		goto pass;
+	}
 	if (stat != SL_XDP_REDIRECTED)
 		goto pass;
 	/* a probe socket's 4-tuple wins over a VIP with the same address and port */
@@ -193,9 +245,10 @@ int sluice_xdp(struct xdp_md *ctx)
 			goto pass;
 		}
 	}
+redirect:
 	/* with no socket on this queue the helper returns the fallback, XDP_PASS */
 	verdict = bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
-	sl_xdp_count(verdict == XDP_REDIRECT ? SL_XDP_REDIRECTED : SL_XDP_PASS_NO_XSK);
+	sl_xdp_count(verdict == XDP_REDIRECT ? stat : SL_XDP_PASS_NO_XSK);
 	return verdict;
 pass:
 	sl_xdp_count(stat);

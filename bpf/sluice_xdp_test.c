@@ -3,10 +3,11 @@
  * BPF_PROG_TEST_RUN fixtures for sluice_xdp: each packet goes through the
  * loaded program; the test asserts the verdict, that the bytes come out
  * unchanged, and that exactly one counter (the expected verdict's) moved by
- * one. With an empty xsks_map a VIP packet gets XDP_PASS from the helper's
- * fallback and counts pass_no_xsk, which no other branch counts; the last
- * test binds a real AF_XDP socket to lo in a private network namespace and
- * sees XDP_REDIRECT. Needs root (BPF, unshare).
+ * one. With an empty xsks_map a packet steered to the dataplane gets
+ * XDP_PASS from the helper's fallback and counts pass_no_xsk, which no
+ * other branch counts; the last test binds a real AF_XDP socket to lo in a
+ * private network namespace and sees XDP_REDIRECT under each redirect
+ * counter. Needs root (BPF, unshare).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -28,6 +29,7 @@
 #include <xdp/xsk.h>
 
 #include "sl_bpf_types.h"
+#include "sl_parse_limits.h"
 #include "sl_pkt_test.h"
 #include "sluice_xdp.skel.h"
 
@@ -94,6 +96,16 @@ static void probe_put(const char *local, uint16_t lport, uint8_t proto, const ch
 			 0);
 }
 
+/* The address entry sluiced keeps for every VIP address (SL_XDP_ADDR_F_* in @flags). */
+static void vip_addr_add(const char *addr, uint32_t flags)
+{
+	struct sl_xdp_vip_key k = {0};
+	struct sl_xdp_vip_value v = {.flags = flags};
+
+	addr16(k.addr, addr);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.sl_vips), &k, &v, BPF_ANY), 0);
+}
+
 static void probe_del(const char *local, uint16_t lport, uint8_t proto)
 {
 	struct sl_probe_key k;
@@ -116,6 +128,9 @@ static int setup(void **state)
 	vip_add(VIP4, 80, IPPROTO_TCP, 0);
 	vip_add(VIP4_ANY, 0, IPPROTO_UDP, 1);
 	vip_add(VIP6, 53, IPPROTO_UDP, 2);
+	vip_addr_add(VIP4, SL_XDP_ADDR_F_TCP);
+	vip_addr_add(VIP4_ANY, SL_XDP_ADDR_F_UDP);
+	vip_addr_add(VIP6, SL_XDP_ADDR_F_UDP);
 	return 0;
 }
 
@@ -232,9 +247,11 @@ static void test_vip_udp6_exthdrs(void **state)
 	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
 }
 
+/* Fragments to a VIP address go to the dataplane, which places them by datagram. */
 static void test_vip6_fragment(void **state)
 {
-	static const uint8_t frag[8] = {IPPROTO_UDP, 0, 0, 1, 0, 0, 0, 7};
+	static const uint8_t frag[8] = {IPPROTO_UDP, 0, 0, 1, 0, 0, 0, 7}; /* first, M */
+	static const uint8_t later[8] = {IPPROTO_UDP, 0, 0x05, 0xa8, 0, 0, 0, 7};
 	struct pkt p = {0};
 
 	(void)state;
@@ -242,7 +259,27 @@ static void test_vip6_fragment(void **state)
 	pkt_ip6(&p, CLIENT6, VIP6, 44, 8 + PKT_UDP_LEN);
 	pkt_put(&p, frag, sizeof(frag));
 	pkt_udp(&p, 5000, 53, 0);
-	run(&p, XDP_PASS, SL_XDP_PASS_FRAGMENT);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, CLIENT6, VIP6, 44, 8 + 16);
+	pkt_put(&p, later, sizeof(later));
+	pkt_put(&p, "0123456789abcdef", 16);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+}
+
+/* An atomic fragment is an ordinary packet: matched by its VIP and port. */
+static void test_vip6_atomic_fragment(void **state)
+{
+	static const uint8_t frag[8] = {IPPROTO_UDP, 0, 0, 0, 0, 0, 0, 7};
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, CLIENT6, VIP6, 44, 8 + PKT_UDP_LEN);
+	pkt_put(&p, frag, sizeof(frag));
+	pkt_udp(&p, 5000, 54, 0); /* port 54: no VIP */
+	run(&p, XDP_PASS, SL_XDP_PASS_HOST);
 }
 
 static void test_vip4_fragment(void **state)
@@ -253,7 +290,89 @@ static void test_vip4_fragment(void **state)
 	pkt_eth(&p, 0x0800);
 	pkt_ip4(&p, CLIENT4, VIP4, IPPROTO_TCP, PKT_TCP_LEN, 0x2000); /* MF */
 	pkt_tcp(&p, 40000, 80);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x0800);
+	pkt_ip4(&p, CLIENT4, VIP4, IPPROTO_TCP, 8, 0x0010); /* offset 128 */
+	pkt_put(&p, "01234567", 8);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+}
+
+/* Fragments of a protocol without a VIP at that address, or to another address: the kernel's. */
+static void test_fragment_not_vip(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	pkt_eth(&p, 0x0800);
+	pkt_ip4(&p, CLIENT4, VIP4, IPPROTO_UDP, PKT_UDP_LEN, 0x2000); /* VIP4 is TCP */
+	pkt_udp(&p, 5000, 80, 0);
 	run(&p, XDP_PASS, SL_XDP_PASS_FRAGMENT);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x0800);
+	pkt_ip4(&p, CLIENT4, "198.18.0.1", IPPROTO_TCP, PKT_TCP_LEN, 0x2000);
+	pkt_tcp(&p, 40000, 80);
+	run(&p, XDP_PASS, SL_XDP_PASS_FRAGMENT);
+}
+
+/*
+ * SL_IP6_EXT_MAX extension headers reach the VIP lookup, one more is over
+ * the limit (the dataplane's parser has the same limit).
+ */
+static void test_ip6_ext_limit(void **state)
+{
+	uint8_t ext[8] = {60, 0, 1, 4, 0, 0, 0, 0};
+	struct pkt p = {0};
+	int n;
+
+	(void)state;
+	for (n = SL_IP6_EXT_MAX - 3; n <= SL_IP6_EXT_MAX + 1; n++) {
+		memset(&p, 0, sizeof(p));
+		pkt_eth(&p, 0x86dd);
+		pkt_ip6(&p, CLIENT6, VIP6, 60, 8 * n + PKT_UDP_LEN);
+		for (int i = 0; i < n; i++) {
+			ext[0] = i == n - 1 ? IPPROTO_UDP : 60;
+			pkt_put(&p, ext, sizeof(ext));
+		}
+		pkt_udp(&p, 5000, 53, 0);
+		run(&p, XDP_PASS, n <= SL_IP6_EXT_MAX ? SL_XDP_PASS_NO_XSK : SL_XDP_PASS_IP6_EXT_LIMIT);
+	}
+}
+
+/* An ICMP error quoting a packet from a VIP, addressed to the VIP: the dataplane's. */
+static void icmp_error4(struct pkt *p, const char *dst, uint8_t type)
+{
+	uint8_t icmp[8 + 20 + 8] = {type, 4, 0, 0, 0, 0, 0x05, 0x78};
+
+	pkt_eth(p, 0x0800);
+	pkt_ip4(p, "198.18.0.1", dst, IPPROTO_ICMP, sizeof(icmp), 0);
+	pkt_put(p, icmp, sizeof(icmp));
+}
+
+static void test_icmp_error_to_vip(void **state)
+{
+	static const uint8_t too_big[8 + 40 + 8] = {2, 0, 0, 0, 0, 0, 0x05, 0x78, 0x60};
+	struct pkt p = {0};
+
+	(void)state;
+	icmp_error4(&p, VIP4, 3);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+	memset(&p, 0, sizeof(p));
+	icmp_error4(&p, VIP4_ANY, 11);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+	memset(&p, 0, sizeof(p));
+	icmp_error4(&p, "198.18.0.1", 3); /* the host's own */
+	run(&p, XDP_PASS, SL_XDP_PASS_NOT_L4);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, "2001:2::1", VIP6, IPPROTO_ICMPV6, sizeof(too_big));
+	pkt_put(&p, too_big, sizeof(too_big));
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, "2001:2::1", CLIENT6, IPPROTO_ICMPV6, sizeof(too_big));
+	pkt_put(&p, too_big, sizeof(too_big));
+	run(&p, XDP_PASS, SL_XDP_PASS_ICMP6);
 }
 
 static void test_non_vip_port(void **state)
@@ -601,6 +720,14 @@ static void test_vip_redirect_to_xsk(void **state)
 	memset(&p, 0, sizeof(p));
 	tcp4(&p, VIP4, 443); /* still the host's */
 	run(&p, XDP_PASS, SL_XDP_PASS_HOST);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x0800);
+	pkt_ip4(&p, CLIENT4, VIP4, IPPROTO_TCP, 8, 0x0010);
+	pkt_put(&p, "01234567", 8);
+	run(&p, XDP_REDIRECT, SL_XDP_REDIRECTED_FRAGMENT);
+	memset(&p, 0, sizeof(p));
+	icmp_error4(&p, VIP4, 3);
+	run(&p, XDP_REDIRECT, SL_XDP_REDIRECTED_ICMP);
 
 	assert_int_equal(bpf_map_delete_elem(bpf_map__fd(skel->maps.xsks_map), &q), 0);
 	xsk_socket__delete(xsk);
@@ -617,7 +744,11 @@ int main(void)
 		cmocka_unit_test(test_vip_udp6),
 		cmocka_unit_test(test_vip_udp6_exthdrs),
 		cmocka_unit_test(test_vip6_fragment),
+		cmocka_unit_test(test_vip6_atomic_fragment),
 		cmocka_unit_test(test_vip4_fragment),
+		cmocka_unit_test(test_fragment_not_vip),
+		cmocka_unit_test(test_ip6_ext_limit),
+		cmocka_unit_test(test_icmp_error_to_vip),
 		cmocka_unit_test(test_non_vip_port),
 		cmocka_unit_test(test_non_vip_addr),
 		cmocka_unit_test(test_arp),

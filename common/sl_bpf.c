@@ -4,6 +4,7 @@
  * sync (see sl_bpf.h).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,38 +99,76 @@ out:
 	return ret;
 }
 
-static int sl_bpf_key_cmp(const void *a, const void *b)
+struct sl_bpf_entry {
+	struct sl_xdp_vip_key key;
+	struct sl_xdp_vip_value value;
+};
+
+static int sl_bpf_entry_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct sl_xdp_vip_key));
 }
 
-int sl_bpf_sync_vips(int map_fd, const struct sl_vip *vips, uint32_t n)
+/*
+ * The entries sl_vips must hold for @vips: one per VIP, then one address
+ * entry per distinct VIP address with the protocols found there; sorted by
+ * key. Returns how many, or -ENOMEM.
+ */
+static int sl_bpf_wanted(const struct sl_vip *vips, uint32_t n, struct sl_bpf_entry **out)
 {
-	struct sl_xdp_vip_key *want = NULL, *stale = NULL, k, next;
-	uint32_t i, n_stale = 0, cap_stale = 0;
-	int ret = 0, has;
+	struct sl_bpf_entry *e = calloc(2 * (size_t)n + 1, sizeof(*e));
+	uint32_t i, m = n, k;
 
-	want = calloc(n ? n : 1, sizeof(*want));
-	if (!want)
+	if (!e)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		struct sl_xdp_vip_value v = {.vip_index = i};
+		struct sl_bpf_entry *a = &e[n + i];
 
-		memcpy(want[i].addr, vips[i].addr.a8, sizeof(want[i].addr));
-		want[i].port = vips[i].port;
-		want[i].proto = vips[i].proto;
-		if (bpf_map_update_elem(map_fd, &want[i], &v, BPF_ANY)) {
+		memcpy(e[i].key.addr, vips[i].addr.a8, sizeof(e[i].key.addr));
+		e[i].key.port = vips[i].port;
+		e[i].key.proto = vips[i].proto;
+		e[i].value.vip_index = i;
+		memcpy(a->key.addr, vips[i].addr.a8, sizeof(a->key.addr));
+		a->value.vip_index = i;
+		a->value.flags =
+			vips[i].proto == IPPROTO_TCP ? SL_XDP_ADDR_F_TCP : SL_XDP_ADDR_F_UDP;
+	}
+	/* address entries: sorted, then one per address with every protocol's flag */
+	qsort(e + n, n, sizeof(*e), sl_bpf_entry_cmp);
+	for (i = n, k = n; i < 2 * n; i++) {
+		if (k > n && sl_bpf_entry_cmp(&e[k - 1], &e[i]) == 0) {
+			e[k - 1].value.flags |= e[i].value.flags;
+			continue;
+		}
+		e[k++] = e[i];
+	}
+	m = k;
+	qsort(e, m, sizeof(*e), sl_bpf_entry_cmp);
+	*out = e;
+	return (int)m;
+}
+
+int sl_bpf_sync_vips(int map_fd, const struct sl_vip *vips, uint32_t n)
+{
+	struct sl_xdp_vip_key *stale = NULL, k, next;
+	uint32_t i, n_stale = 0, cap_stale = 0;
+	struct sl_bpf_entry *want = NULL;
+	int ret = 0, has, n_want;
+
+	n_want = sl_bpf_wanted(vips, n, &want);
+	if (n_want < 0)
+		return n_want;
+	for (i = 0; i < (uint32_t)n_want; i++)
+		if (bpf_map_update_elem(map_fd, &want[i].key, &want[i].value, BPF_ANY)) {
 			ret = -errno;
 			goto out;
 		}
-	}
-	qsort(want, n, sizeof(*want), sl_bpf_key_cmp);
 
 	/* collect first: deleting while walking restarts a hash map walk */
 	for (has = bpf_map_get_next_key(map_fd, NULL, &next) == 0; has;
 	     has = bpf_map_get_next_key(map_fd, &k, &next) == 0) {
 		k = next;
-		if (bsearch(&k, want, n, sizeof(*want), sl_bpf_key_cmp))
+		if (bsearch(&k, want, (size_t)n_want, sizeof(*want), sl_bpf_entry_cmp))
 			continue;
 		if (n_stale == cap_stale) {
 			uint32_t cap = cap_stale ? 2 * cap_stale : 16;

@@ -27,7 +27,7 @@
 #define SL_DECAP_PROG_NAME "sluice_decap" /* the tc program's function name */
 #define SL_PROBE_PROG_NAME "sluice_probe" /* the tc-egress program's function name */
 
-#define SL_XDP_VIPS_MAX 4096      /* entries in sl_vips (= SL_MAX_VIPS_LIMIT) */
+#define SL_XDP_VIPS_MAX 8192      /* entries in sl_vips: SL_MAX_VIPS_LIMIT VIPs + addresses */
 #define SL_XDP_XSKS_MAX 64        /* queues per port the XSKMAP can hold */
 #define SL_DECAP_LOCAL_MAX 256    /* local tunnel endpoint addresses */
 #define SL_DECAP_GUE_PORT_DEFAULT 6080 /* host order */
@@ -40,6 +40,9 @@
  * IPv4-mapped (::ffff:a.b.c.d), exactly like struct sl_addr in
  * sl_shm_types.h, so sluiced copies sl_vip.addr byte for byte. port 0 is the
  * wildcard entry: the program looks up (dst, port, proto), then (dst, 0, proto).
+ * proto 0 (with port 0) is the address entry: one per VIP address, its
+ * value's flags saying which protocols have VIPs there; fragments and ICMP
+ * errors, which carry no ports of their own, are steered by it.
  */
 struct sl_xdp_vip_key {
 	union {
@@ -47,14 +50,18 @@ struct sl_xdp_vip_key {
 		__be32 addr32[4];
 	};
 	__be16 port; /* wire order; 0: any port */
-	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP; 0: the address entry */
 	__u8 pad;    /* always zero */
 };
 _Static_assert(sizeof(struct sl_xdp_vip_key) == 20, "sl_xdp_vip_key layout");
 
+/* sl_xdp_vip_value.flags of an address entry */
+#define SL_XDP_ADDR_F_TCP (1u << 0) /* some TCP VIP has this address */
+#define SL_XDP_ADDR_F_UDP (1u << 1) /* some UDP VIP has this address */
+
 struct sl_xdp_vip_value {
 	__u32 vip_index; /* index of the VIP in the published table (informational) */
-	__u32 flags;     /* reserved, zero */
+	__u32 flags;     /* VIP entry: zero; address entry: SL_XDP_ADDR_F_* */
 };
 _Static_assert(sizeof(struct sl_xdp_vip_value) == 8, "sl_xdp_vip_value layout");
 
@@ -82,13 +89,16 @@ _Static_assert(sizeof(struct sl_xdp_owner) == 48, "sl_xdp_owner layout");
 	X(REDIRECTED, "redirected")         /* VIP: handed to the queue's AF_XDP socket */   \
 	X(PASS_NO_XSK, "pass_no_xsk")       /* VIP, but no socket on this queue: kernel */   \
 	X(PASS_NON_IP, "pass_non_ip")       /* ARP, LLDP, ...: not IPv4/IPv6 */              \
-	X(PASS_ICMP6, "pass_icmp6")         /* ICMPv6 (ND, ping, errors) always to kernel */ \
+	X(PASS_ICMP6, "pass_icmp6")         /* ICMPv6 (ND, ping, errors not to a VIP) */     \
 	X(PASS_HOST, "pass_host")           /* TCP/UDP not matching a VIP: host traffic */   \
 	X(PASS_NOT_L4, "pass_not_l4")       /* IP, neither TCP nor UDP (ICMP, GRE, ...) */   \
-	X(PASS_FRAGMENT, "pass_fragment")   /* IPv4/IPv6 fragment: ports unknown */          \
+	X(PASS_FRAGMENT, "pass_fragment")   /* fragment not to a VIP address */              \
 	X(PASS_TRUNCATED, "pass_truncated") /* headers cut short or malformed */            \
 	X(PASS_PROBE, "pass_probe")         /* reply to a probe socket (sl_probes) */        \
-	X(PASS_PROBE_TUNNEL, "pass_probe_tunnel") /* tunnel probe reply, VIP->backend */
+	X(PASS_PROBE_TUNNEL, "pass_probe_tunnel") /* tunnel probe reply, VIP->backend */ \
+	X(REDIRECTED_FRAGMENT, "redirected_fragment") /* fragment to a VIP address */       \
+	X(REDIRECTED_ICMP, "redirected_icmp_error") /* ICMP error to a VIP address */       \
+	X(PASS_IP6_EXT_LIMIT, "pass_ip6_ext_limit") /* over SL_IP6_EXT_MAX ext headers */
 
 enum sl_xdp_stat {
 #define SL_XDP_STAT_ENUM(sym, str) SL_XDP_##sym,

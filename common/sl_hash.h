@@ -22,7 +22,8 @@ struct sl_flow_key {
 	__be16 dport;
 	uint8_t proto;
 	uint8_t af;
-	uint16_t pad; /* always zero: the key is hashed and compared as bytes */
+	uint16_t pad; /* zero (the key is hashed and compared as bytes): the dataplane's
+		       * flow table marks keys of its own that are not 5-tuples here */
 };
 _Static_assert(sizeof(struct sl_flow_key) == 40, "flow key is five 8-byte words");
 

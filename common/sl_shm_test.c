@@ -128,8 +128,8 @@ static void test_header_refusals(void **state)
 	expect_header(h, -EBADMSG, "bad magic 0x12345678, expected 0x45434c53");
 	h->magic = SL_SHM_MAGIC;
 
-	h->abi_version = 2;
-	expect_header(h, -EPROTO, "ABI version 2, expected 1");
+	h->abi_version = SL_SHM_ABI_VERSION + 1;
+	expect_header(h, -EPROTO, "ABI version 3, expected 2");
 	h->abi_version = SL_SHM_ABI_VERSION;
 
 	h->backend_size = 90;

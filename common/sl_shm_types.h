@@ -33,7 +33,7 @@
 #include "sl_drop_types.h"
 
 #define SL_SHM_MAGIC 0x45434c53u /* "SLCE" little-endian */
-#define SL_SHM_ABI_VERSION 1u
+#define SL_SHM_ABI_VERSION 2u
 #define SL_SHM_PATH_FMT "/dev/shm/sluice-%s"
 #define SL_SHM_NAME_FMT "/sluice-%s"
 #define SL_SHM_MODE 0600
@@ -224,6 +224,12 @@ struct sl_worker_stats {
 	uint64_t table_switches;
 	uint64_t lcore_id;
 	uint64_t queue_id;
+	uint64_t flows_embryonic;   /* entries of bare SYNs and of fragmented datagrams */
+	uint64_t flow_embryonic_evictions; /* such entries pushed out for a new flow */
+	uint64_t flow_untracked;    /* SYNs forwarded unremembered: buckets all established */
+	uint64_t icmp_forwarded;    /* ICMP errors sent on to the instance of their flow */
+	uint64_t frag_forwarded;    /* fragments forwarded (first and later ones) */
+	uint64_t frag_split;        /* IPv4 packets without DF split to fit the tunnel */
 	uint64_t drops[SL_DROP_MAX];
 } __attribute__((aligned(SL_CACHE_LINE)));
 

@@ -28,6 +28,8 @@ extern char **environ;
 #define CP_MAX_FLOWS_PER_WORKER 67108864u
 #define CP_DEF_TCP_TIMEOUT 300u	   /* s */
 #define CP_DEF_TCP_FIN_TIMEOUT 10u /* s */
+#define CP_DEF_TCP_SYN_TIMEOUT 5u  /* s: a SYN the client did not follow with an ACK */
+#define CP_DEF_FRAG_TIMEOUT 2u     /* s: a fragmented datagram's instance, for its fragments */
 #define CP_DEF_UDP_TIMEOUT 30u	   /* s */
 #define CP_MAX_TIMEOUT 604800u	   /* s: a week */
 #define CP_DEF_BURST 32u
@@ -331,6 +333,8 @@ static int parse_dataplane(struct cp_config_ctx *ctx, struct cp_config *cfg)
 	d->tcp_timeout = CP_DEF_TCP_TIMEOUT;
 	d->tcp_fin_timeout = CP_DEF_TCP_FIN_TIMEOUT;
 	d->udp_timeout = CP_DEF_UDP_TIMEOUT;
+	d->tcp_syn_timeout = CP_DEF_TCP_SYN_TIMEOUT;
+	d->frag_timeout = CP_DEF_FRAG_TIMEOUT;
 	d->burst = CP_DEF_BURST;
 	d->mbufs = CP_DEF_MBUFS;
 	d->rx_desc = CP_DEF_DESC;
@@ -344,6 +348,10 @@ static int parse_dataplane(struct cp_config_ctx *ctx, struct cp_config *cfg)
 				    &d->tcp_fin_timeout)) < 0 ||
 	    (rc = cp_config_get_u32(ctx, dp, g, "udp_timeout", 1, CP_MAX_TIMEOUT,
 				    &d->udp_timeout)) < 0 ||
+	    (rc = cp_config_get_u32(ctx, dp, g, "tcp_syn_timeout", 1, CP_MAX_TIMEOUT,
+				    &d->tcp_syn_timeout)) < 0 ||
+	    (rc = cp_config_get_u32(ctx, dp, g, "frag_timeout", 1, CP_MAX_TIMEOUT,
+				    &d->frag_timeout)) < 0 ||
 	    (rc = cp_config_get_u32(ctx, dp, g, "burst", 1, CP_MAX_BURST, &d->burst)) < 0 ||
 	    (rc = cp_config_get_u32(ctx, dp, g, "mbufs", CP_MIN_MBUFS, CP_MAX_MBUFS, &d->mbufs)) <
 		    0 ||

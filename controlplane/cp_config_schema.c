@@ -50,6 +50,8 @@ static const struct cp_key dataplane_keys[] = {
 	{"tcp_timeout", CP_K_INT, NULL},
 	{"tcp_fin_timeout", CP_K_INT, NULL},
 	{"udp_timeout", CP_K_INT, NULL},
+	{"tcp_syn_timeout", CP_K_INT, NULL},
+	{"frag_timeout", CP_K_INT, NULL},
 	{"burst", CP_K_INT, NULL},
 	{"mbufs", CP_K_INT, NULL},
 	{"rx_desc", CP_K_INT, NULL},

@@ -35,6 +35,8 @@ struct cp_dataplane_conf {
 	uint32_t tcp_timeout;       /* s: idle established TCP flow */
 	uint32_t tcp_fin_timeout;   /* s: idle TCP flow after FIN or RST */
 	uint32_t udp_timeout;       /* s: idle UDP flow */
+	uint32_t tcp_syn_timeout;   /* s: TCP flow that has sent only a SYN */
+	uint32_t frag_timeout;      /* s: a fragmented datagram's instance, for its fragments */
 	uint32_t burst;             /* packets per rx burst */
 	uint32_t mbufs;             /* mbufs in the packet pool */
 	uint32_t rx_desc;

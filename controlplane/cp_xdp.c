@@ -85,8 +85,7 @@ static int cp_xdp_map_of(const char *ifname, const char *name, uint32_t key_size
 	return ret;
 }
 
-static int cp_xdp_map(const char *ifname, const char *name, uint32_t key_size,
-		      uint32_t value_size)
+static int cp_xdp_map(const char *ifname, const char *name, uint32_t key_size, uint32_t value_size)
 {
 	return cp_xdp_map_of(ifname, name, key_size, value_size, NULL);
 }

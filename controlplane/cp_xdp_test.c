@@ -95,8 +95,17 @@ static struct sl_vip vip(const char *addr, uint16_t port, uint8_t proto)
 	return v;
 }
 
-/* sl_vips must hold exactly @want[0..n), with vip_index = position */
-static void assert_map_is(int map_fd, const struct sl_vip *want, uint32_t n)
+struct addr_entry {
+	const char *addr;
+	uint32_t flags; /* SL_XDP_ADDR_F_* */
+};
+
+/*
+ * sl_vips must hold exactly @want[0..n), with vip_index = position, and the
+ * address entries @addrs[0..n_addrs) (port 0, proto 0, the protocols' flags).
+ */
+static void assert_map_is(int map_fd, const struct sl_vip *want, uint32_t n,
+			  const struct addr_entry *addrs, uint32_t n_addrs)
 {
 	struct sl_xdp_vip_key k, next;
 	struct sl_xdp_vip_value val;
@@ -108,7 +117,7 @@ static void assert_map_is(int map_fd, const struct sl_vip *want, uint32_t n)
 		k = next;
 		count++;
 	}
-	assert_int_equal(count, n);
+	assert_int_equal(count, n + n_addrs);
 	for (i = 0; i < n; i++) {
 		memset(&k, 0, sizeof(k));
 		memcpy(k.addr, want[i].addr.a8, 16);
@@ -117,6 +126,14 @@ static void assert_map_is(int map_fd, const struct sl_vip *want, uint32_t n)
 		assert_int_equal(bpf_map_lookup_elem(map_fd, &k, &val), 0);
 		assert_int_equal(val.vip_index, i);
 		assert_int_equal(val.flags, 0);
+	}
+	for (i = 0; i < n_addrs; i++) {
+		struct sl_vip a = vip(addrs[i].addr, 0, 0);
+
+		memset(&k, 0, sizeof(k));
+		memcpy(k.addr, a.addr.a8, 16);
+		assert_int_equal(bpf_map_lookup_elem(map_fd, &k, &val), 0);
+		assert_int_equal(val.flags, addrs[i].flags);
 	}
 }
 
@@ -161,25 +178,35 @@ static void test_foreign_program(void **state)
 
 static void sync_cycle(const char *ifname)
 {
-	struct sl_vip a[3] = {
+	struct sl_vip a[4] = {
 		vip("198.18.100.1", 80, IPPROTO_TCP),
 		vip("198.18.100.2", 0, IPPROTO_UDP),
 		vip("2001:2:0:100::1", 443, IPPROTO_TCP),
+		vip("198.18.100.1", 53, IPPROTO_UDP), /* a second protocol on one address */
+	};
+	const struct addr_entry a_addrs[3] = {
+		{ "198.18.100.1", SL_XDP_ADDR_F_TCP | SL_XDP_ADDR_F_UDP },
+		{ "198.18.100.2", SL_XDP_ADDR_F_UDP },
+		{ "2001:2:0:100::1", SL_XDP_ADDR_F_TCP },
 	};
 	struct sl_vip b[2] = {
 		vip("2001:2:0:100::1", 443, IPPROTO_TCP), /* kept, moved to index 0 */
 		vip("198.18.100.3", 53, IPPROTO_UDP),     /* new */
 	};
+	const struct addr_entry b_addrs[2] = {
+		{ "2001:2:0:100::1", SL_XDP_ADDR_F_TCP },
+		{ "198.18.100.3", SL_XDP_ADDR_F_UDP },
+	};
 	int map_fd = bpf_map__fd(skel->maps.sl_vips);
 
-	assert_int_equal(cp_xdp_sync_vips(ifname, a, 3), 0);
-	assert_map_is(map_fd, a, 3);
-	assert_int_equal(cp_xdp_sync_vips(ifname, a, 3), 0); /* idempotent */
-	assert_map_is(map_fd, a, 3);
+	assert_int_equal(cp_xdp_sync_vips(ifname, a, 4), 0);
+	assert_map_is(map_fd, a, 4, a_addrs, 3);
+	assert_int_equal(cp_xdp_sync_vips(ifname, a, 4), 0); /* idempotent */
+	assert_map_is(map_fd, a, 4, a_addrs, 3);
 	assert_int_equal(cp_xdp_sync_vips(ifname, b, 2), 0);
-	assert_map_is(map_fd, b, 2);
+	assert_map_is(map_fd, b, 2, b_addrs, 2);
 	assert_int_equal(cp_xdp_sync_vips(ifname, NULL, 0), 0);
-	assert_map_is(map_fd, NULL, 0);
+	assert_map_is(map_fd, NULL, 0, NULL, 0);
 }
 
 static void test_sync_generic_mode(void **state)

@@ -17,6 +17,7 @@
 #include "ctl_admin.h"
 #include "ctl_backend.h"
 #include "ctl_show.h"
+#include "ctl_xdp.h"
 
 static void usage(FILE *f)
 {
@@ -27,7 +28,8 @@ static void usage(FILE *f)
 		   "  drain POOL INSTANCE    no new flows to INSTANCE (established ones stay)\n"
 		   "  undrain POOL INSTANCE  take new flows again\n"
 		   "  health [--json] instances: health state, drain, serving, sources, reason\n"
-		   "  backend ...     decap program on a backend host (backend help)\n\n"
+		   "  backend ...     decap program on a backend host (backend help)\n"
+		   "  xdp IFACE [--json]  the steering program's counters on IFACE\n\n"
 		   "  -c, --config FILE      take the instance from FILE (default %s)\n"
 		   "  -i, --instance NAME    the instance (segment /dev/shm/sluice-NAME,\n"
 		   "                         admin socket /run/sluice/NAME.sock)\n"
@@ -113,6 +115,8 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	if (strcmp(cmd, "backend") == 0)
 		return ctl_backend_main(argc - optind, argv + optind);
+	if (strcmp(cmd, "xdp") == 0)
+		return ctl_xdp_main(argc - optind, argv + optind);
 	if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0 || strcmp(cmd, "health") == 0)
 		return ctl_admin_main(config, instance, argc - optind, argv + optind);
 	if (strcmp(cmd, "help") == 0) {

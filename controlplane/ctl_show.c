@@ -308,12 +308,15 @@ static void stats_json(const struct ctl_segment *s, int slot, FILE *out)
 			     "\"rx_bytes\":%llu,\"tx_packets\":%llu,\"tx_bytes\":%llu,"
 			     "\"flow_hits\":%llu,\"flow_misses\":%llu,\"flows_active\":%llu,"
 			     "\"flow_evictions\":%llu,\"flow_expired\":%llu,\"table_switches\":%llu,"
-			     "\"generation\":%llu}",
+			     "\"flows_embryonic\":%llu,\"flow_embryonic_evictions\":%llu,"
+			     "\"flow_untracked\":%llu,\"icmp_forwarded\":%llu,"
+			     "\"frag_forwarded\":%llu,\"frag_split\":%llu,\"generation\":%llu}",
 			w ? "," : "", w, U(ws->lcore_id), U(ws->queue_id), U(ws->rx_packets),
 			U(ws->rx_bytes), U(ws->tx_packets), U(ws->tx_bytes), U(ws->flow_hits),
 			U(ws->flow_misses), U(ws->flows_active), U(ws->flow_evictions),
-			U(ws->flow_expired), U(ws->table_switches),
-			U(SL_GEN_OF(sl_shm_ack(h, w)->word)));
+			U(ws->flow_expired), U(ws->table_switches), U(ws->flows_embryonic),
+			U(ws->flow_embryonic_evictions), U(ws->flow_untracked), U(ws->icmp_forwarded),
+			U(ws->frag_forwarded), U(ws->frag_split), U(SL_GEN_OF(sl_shm_ack(h, w)->word)));
 		for (unsigned int d = 0; d < SL_DROP_MAX; d++)
 			drops[d] += ws->drops[d];
 	}
@@ -382,18 +385,27 @@ static void stats_text(const struct ctl_segment *s, int slot, FILE *out)
 				U(ps->opackets), U(ps->obytes), U(ps->imissed),
 				U(ps->ierrors + ps->oerrors), U(ps->rx_nombuf));
 	}
-	fprintf(out, "\nworkers\n  %-3s %5s %12s %12s %12s %12s %10s %10s %10s\n", "W", "LCORE",
-		"RX-PKTS", "TX-PKTS", "FLOW-HITS", "FLOW-MISSES", "ACTIVE", "EVICTIONS",
-		"EXPIRED");
+	fprintf(out, "\nworkers\n  %-3s %5s %12s %12s %12s %12s %10s %10s %10s %10s\n", "W",
+		"LCORE", "RX-PKTS", "TX-PKTS", "FLOW-HITS", "FLOW-MISSES", "ACTIVE", "EMBRYONIC",
+		"EVICTIONS", "EXPIRED");
 	for (uint32_t w = 0; w < dp_workers(h); w++) {
 		const struct sl_worker_stats *ws = sl_shm_worker_stats(h, w);
 
-		fprintf(out, "  %-3u %5llu %12llu %12llu %12llu %12llu %10llu %10llu %10llu\n", w,
-			U(ws->lcore_id), U(ws->rx_packets), U(ws->tx_packets), U(ws->flow_hits),
-			U(ws->flow_misses), U(ws->flows_active), U(ws->flow_evictions),
-			U(ws->flow_expired));
+		fprintf(out, "  %-3u %5llu %12llu %12llu %12llu %12llu %10llu %10llu %10llu %10llu\n",
+			w, U(ws->lcore_id), U(ws->rx_packets), U(ws->tx_packets), U(ws->flow_hits),
+			U(ws->flow_misses), U(ws->flows_active), U(ws->flows_embryonic),
+			U(ws->flow_evictions), U(ws->flow_expired));
 		for (unsigned int d = 0; d < SL_DROP_MAX; d++)
 			drops[d] += ws->drops[d];
+	}
+	fprintf(out, "\n  %-3s %14s %14s %14s %14s %14s\n", "W", "EMBRYO-EVICTED",
+		"UNTRACKED", "ICMP-FWD", "FRAGS-FWD", "FRAGS-SPLIT");
+	for (uint32_t w = 0; w < dp_workers(h); w++) {
+		const struct sl_worker_stats *ws = sl_shm_worker_stats(h, w);
+
+		fprintf(out, "  %-3u %14llu %14llu %14llu %14llu %14llu\n", w,
+			U(ws->flow_embryonic_evictions), U(ws->flow_untracked), U(ws->icmp_forwarded),
+			U(ws->frag_forwarded), U(ws->frag_split));
 	}
 	fprintf(out, "\nvips\n  %-24s %12s %14s %10s\n", "NAME", "PACKETS", "BYTES", "FLOWS");
 	for (uint32_t i = 0; th && i < th->n_vips; i++) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Per-worker connection table (see dp_flow.h): creation, two-choice insertion
- * (with one cuckoo move, then LRU eviction, when both buckets are full), and the incremental sweep that keeps dead entries from piling
- * up in buckets no packet visits any more.
+ * (when both buckets are full: a dead entry, an embryonic one, one cuckoo
+ * move, then LRU eviction), and the incremental sweep that keeps dead
+ * entries from piling up in buckets no packet visits any more.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@ struct dp_flow_table *dp_flow_create(uint32_t capacity, const struct dp_flow_tim
 	t->timeout[DP_FLOW_TCP] = (uint64_t)to->tcp * hz;
 	t->timeout[DP_FLOW_TCP_FIN] = (uint64_t)to->tcp_fin * hz;
 	t->timeout[DP_FLOW_UDP] = (uint64_t)to->udp * hz;
+	t->timeout[DP_FLOW_TCP_SYN] = (uint64_t)to->tcp_syn * hz;
+	t->timeout[DP_FLOW_FRAG] = (uint64_t)to->frag * hz;
 	if (posix_memalign((void **)&t->buckets, 64, (size_t)n_buckets * sizeof(*t->buckets)))
 		goto out;
 	if (posix_memalign((void **)&t->entries, 64, (size_t)capacity * sizeof(*t->entries)))
@@ -58,41 +61,34 @@ static inline unsigned int empty_ways(const struct dp_flow_bucket *bk)
 	return dp_flow_match(bk, 0);
 }
 
-struct dp_flow_entry *dp_flow_insert(struct dp_flow_table *t, const struct sl_flow_key *k,
-				     uint32_t hash, uint64_t now)
+/* The least recently used way of both buckets, among embryonic entries if @embryonic. */
+static int lru_way(const struct dp_flow_table *t, const uint32_t b[2], int embryonic,
+		   unsigned int *bi, unsigned int *way)
 {
-	unsigned int m[2], i, way, lru_i = 0, lru_w = 0;
-	struct dp_flow_entry *e;
-	uint32_t b[2];
+	const struct dp_flow_entry *best = NULL;
 
-	dp_flow_buckets(t, hash, b);
-	m[0] = empty_ways(&t->buckets[b[0]]);
-	m[1] = empty_ways(&t->buckets[b[1]]);
-	if (m[0] | m[1]) {
-		/* the first bucket while it has room: lookups rarely read the second */
-		i = m[0] == 0;
-		way = (unsigned int)__builtin_ctz(m[i]);
-		t->cnt.active++;
-		goto place;
-	}
-	for (i = 0; i < 2; i++) {
-		for (way = 0; way < DP_FLOW_WAYS; way++) {
-			const struct dp_flow_entry *c = &t->entries[b[i] * DP_FLOW_WAYS + way];
+	for (unsigned int i = 0; i < 2; i++)
+		for (unsigned int w = 0; w < DP_FLOW_WAYS; w++) {
+			const struct dp_flow_entry *c = &t->entries[b[i] * DP_FLOW_WAYS + w];
 
-			if (!dp_flow_alive(t, c, now)) {
-				t->cnt.expired++;
-				goto place;
-			}
-			if (c->last_seen < t->entries[b[lru_i] * DP_FLOW_WAYS + lru_w].last_seen) {
-				lru_i = i;
-				lru_w = way;
+			if (embryonic && !dp_flow_embryonic(c->cls))
+				continue;
+			if (!best || c->last_seen < best->last_seen) {
+				best = c;
+				*bi = i;
+				*way = w;
 			}
 		}
-	}
-	/* both full of live flows: move one to its other bucket if that has room */
-	for (i = 0; i < 2; i++) {
-		for (way = 0; way < DP_FLOW_WAYS; way++) {
-			struct dp_flow_entry *c = &t->entries[b[i] * DP_FLOW_WAYS + way];
+	return best != NULL;
+}
+
+/* Move a live entry of @b to its other bucket if that has room; its way is freed. */
+static int cuckoo_move(struct dp_flow_table *t, const uint32_t b[2], unsigned int *bi,
+		       unsigned int *way)
+{
+	for (unsigned int i = 0; i < 2; i++) {
+		for (unsigned int w = 0; w < DP_FLOW_WAYS; w++) {
+			struct dp_flow_entry *c = &t->entries[b[i] * DP_FLOW_WAYS + w];
 			uint32_t h = sl_flow_hash(&c->key, 0), cb[2], alt;
 			unsigned int free_ways;
 
@@ -106,18 +102,64 @@ struct dp_flow_entry *dp_flow_insert(struct dp_flow_table *t, const struct sl_fl
 			dp_flow_set_sig(&t->buckets[alt], free_ways, dp_flow_sig(h));
 			t->cnt.relocated++;
 			t->cnt.active++;
-			goto place;
+			t->cnt.embryonic += (uint64_t)dp_flow_embryonic(c->cls);
+			dp_flow_forget(t, c); /* its old way is taken by the new entry */
+			*bi = i;
+			*way = w;
+			return 1;
 		}
 	}
-	i = lru_i;
-	way = lru_w;
+	return 0;
+}
+
+struct dp_flow_entry *dp_flow_insert(struct dp_flow_table *t, const struct sl_flow_key *k,
+				     uint32_t hash, uint64_t now, unsigned int cls)
+{
+	unsigned int m[2], i, way;
+	struct dp_flow_entry *e;
+	uint32_t b[2];
+
+	dp_flow_buckets(t, hash, b);
+	m[0] = empty_ways(&t->buckets[b[0]]);
+	m[1] = empty_ways(&t->buckets[b[1]]);
+	if (m[0] | m[1]) {
+		/* the first bucket while it has room: lookups rarely read the second */
+		i = m[0] == 0;
+		way = (unsigned int)__builtin_ctz(m[i]);
+		goto place;
+	}
+	for (i = 0; i < 2; i++)
+		for (way = 0; way < DP_FLOW_WAYS; way++) {
+			const struct dp_flow_entry *c = &t->entries[b[i] * DP_FLOW_WAYS + way];
+
+			if (!dp_flow_alive(t, c, now)) {
+				t->cnt.expired++;
+				dp_flow_forget(t, c);
+				goto place;
+			}
+		}
+	if (lru_way(t, b, 1, &i, &way)) {
+		t->cnt.embryonic_evictions++;
+		dp_flow_forget(t, &t->entries[b[i] * DP_FLOW_WAYS + way]);
+		goto place;
+	}
+	if (cuckoo_move(t, b, &i, &way))
+		goto place;
+	if (dp_flow_embryonic(cls)) {
+		t->cnt.untracked++;
+		return NULL;
+	}
+	lru_way(t, b, 0, &i, &way);
 	t->cnt.evictions++;
+	dp_flow_forget(t, &t->entries[b[i] * DP_FLOW_WAYS + way]);
 place:
 	dp_flow_set_sig(&t->buckets[b[i]], way, dp_flow_sig(hash));
 	e = &t->entries[b[i] * DP_FLOW_WAYS + way];
 	e->key = *k;
 	e->last_seen = now;
-	e->cls = k->proto == IPPROTO_TCP ? DP_FLOW_TCP : DP_FLOW_UDP;
+	e->cls = (uint8_t)cls;
+	t->cnt.active++;
+	t->cnt.embryonic += (uint64_t)dp_flow_embryonic(cls);
 	return e;
 }
 
@@ -134,7 +176,7 @@ void dp_flow_sweep(struct dp_flow_table *t, uint64_t now, uint32_t n_buckets)
 				continue;
 			dp_flow_set_sig(bk, w, 0);
 			t->cnt.expired++;
-			t->cnt.active--;
+			dp_flow_forget(t, &t->entries[b * DP_FLOW_WAYS + w]);
 		}
 	}
 	t->sweep_next = b;

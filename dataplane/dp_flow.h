@@ -7,15 +7,19 @@
  * so a lookup touches two bucket lines and (almost always) one entry line.
  * Two choices: a flow may live in either of two buckets derived from its
  * hash; an insert takes the first while it has room (so a lookup rarely
- * reads the second bucket line), then the second, so a table at 75 % load
- * practically never evicts a live flow (one choice of 8-way buckets evicted at 50 %).
- * Entries idle past their timeout are dead (a lookup ignores them, an insert
- * reuses them, a small sweep reclaims them); when both buckets are full an
- * insert first moves one of their entries to its other bucket (one cuckoo
- * step) and only if none has room evicts the least recently used of the
- * 2 x DP_FLOW_WAYS entries. Nothing is allocated after dp_flow_create(). Time is
- * whatever unit the caller's @now uses (TSC cycles in the dataplane),
- * with @hz units per second.
+ * reads the second bucket line), then the second.
+ *
+ * Entries idle past the timeout of their class are dead (a lookup ignores
+ * them, an insert reuses them, a small sweep reclaims them). Two classes are
+ * embryonic: a TCP flow that has sent only a SYN, and the placement of a
+ * fragmented datagram. They live a few seconds, and when both buckets of a
+ * new flow are full they go first: an insert reuses a dead entry, else
+ * evicts the least recently used embryonic entry, else moves a live entry to
+ * its other bucket (one cuckoo step), else, for an established flow only,
+ * evicts the least recently used of the 2 x DP_FLOW_WAYS entries. A SYN
+ * flood therefore never pushes an established connection out. Nothing is
+ * allocated after dp_flow_create(). Time is whatever unit the caller's @now
+ * uses (TSC cycles in the dataplane), with @hz units per second.
  */
 #ifndef DP_FLOW_H
 #define DP_FLOW_H
@@ -29,14 +33,28 @@
 #include "sl_hash.h"
 
 #define DP_FLOW_WAYS 8
+/*
+ * sl_flow_key.pad of the entry that remembers a fragmented datagram's
+ * instance: the key is the datagram's addresses and protocol, its
+ * identification in place of the ports. Flows have pad 0, so the two never
+ * meet.
+ */
+#define DP_FLOW_KEY_FRAG 1
 #define DP_FLOW_SWEEP_BUCKETS 4 /* buckets dp_flow_sweep() visits per call */
 
 enum dp_flow_class {
-	DP_FLOW_TCP = 0,     /* established or opening TCP */
+	DP_FLOW_TCP = 0,     /* established TCP (or picked up mid-stream) */
 	DP_FLOW_TCP_FIN = 1, /* TCP after FIN or RST: short timeout */
 	DP_FLOW_UDP = 2,
+	DP_FLOW_TCP_SYN = 3, /* embryonic: only a SYN seen; an ACK makes it DP_FLOW_TCP */
+	DP_FLOW_FRAG = 4,    /* embryonic: a fragmented datagram's instance, for its fragments */
 	DP_FLOW_N_CLASSES
 };
+
+static inline int dp_flow_embryonic(unsigned int cls)
+{
+	return cls >= DP_FLOW_TCP_SYN;
+}
 
 /* One entry, one cache line. */
 struct dp_flow_entry {
@@ -44,8 +62,8 @@ struct dp_flow_entry {
 	uint64_t backend_uid; /* sl_backend.uid when the flow was placed */
 	uint64_t last_seen;
 	uint32_t backend; /* slot index into the table's backends */
-	uint16_t vip;     /* VIP index when placed (flow records) */
-	uint8_t cls;      /* enum dp_flow_class */
+	uint16_t vip;	  /* VIP index when placed (flow records) */
+	uint8_t cls;	  /* enum dp_flow_class */
 	uint8_t pad;
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct dp_flow_entry) == 64, "flow entry is one cache line");
@@ -57,21 +75,26 @@ struct dp_flow_bucket {
 _Static_assert(DP_FLOW_WAYS == 8, "the signature compare works on two 64-bit words");
 
 struct dp_flow_counters {
-	uint64_t evictions; /* live entries pushed out of a full bucket */
-	uint64_t expired;   /* entries found idle past their timeout and reclaimed */
-	uint64_t active;    /* entries in use (live or not yet reclaimed) */
-	uint64_t relocated; /* live entries moved to their other bucket to make room */
+	uint64_t evictions;	      /* live established entries pushed out of a full bucket */
+	uint64_t expired;	      /* entries found idle past their timeout and reclaimed */
+	uint64_t active;	      /* entries in use (live or not yet reclaimed) */
+	uint64_t relocated;	      /* live entries moved to their other bucket to make room */
+	uint64_t embryonic;	      /* entries of an embryonic class among the active ones */
+	uint64_t embryonic_evictions; /* live embryonic entries pushed out for a new one */
+	uint64_t untracked; /* embryonic inserts refused: both buckets full of established */
 };
 
 struct dp_flow_timeouts {
-	uint32_t tcp;     /* s */
+	uint32_t tcp;	  /* s */
 	uint32_t tcp_fin; /* s */
-	uint32_t udp;     /* s */
+	uint32_t udp;	  /* s */
+	uint32_t tcp_syn; /* s */
+	uint32_t frag;	  /* s */
 };
 
 struct dp_flow_table {
 	uint32_t bucket_mask;
-	uint32_t sweep_next; /* next bucket the sweep visits */
+	uint32_t sweep_next;		     /* next bucket the sweep visits */
 	uint64_t timeout[DP_FLOW_N_CLASSES]; /* in time units */
 	struct dp_flow_counters cnt;
 	struct dp_flow_bucket *buckets;
@@ -152,12 +175,18 @@ static inline int dp_flow_alive(const struct dp_flow_table *t, const struct dp_f
 	return now - e->last_seen <= t->timeout[e->cls];
 }
 
+/* Account for @e leaving the table (its way's signature is cleared or reused). */
+static inline void dp_flow_forget(struct dp_flow_table *t, const struct dp_flow_entry *e)
+{
+	t->cnt.active--;
+	t->cnt.embryonic -= (uint64_t)dp_flow_embryonic(e->cls);
+}
+
 static inline int dp_flow_key_eq(const struct sl_flow_key *a, const struct sl_flow_key *b)
 {
 	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
 
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) ==
-	       0;
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
 /*
@@ -165,9 +194,8 @@ static inline int dp_flow_key_eq(const struct sl_flow_key *a, const struct sl_fl
  * refreshes it with dp_flow_touch(). A matching entry found dead is
  * reclaimed (counted as expired).
  */
-static inline struct dp_flow_entry *dp_flow_lookup(struct dp_flow_table *t,
-						   const struct sl_flow_key *k, uint32_t hash,
-						   uint64_t now)
+static inline struct dp_flow_entry *
+dp_flow_lookup(struct dp_flow_table *t, const struct sl_flow_key *k, uint32_t hash, uint64_t now)
 {
 	uint16_t sig = dp_flow_sig(hash);
 	uint32_t b[2];
@@ -191,31 +219,50 @@ static inline struct dp_flow_entry *dp_flow_lookup(struct dp_flow_table *t,
 				return e;
 			dp_flow_set_sig(bk, w, 0);
 			t->cnt.expired++;
-			t->cnt.active--;
+			dp_flow_forget(t, e);
 			return NULL;
 		}
 	}
 	return NULL;
 }
 
-/* Note a packet of the flow at @now; FIN or RST moves TCP to the short timeout. */
-static inline void dp_flow_touch(struct dp_flow_entry *e, uint64_t now, int fin_or_rst)
+/* Change @e's class, keeping the embryonic count. */
+static inline void dp_flow_set_class(struct dp_flow_table *t, struct dp_flow_entry *e,
+				     unsigned int cls)
 {
-	e->last_seen = now;
-	if (fin_or_rst && e->cls == DP_FLOW_TCP)
-		e->cls = DP_FLOW_TCP_FIN;
+	t->cnt.embryonic += (uint64_t)dp_flow_embryonic(cls) - (uint64_t)dp_flow_embryonic(e->cls);
+	e->cls = (uint8_t)cls;
 }
 
 /*
- * Make an entry for @k (not present): an empty way of its first bucket, else
- * of its second, else a dead entry of either, else the way of a live entry
- * that moves to its own other bucket (one cuckoo step: entry pointers held
- * across an insert may move), else the least recently used live one of both
- * (counted as an eviction). Always succeeds; the caller
- * fills backend, backend_uid and vip.
+ * Note a packet of the flow at @now. For TCP, @fin_or_rst moves the flow to
+ * the short timeout, and @acked (the packet carries an ACK) makes a SYN-only
+ * flow established.
+ */
+static inline void dp_flow_touch(struct dp_flow_table *t, struct dp_flow_entry *e, uint64_t now,
+				 int fin_or_rst, int acked)
+{
+	e->last_seen = now;
+	if (e->cls != DP_FLOW_TCP && e->cls != DP_FLOW_TCP_SYN)
+		return;
+	if (fin_or_rst)
+		dp_flow_set_class(t, e, DP_FLOW_TCP_FIN);
+	else if (acked && e->cls == DP_FLOW_TCP_SYN)
+		dp_flow_set_class(t, e, DP_FLOW_TCP);
+}
+
+/*
+ * Make an entry of class @cls for @k (not present): an empty way of its
+ * first bucket, else of its second, else a dead entry of either, else the
+ * least recently used embryonic entry of both (counted), else the way of a
+ * live entry that moves to its own other bucket (one cuckoo step: entry
+ * pointers held across an insert may move). If none of these, an embryonic
+ * @cls is refused (NULL, counted as untracked) and any other takes the least
+ * recently used entry of both (counted as an eviction). The caller fills
+ * backend, backend_uid and vip.
  */
 struct dp_flow_entry *dp_flow_insert(struct dp_flow_table *t, const struct sl_flow_key *k,
-				     uint32_t hash, uint64_t now);
+				     uint32_t hash, uint64_t now, unsigned int cls);
 
 /* Reclaim dead entries in the next @n_buckets buckets (round robin). */
 void dp_flow_sweep(struct dp_flow_table *t, uint64_t now, uint32_t n_buckets);

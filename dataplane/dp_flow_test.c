@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Flow table: insert and find, idle timeouts per class (time injected: one
- * unit per second), FIN/RST short timeout, the signature compare, two-choice
- * placement (no eviction at 75 % load), the cuckoo move, LRU eviction once
- * both buckets of a flow and the other buckets of their entries are full, and the sweep reclaiming dead entries.
+ * unit per second), FIN/RST short timeout, SYN-only entries and their
+ * promotion, the signature compare, two-choice placement (no eviction at
+ * 75 % load), the cuckoo move, LRU eviction once both buckets of a flow and
+ * the other buckets of their entries are full, embryonic entries going
+ * first under a SYN flood, and the sweep reclaiming dead entries.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,7 +20,9 @@
 #include "dp_flow.h"
 #include "sl_shm.h"
 
-static const struct dp_flow_timeouts timeouts = { .tcp = 300, .tcp_fin = 10, .udp = 30 };
+static const struct dp_flow_timeouts timeouts = {
+	.tcp = 300, .tcp_fin = 10, .udp = 30, .tcp_syn = 5, .frag = 2,
+};
 
 static struct sl_flow_key key(uint16_t sport, uint8_t proto)
 {
@@ -34,14 +38,26 @@ static struct sl_flow_key key(uint16_t sport, uint8_t proto)
 	return k;
 }
 
-static struct dp_flow_entry *add(struct dp_flow_table *t, const struct sl_flow_key *k,
-				 uint64_t now, uint32_t backend)
+static struct dp_flow_entry *add_cls(struct dp_flow_table *t, const struct sl_flow_key *k,
+				     uint64_t now, uint32_t backend, unsigned int cls)
 {
-	struct dp_flow_entry *e = dp_flow_insert(t, k, sl_flow_hash(k, 0), now);
+	struct dp_flow_entry *e = dp_flow_insert(t, k, sl_flow_hash(k, 0), now, cls);
 
+	if (!e)
+		return NULL;
 	e->backend = backend;
 	e->backend_uid = 1000 + backend;
 	e->vip = 3;
+	return e;
+}
+
+static struct dp_flow_entry *add(struct dp_flow_table *t, const struct sl_flow_key *k,
+				 uint64_t now, uint32_t backend)
+{
+	struct dp_flow_entry *e =
+		add_cls(t, k, now, backend, k->proto == IPPROTO_TCP ? DP_FLOW_TCP : DP_FLOW_UDP);
+
+	assert_non_null(e);
 	return e;
 }
 
@@ -108,7 +124,7 @@ static void test_timeouts(void **state)
 	/* traffic keeps TCP alive past its timeout */
 	e = find(t, &tcp, 350);
 	assert_non_null(e);
-	dp_flow_touch(e, 350, 0);
+	dp_flow_touch(t, e, 350, 0, 1);
 	assert_non_null(find(t, &tcp, 650));
 	assert_null(find(t, &tcp, 651));
 	assert_int_equal(t->cnt.expired, 2);
@@ -125,13 +141,13 @@ static void test_fin_short_timeout(void **state)
 	(void)state;
 	add(t, &k, 0, 1);
 	e = find(t, &k, 5000);
-	dp_flow_touch(e, 5000, 1);
+	dp_flow_touch(t, e, 5000, 1, 1);
 	assert_int_equal(e->cls, DP_FLOW_TCP_FIN);
 	assert_non_null(find(t, &k, 15000));
 	assert_null(find(t, &k, 15001));
 	/* FIN flag means nothing to a UDP flow */
 	e = add(t, &u, 0, 1);
-	dp_flow_touch(e, 0, 1);
+	dp_flow_touch(t, e, 0, 1, 0);
 	assert_int_equal(e->cls, DP_FLOW_UDP);
 	assert_non_null(find(t, &u, 30000));
 	dp_flow_free(t);
@@ -259,7 +275,7 @@ static void test_lru_eviction(void **state)
 	assert_int_equal(t->cnt.active, full);
 	assert_int_equal(t->buckets[0].sig[0] && t->buckets[0].sig[1], 1);
 	/* flow 0 is refreshed, so flow 1 is now the least recently used */
-	dp_flow_touch(find(t, &k[0], 50), 50, 0);
+	dp_flow_touch(t, find(t, &k[0], 50), 50, 0, 1);
 	add(t, &k[full], 60, 99);
 	assert_int_equal(t->cnt.evictions, 1);
 	assert_int_equal(t->cnt.active, full);
@@ -324,7 +340,7 @@ static void test_dead_reused_first(void **state)
 		add(t, &k[i], 0, i);
 	for (int i = 0; i < full; i++)
 		if (i != 11)
-			dp_flow_touch(find(t, &k[i], 200), 200, 0);
+			dp_flow_touch(t, find(t, &k[i], 200), 200, 0, 1);
 	add(t, &k[full], 400, 42); /* flow 11 idle 400 s > 300 s */
 	assert_int_equal(t->cnt.evictions, 0);
 	assert_int_equal(t->cnt.expired, 1);
@@ -368,6 +384,108 @@ static void test_sweep(void **state)
 	dp_flow_free(t);
 }
 
+/* A SYN-only entry lives tcp_syn seconds; an ACK makes it established, a FIN closing. */
+static void test_syn_class(void **state)
+{
+	struct dp_flow_table *t = dp_flow_create(1024, &timeouts, 1);
+	struct sl_flow_key a = key(4000, IPPROTO_TCP), b = key(4001, IPPROTO_TCP),
+			   c = key(4002, IPPROTO_TCP);
+	struct dp_flow_entry *e;
+
+	(void)state;
+	add_cls(t, &a, 100, 1, DP_FLOW_TCP_SYN);
+	add_cls(t, &b, 100, 2, DP_FLOW_TCP_SYN);
+	add_cls(t, &c, 100, 3, DP_FLOW_TCP_SYN);
+	assert_int_equal(t->cnt.embryonic, 3);
+	/* a retransmitted SYN (no ACK) keeps it embryonic, and alive */
+	dp_flow_touch(t, find(t, &a, 104), 104, 0, 0);
+	assert_int_equal(find(t, &a, 104)->cls, DP_FLOW_TCP_SYN);
+	/* the handshake's ACK: established, with the long timeout */
+	dp_flow_touch(t, find(t, &a, 105), 105, 0, 1);
+	assert_int_equal(find(t, &a, 105)->cls, DP_FLOW_TCP);
+	assert_int_equal(t->cnt.embryonic, 2);
+	/* an RST on a SYN-only flow: the closing class */
+	e = find(t, &c, 101);
+	dp_flow_touch(t, e, 101, 1, 1);
+	assert_int_equal(e->cls, DP_FLOW_TCP_FIN);
+	assert_int_equal(t->cnt.embryonic, 1);
+	/* b, never answered, dies 5 s after its SYN */
+	assert_non_null(find(t, &b, 105));
+	assert_null(find(t, &b, 106));
+	assert_int_equal(t->cnt.embryonic, 0);
+	assert_int_equal(t->cnt.active, 2);
+	assert_non_null(find(t, &a, 400));
+	dp_flow_free(t);
+}
+
+/*
+ * A SYN flood into full buckets: each new SYN-only entry takes the least
+ * recently used embryonic one, the established flow is never touched. With
+ * both buckets established, a SYN is not remembered (untracked) and an
+ * established flow takes the LRU as before.
+ */
+static void test_flood_spares_established(void **state)
+{
+	struct dp_flow_table *t = dp_flow_create(64, &timeouts, 1); /* 8 buckets */
+	struct sl_flow_key k[2 * DP_FLOW_WAYS + 101];
+	const int full = 2 * DP_FLOW_WAYS;
+
+	(void)state;
+	assert_int_equal(same_bucket_keys(k, full + 100, t), full + 100);
+	add(t, &k[0], 0, 0); /* established, idle from now on */
+	for (int i = 1; i < full; i++)
+		add_cls(t, &k[i], 1, i, DP_FLOW_TCP_SYN);
+	for (int i = full; i < full + 100; i++)
+		assert_non_null(add_cls(t, &k[i], 2 + (uint64_t)i / 40, i, DP_FLOW_TCP_SYN));
+	assert_int_equal(t->cnt.embryonic_evictions, 100);
+	assert_int_equal(t->cnt.evictions, 0);
+	assert_int_equal(t->cnt.embryonic, full - 1);
+	assert_int_equal(t->cnt.active, full);
+	assert_int_equal(find(t, &k[0], 4)->backend, 0);
+	/* the newest SYNs are the ones kept */
+	assert_non_null(find(t, &k[full + 99], 4));
+	assert_null(find(t, &k[1], 4));
+	dp_flow_free(t);
+
+	t = dp_flow_create(64, &timeouts, 1);
+	for (int i = 0; i < full; i++)
+		add(t, &k[i], 10 + i, i);
+	assert_null(add_cls(t, &k[full], 40, 99, DP_FLOW_TCP_SYN));
+	assert_null(add_cls(t, &k[full], 40, 99, DP_FLOW_FRAG));
+	assert_int_equal(t->cnt.untracked, 2);
+	assert_int_equal(t->cnt.evictions, 0);
+	for (int i = 0; i < full; i++)
+		assert_int_equal(find(t, &k[i], 41)->backend, i);
+	add(t, &k[full], 42, 99);
+	assert_int_equal(t->cnt.evictions, 1);
+	assert_null(find(t, &k[0], 43));
+	assert_int_equal(t->cnt.embryonic, 0);
+	dp_flow_free(t);
+}
+
+/* Fragment entries: their own short timeout, reclaimed by the sweep with the count. */
+static void test_frag_class(void **state)
+{
+	struct dp_flow_table *t = dp_flow_create(256, &timeouts, 1);
+	struct sl_flow_key k;
+
+	(void)state;
+	for (int i = 0; i < 20; i++) {
+		k = key(20000 + i, IPPROTO_UDP);
+		k.pad = 1;
+		add_cls(t, &k, 0, i, DP_FLOW_FRAG);
+	}
+	assert_int_equal(t->cnt.embryonic, 20);
+	k = key(20003, IPPROTO_UDP);
+	k.pad = 1;
+	assert_int_equal(find(t, &k, 2)->backend, 3);
+	dp_flow_sweep(t, 3, 32);
+	assert_int_equal(t->cnt.expired, 20);
+	assert_int_equal(t->cnt.embryonic, 0);
+	assert_int_equal(t->cnt.active, 0);
+	dp_flow_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +493,9 @@ int main(void)
 		cmocka_unit_test(test_insert_lookup),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_fin_short_timeout),
+		cmocka_unit_test(test_syn_class),
+		cmocka_unit_test(test_flood_spares_established),
+		cmocka_unit_test(test_frag_class),
 		cmocka_unit_test(test_sig_match),
 		cmocka_unit_test(test_two_buckets_differ),
 		cmocka_unit_test(test_load_75),

@@ -212,6 +212,8 @@ static int workers_create(void)
 		.tcp = dp->tcp_timeout,
 		.tcp_fin = dp->tcp_fin_timeout,
 		.udp = dp->udp_timeout,
+		.tcp_syn = dp->tcp_syn_timeout,
+		.frag = dp->frag_timeout,
 	};
 	uint64_t hz = rte_get_tsc_hz();
 	unsigned int i = 0, lcore;

@@ -28,6 +28,17 @@
 #define IP6(plen, nh)                                                                        \
 	0x60, 0, 0, 0, B16(plen), (nh), 64, 0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  \
 		0, 1, 0x20, 0x01, 0, 0x02, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 1
+/* quoted by an ICMP error: 198.18.100.1 -> 198.18.0.9 (an instance's reply to a client) */
+#define IP4Q(tot, frag, proto)                                                               \
+	0x45, 0, B16(tot), 0, 7, B16(frag), 63, (proto), 0, 0, 198, 18, 100, 1, 198, 18, 0, 9
+/* quoted: 2001:2:0:100::1 -> 2001:2::9 */
+#define IP6Q(plen, nh)                                                                       \
+	0x60, 0, 0, 0, B16(plen), (nh), 63, 0x20, 0x01, 0, 0x02, 0, 0, 0x01, 0, 0, 0, 0, 0, 0,  \
+		0, 0, 1, 0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9
+/* the first 8 bytes of the quoted TCP header, 80 -> 12345 */
+#define TCPQ 0, 80, 0x30, 0x39, 0, 0, 0, 1
+/* IPv6 fragment header: next header, offset (8-byte units) and M flag, identification 0x1234 */
+#define FRAG6(nh, off, m) (nh), 0, B16((off) << 3 | (m)), 0, 0, 0x12, 0x34
 /* 8-byte extension header: next header, length 0, PadN of 4 bytes */
 #define EXT8(nh) (nh), 0, 1, 4, 0, 0, 0, 0
 /* TCP 12345 -> 80, @doff_byte = data offset << 4 */
@@ -46,6 +57,8 @@ struct fixture {
 	uint16_t l2_len, l4_off, l3_len;
 	uint8_t af, proto, tcp_flags;
 	uint16_t sport, dport; /* host order */
+	uint8_t frag;          /* enum dp_frag_kind */
+	uint8_t icmp_error;
 };
 
 #define FX(n, v, ...)                                                                        \
@@ -65,13 +78,34 @@ FX(ip4_len_below_ihl, SL_DROP_IP4_BAD_LENGTH, ETH(ETH_P_IP), IP4(0x45, 19, 0, 6)
    TCP(0x50, 2));
 /* IHL 6: one 4-byte option (NOP NOP NOP EOL); TCP then sits at 14 + 24 */
 FX(ip4_options, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x46, 44, 0, 6), 1, 1, 1, 0, TCP(0x50, 0x12));
-FX(ip4_frag_mf, SL_DROP_FRAGMENT, ETH(ETH_P_IP), IP4(0x45, 40, 0x2000, 6), TCP(0x50, 2));
-FX(ip4_frag_off, SL_DROP_FRAGMENT, ETH(ETH_P_IP), IP4(0x45, 40, 0x0004, 6), TCP(0x50, 2));
+/* the first fragment carries the ports; a later one (offset 4 = 32 bytes) has none */
+FX(ip4_frag_mf, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 40, 0x2000, 6), TCP(0x50, 2));
+FX(ip4_frag_off, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 40, 0x0004, 6), TCP(0x50, 2));
+FX(ip4_frag_last, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 28, 0x0004, 17), UDP(8));
+/* a first fragment cut inside its TCP header */
+FX(ip4_frag_short, SL_DROP_FRAGMENT, ETH(ETH_P_IP), IP4(0x45, 30, 0x2000, 6), TCP(0x50, 2));
+/* a later fragment of ICMP: nothing to place it by */
+FX(ip4_frag_icmp, SL_DROP_L4_UNSUPPORTED, ETH(ETH_P_IP), IP4(0x45, 28, 0x0004, 1), 0, 0, 0, 0,
+   0, 0, 0, 0);
 /* DF alone is not a fragment */
 FX(ip4_df, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 40, 0x4000, 6), TCP(0x50, 0x02));
 FX(ip6_ext_tcp, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(36, 0), EXT8(60), EXT8(6), TCP(0x50, 0x11));
-FX(ip6_frag, SL_DROP_FRAGMENT, ETH(ETH_P_IPV6), IP6(36, 0), EXT8(44), 6, 0, 0, 0, 0, 0, 0, 1,
+/* an atomic fragment (offset 0, no more) behind hop-by-hop options: an ordinary packet */
+FX(ip6_frag_atomic, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(36, 0), EXT8(44), FRAG6(6, 0, 0),
    TCP(0x50, 2));
+FX(ip6_frag_first, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(28, 44), FRAG6(6, 0, 1), TCP(0x50, 2));
+FX(ip6_frag_later, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(24, 44), FRAG6(17, 181, 0), 1, 2, 3, 4,
+   5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+FX(ip6_frag_twice, SL_DROP_IP6_EXTHDR, ETH(ETH_P_IPV6), IP6(36, 44), FRAG6(44, 0, 1),
+   FRAG6(6, 0, 1), TCP(0x50, 2));
+/* a first fragment whose TCP header is in the next fragment (RFC 7112 forbids it) */
+FX(ip6_frag_split_hdr, SL_DROP_FRAGMENT, ETH(ETH_P_IPV6), IP6(16, 44), FRAG6(6, 0, 1), 0x30,
+   0x39, 0, 80, 0, 0, 0, 1);
+/* SL_IP6_EXT_MAX extension headers parse, one more is over the limit */
+FX(ip6_ext_max, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(84, 0), EXT8(60), EXT8(43), EXT8(60),
+   EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(6), TCP(0x50, 2));
+FX(ip6_ext_over, SL_DROP_IP6_EXT_LIMIT, ETH(ETH_P_IPV6), IP6(92, 0), EXT8(60), EXT8(43),
+   EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(6), TCP(0x50, 2));
 /* destination options says 16 bytes, only 8 remain in the payload */
 FX(ip6_ext_short, SL_DROP_IP6_EXTHDR, ETH(ETH_P_IPV6), IP6(8, 60), 6, 1, 1, 4, 0, 0, 0, 0);
 FX(ip6_ah, SL_DROP_IP6_EXTHDR, ETH(ETH_P_IPV6), IP6(28, 51), EXT8(6), TCP(0x50, 2));
@@ -79,9 +113,36 @@ FX(ip6_short, SL_DROP_IP6_TRUNCATED, ETH(ETH_P_IPV6), 0x60, 0, 0, 0, 0, 20, 6, 6
 FX(ip6_len_beyond, SL_DROP_IP6_BAD_LENGTH, ETH(ETH_P_IPV6), IP6(21, 6), TCP(0x50, 2));
 FX(ip6_version, SL_DROP_IP6_BAD_VERSION, ETH(ETH_P_IPV6), IP4(0x45, 40, 0, 6), TCP(0x50, 2),
    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-FX(icmp, SL_DROP_L4_UNSUPPORTED, ETH(ETH_P_IP), IP4(0x45, 28, 0, 1), 8, 0, 0xf7, 0xff, 0, 0, 0,
+/* echo requests to a VIP are no errors: the dataplane forwards only errors */
+FX(icmp, SL_DROP_ICMP_NOT_ERROR, ETH(ETH_P_IP), IP4(0x45, 28, 0, 1), 8, 0, 0xf7, 0xff, 0, 0, 0,
    0);
-FX(icmp6, SL_DROP_L4_UNSUPPORTED, ETH(ETH_P_IPV6), IP6(8, 58), 128, 0, 0, 0, 0, 0, 0, 0);
+FX(icmp6, SL_DROP_ICMP_NOT_ERROR, ETH(ETH_P_IPV6), IP6(8, 58), 128, 0, 0, 0, 0, 0, 0, 0);
+FX(icmp_short, SL_DROP_L4_TRUNCATED, ETH(ETH_P_IP), IP4(0x45, 24, 0, 1), 3, 4, 0, 0);
+/* fragmentation needed (MTU 1400) about the instance's 1500-byte reply to 198.18.0.9 */
+FX(icmp_frag_needed, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 3, 4, 0, 0, 0, 0,
+   B16(1400), IP4Q(1500, 0x4000, 6), TCPQ);
+/* time exceeded about a UDP reply, quoting only 8 bytes past the header */
+FX(icmp_ttl_udp, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 11, 0, 0, 0, 0, 0, 0, 0,
+   IP4Q(100, 0, 17), 0, 53, 0x30, 0x39, 0, 80, 0, 0);
+FX(icmp_quote_short, SL_DROP_ICMP_TRUNCATED, ETH(ETH_P_IP), IP4(0x45, 52, 0, 1), 3, 4, 0, 0, 0,
+   0, B16(1400), IP4Q(1500, 0x4000, 6), 0, 80, 0x30, 0x39);
+/* the quote is not from where the error is addressed (198.18.100.1) */
+FX(icmp_quote_other, SL_DROP_ICMP_UNMATCHED, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 3, 4, 0, 0, 0,
+   0, B16(1400), 0x45, 0, B16(1500), 0, 7, 0x40, 0, 63, 6, 0, 0, 198, 18, 100, 2, 198, 18, 0,
+   9, TCPQ);
+FX(icmp_quote_icmp, SL_DROP_ICMP_UNMATCHED, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 3, 1, 0, 0, 0,
+   0, 0, 0, IP4Q(84, 0, 1), 0, 0, 0, 0, 0, 0, 0, 0);
+FX(icmp_quote_later_frag, SL_DROP_ICMP_UNMATCHED, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 11, 1, 0,
+   0, 0, 0, 0, 0, IP4Q(100, 0x0010, 17), 0, 53, 0x30, 0x39, 0, 80, 0, 0);
+/* ICMPv6 packet too big (MTU 1400) about the instance's reply to 2001:2::9 */
+FX(icmp6_too_big, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(56, 58), 2, 0, 0, 0, 0, 0, 0x05, 0x78,
+   IP6Q(1440, 6), TCPQ);
+/* destination unreachable quoting a packet with a destination options header */
+FX(icmp6_unreach_ext, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(64, 58), 1, 4, 0, 0, 0, 0, 0, 0,
+   IP6Q(16, 60), EXT8(17), 0, 53, 0x30, 0x39, 0, 16, 0, 0);
+FX(icmp6_quote_short, SL_DROP_ICMP_TRUNCATED, ETH(ETH_P_IPV6), IP6(52, 58), 2, 0, 0, 0, 0, 0,
+   0x05, 0x78, IP6Q(1440, 6), 0, 80, 0x30, 0x39);
+FX(icmp6_nd, SL_DROP_ICMP_NOT_ERROR, ETH(ETH_P_IPV6), IP6(8, 58), 135, 0, 0, 0, 0, 0, 0, 0);
 /* the frame has 20 TCP bytes but the IPv4 total length covers 10 of them */
 FX(tcp_short, SL_DROP_L4_TRUNCATED, ETH(ETH_P_IP), IP4(0x45, 30, 0, 6), TCP(0x50, 2));
 FX(tcp_doff_small, SL_DROP_TCP_BAD_DOFF, ETH(ETH_P_IP), IP4(0x45, 40, 0, 6), TCP(0x40, 2));
@@ -113,11 +174,20 @@ static const struct fixture fixtures[] = {
 	DROP(ip4_len_beyond),
 	DROP(ip4_len_below_ihl),
 	PASS(ip4_options, 14, 38, 44, SL_AF_INET, IPPROTO_TCP, 0x12, 12345, 80),
-	DROP(ip4_frag_mf),
-	DROP(ip4_frag_off),
+	PASS(ip4_frag_mf, 14, 34, 40, SL_AF_INET, IPPROTO_TCP, 0x02, 12345, 80, DP_FRAG_FIRST),
+	PASS(ip4_frag_off, 14, 34, 40, SL_AF_INET, IPPROTO_TCP, 0, 0, 0, DP_FRAG_LATER),
+	PASS(ip4_frag_last, 14, 34, 28, SL_AF_INET, IPPROTO_UDP, 0, 0, 0, DP_FRAG_LATER),
+	DROP(ip4_frag_short),
+	DROP(ip4_frag_icmp),
 	PASS(ip4_df, 14, 34, 40, SL_AF_INET, IPPROTO_TCP, 0x02, 12345, 80),
 	PASS(ip6_ext_tcp, 14, 70, 76, SL_AF_INET6, IPPROTO_TCP, 0x11, 12345, 80),
-	DROP(ip6_frag),
+	PASS(ip6_frag_atomic, 14, 70, 76, SL_AF_INET6, IPPROTO_TCP, 0x02, 12345, 80),
+	PASS(ip6_frag_first, 14, 62, 68, SL_AF_INET6, IPPROTO_TCP, 0x02, 12345, 80, DP_FRAG_FIRST),
+	PASS(ip6_frag_later, 14, 62, 64, SL_AF_INET6, IPPROTO_UDP, 0, 0, 0, DP_FRAG_LATER),
+	DROP(ip6_frag_twice),
+	DROP(ip6_frag_split_hdr),
+	PASS(ip6_ext_max, 14, 118, 124, SL_AF_INET6, IPPROTO_TCP, 0x02, 12345, 80),
+	DROP(ip6_ext_over),
 	DROP(ip6_ext_short),
 	DROP(ip6_ah),
 	DROP(ip6_short),
@@ -125,6 +195,17 @@ static const struct fixture fixtures[] = {
 	DROP(ip6_version),
 	DROP(icmp),
 	DROP(icmp6),
+	DROP(icmp_short),
+	PASS(icmp_frag_needed, 14, 34, 56, SL_AF_INET, IPPROTO_TCP, 0, 12345, 80, 0, 1),
+	PASS(icmp_ttl_udp, 14, 34, 56, SL_AF_INET, IPPROTO_UDP, 0, 12345, 53, 0, 1),
+	DROP(icmp_quote_short),
+	DROP(icmp_quote_other),
+	DROP(icmp_quote_icmp),
+	DROP(icmp_quote_later_frag),
+	PASS(icmp6_too_big, 14, 54, 96, SL_AF_INET6, IPPROTO_TCP, 0, 12345, 80, 0, 1),
+	PASS(icmp6_unreach_ext, 14, 54, 104, SL_AF_INET6, IPPROTO_UDP, 0, 12345, 53, 0, 1),
+	DROP(icmp6_quote_short),
+	DROP(icmp6_nd),
 	DROP(tcp_short),
 	DROP(tcp_doff_small),
 	DROP(tcp_doff_beyond),
@@ -161,7 +242,54 @@ static void test_fixtures(void **state)
 		assert_int_equal(ntohs(pkt.key.sport), f->sport);
 		assert_int_equal(ntohs(pkt.key.dport), f->dport);
 		assert_int_equal(pkt.key.pad, 0);
+		if (pkt.frag != f->frag || pkt.icmp_error != f->icmp_error)
+			fail_msg("%s: frag %u icmp_error %u, expected %u %u", f->name, pkt.frag,
+				 pkt.icmp_error, f->frag, f->icmp_error);
 	}
+}
+
+/* A fragment names its datagram: IPv4's 16-bit id, IPv6's 32-bit identification. */
+static void test_frag_id(void **state)
+{
+	struct dp_pkt pkt;
+
+	(void)state;
+	assert_int_equal(dp_parse(ip4_frag_off_bytes, sizeof(ip4_frag_off_bytes), &pkt),
+			 DP_PARSE_OK);
+	assert_int_equal(pkt.frag_id, htons(1));
+	assert_int_equal(dp_parse(ip6_frag_later_bytes, sizeof(ip6_frag_later_bytes), &pkt),
+			 DP_PARSE_OK);
+	assert_int_equal(pkt.frag_id, htonl(0x1234));
+	assert_int_equal(dp_parse(ip6_frag_atomic_bytes, sizeof(ip6_frag_atomic_bytes), &pkt),
+			 DP_PARSE_OK);
+	assert_int_equal(pkt.frag_id, 0);
+}
+
+/*
+ * An ICMP error's key is the client's flow to the VIP: the quoted reply's
+ * addresses and ports swapped; inner_off points at the quoted IP header.
+ */
+static void test_icmp_error_key(void **state)
+{
+	static const uint8_t client6[16] = { 0x20, 0x01, 0, 2, [15] = 9 };
+	static const uint8_t vip6[16] = { 0x20, 0x01, 0, 2, 0, 0, 1, 0, [15] = 1 };
+	struct sl_addr client, vip;
+	struct dp_pkt pkt;
+
+	(void)state;
+	assert_int_equal(dp_parse(icmp_frag_needed_bytes, sizeof(icmp_frag_needed_bytes), &pkt),
+			 DP_PARSE_OK);
+	sl_addr_from_v4(&client, htonl(0xc6120009));
+	sl_addr_from_v4(&vip, htonl(0xc6126401));
+	assert_memory_equal(&pkt.key.src, &client, 16);
+	assert_memory_equal(&pkt.key.dst, &vip, 16);
+	assert_int_equal(pkt.inner_off, 14 + 20 + 8);
+	assert_int_equal(pkt.l3_len, 56);
+	assert_int_equal(dp_parse(icmp6_too_big_bytes, sizeof(icmp6_too_big_bytes), &pkt),
+			 DP_PARSE_OK);
+	assert_memory_equal(pkt.key.src.a8, client6, 16);
+	assert_memory_equal(pkt.key.dst.a8, vip6, 16);
+	assert_int_equal(pkt.inner_off, 14 + 40 + 8);
 }
 
 /* The key is hashed as bytes: IPv4 addresses must be exactly ::ffff:a.b.c.d. */
@@ -216,6 +344,8 @@ int main(void)
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_ip4_key_mapped),
 		cmocka_unit_test(test_ip6_key),
+		cmocka_unit_test(test_frag_id),
+		cmocka_unit_test(test_icmp_error_key),
 		cmocka_unit_test(test_every_truncation),
 	};
 

@@ -195,6 +195,35 @@ static void test_proc_start(void **state)
 	assert_int_equal(dp_steer_proc_start(pid, &again), -ESRCH);
 }
 
+static int map_count(int fd)
+{
+	struct sl_xdp_vip_key k, next;
+	int n = 0;
+
+	for (int has = bpf_map_get_next_key(fd, NULL, &next) == 0; has;
+	     has = bpf_map_get_next_key(fd, &k, &next) == 0) {
+		k = next;
+		n++;
+	}
+	return n;
+}
+
+/* sl_vips holds (@v's address, @port, @proto) -> (@index, @flags) */
+static void assert_vip_entry(int fd, const struct sl_vip *v, uint16_t port, uint8_t proto,
+			     uint32_t index, uint32_t flags)
+{
+	struct sl_xdp_vip_key k;
+	struct sl_xdp_vip_value val;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, v->addr.a8, sizeof(k.addr));
+	k.port = port;
+	k.proto = proto;
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &val), 0);
+	assert_int_equal(val.vip_index, index);
+	assert_int_equal(val.flags, flags);
+}
+
 /* Claimed by this process: the record names it, is frozen, the VIP map is ours to fill. */
 static void test_claim_and_sync(void **state)
 {
@@ -205,8 +234,7 @@ static void test_claim_and_sync(void **state)
 	uint64_t ticks;
 	uint32_t key = 0;
 	char why[512], expect[512];
-	int fd, n = 0;
-	struct sl_xdp_vip_key k, next;
+	int fd;
 
 	(void)state;
 	dp_steer_init(&s);
@@ -245,17 +273,18 @@ static void test_claim_and_sync(void **state)
 	vips[0].proto = IPPROTO_TCP;
 	inet_pton(AF_INET6, "2001:2:0:100::1", vips[1].addr.a8);
 	vips[1].proto = IPPROTO_UDP;
-	assert_int_equal(dp_steer_sync_vips(&s, vips, 2), 0);
+	/* the same entries sluiced writes: one per VIP, one per VIP address */
 	fd = bpf_map__fd(skel->maps.sl_vips);
-	for (int has = bpf_map_get_next_key(fd, NULL, &next) == 0; has;
-	     has = bpf_map_get_next_key(fd, &k, &next) == 0) {
-		k = next;
-		n++;
-	}
-	assert_int_equal(n, 2);
+	assert_int_equal(dp_steer_sync_vips(&s, vips, 2), 0);
+	assert_int_equal(map_count(fd), 4);
+	assert_vip_entry(fd, &vips[0], htons(80), IPPROTO_TCP, 0, 0);
+	assert_vip_entry(fd, &vips[1], 0, IPPROTO_UDP, 1, 0);
+	assert_vip_entry(fd, &vips[0], 0, 0, 0, SL_XDP_ADDR_F_TCP);
+	assert_vip_entry(fd, &vips[1], 0, 0, 1, SL_XDP_ADDR_F_UDP);
 	assert_int_equal(dp_steer_sync_vips(&s, vips, 1), 0);
-	assert_int_equal(bpf_map_get_next_key(fd, NULL, &k), 0);
-	assert_int_not_equal(bpf_map_get_next_key(fd, &k, &next), 0);
+	assert_int_equal(map_count(fd), 2);
+	assert_vip_entry(fd, &vips[0], htons(80), IPPROTO_TCP, 0, 0);
+	assert_vip_entry(fd, &vips[0], 0, 0, 0, SL_XDP_ADDR_F_TCP);
 
 	/* our own, alive: refused */
 	snprintf(expect, sizeof(expect),

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The per-packet pipeline and the burst loop of a worker lcore (see
- * dp_worker.h). No allocation (except the mbuf of an ICMP reply), no lock,
+ * dp_worker.h). No allocation (except mbufs for an ICMP reply or the
+ * pieces of a split packet, from the worker's pool), no lock,
  * no syscall, no log: every packet that does not leave is counted under
  * its drop reason. The clock is read once per burst.
  */
@@ -14,6 +15,7 @@
 #include <rte_prefetch.h>
 
 #include "dp_flow.h"
+#include "dp_frag.h"
 #include "dp_fwd.h"
 #include "dp_icmp.h"
 #include "dp_parse.h"
@@ -21,6 +23,7 @@
 #include "dp_worker.h"
 
 #define DP_TCP_FIN_RST (DP_TCP_FIN | DP_TCP_RST)
+#define BE_IP4_DF RTE_BE16(RTE_IPV4_HDR_DF_FLAG)
 
 struct tx_batch {
 	uint16_t n[DP_MAX_PORTS];
@@ -31,6 +34,38 @@ static inline void drop(struct dp_worker *w, struct rte_mbuf *m, unsigned int re
 {
 	w->stats->drops[reason]++;
 	rte_pktmbuf_free(m);
+}
+
+static uint16_t flush_port(struct dp_worker *w, struct tx_batch *b, uint16_t p)
+{
+	uint16_t n = b->n[p], sent;
+	uint64_t bytes = 0;
+
+	if (n == 0)
+		return 0;
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(b->pkts[p][i]);
+	sent = rte_eth_tx_burst(w->ports[p].port_id, w->ports[p].tx_queue, b->pkts[p], n);
+	for (uint16_t i = sent; i < n; i++) {
+		bytes -= rte_pktmbuf_pkt_len(b->pkts[p][i]);
+		drop(w, b->pkts[p][i], SL_DROP_TX_FULL);
+	}
+	w->stats->tx_packets += sent;
+	w->stats->tx_bytes += bytes;
+	b->n[p] = 0;
+	return sent;
+}
+
+/* Queue @m on port @p; a full batch (fragments can outgrow a burst) leaves first. */
+static inline uint16_t tx_enqueue(struct dp_worker *w, struct tx_batch *b, uint16_t p,
+				  struct rte_mbuf *m)
+{
+	uint16_t sent = 0;
+
+	if (unlikely(b->n[p] == DP_BURST_MAX))
+		sent = flush_port(w, b, p);
+	b->pkts[p][b->n[p]++] = m;
+	return sent;
 }
 
 /*
@@ -50,6 +85,22 @@ static inline int flow_valid(const struct dp_table *t, const struct dp_flow_entr
 	       be->pool == vip->pool;
 }
 
+static inline uint32_t maglev_pick(const struct dp_table *t, const struct sl_vip *vip,
+				   const struct sl_flow_key *k, uint32_t hash)
+{
+	uint32_t mh = vip->flags & SL_VIP_F_HASH_3TUPLE ? sl_flow_hash(k, 1) : hash;
+
+	return t->maglev[(size_t)vip->pool * t->maglev_size + mh % t->maglev_size];
+}
+
+static inline void remember(struct dp_flow_entry *e, const struct dp_table *t, uint32_t be,
+			    int32_t vip_idx)
+{
+	e->backend = be;
+	e->backend_uid = t->backends[be].uid;
+	e->vip = (uint16_t)vip_idx;
+}
+
 /* Backend slot for the packet, from the flow table or Maglev; SL_BACKEND_NONE if none. */
 static inline uint32_t pick_backend(struct dp_worker *w, const struct dp_table *t,
 				    const struct dp_pkt *pkt, int32_t vip_idx, uint32_t hash,
@@ -58,107 +109,241 @@ static inline uint32_t pick_backend(struct dp_worker *w, const struct dp_table *
 	const struct sl_vip *vip = &t->vips[vip_idx];
 	int tcp = pkt->key.proto == IPPROTO_TCP;
 	int fin = tcp && (pkt->tcp_flags & DP_TCP_FIN_RST);
+	int acked = tcp && (pkt->tcp_flags & DP_TCP_ACK);
 	/*
 	 * A bare SYN opens a new connection: it follows the current Maglev
 	 * table even if an old flow with the same 5-tuple (a reused client
-	 * port) is still remembered, as it must after the pool changed.
+	 * port) is still remembered, as it must after the pool changed. Its
+	 * entry stays embryonic (short-lived, evicted first) until an ACK.
 	 */
 	int syn = tcp && (pkt->tcp_flags & (DP_TCP_SYN | DP_TCP_ACK)) == DP_TCP_SYN;
+	unsigned int cls = syn ? DP_FLOW_TCP_SYN : tcp ? DP_FLOW_TCP : DP_FLOW_UDP;
 	struct dp_flow_entry *e = dp_flow_lookup(w->flows, &pkt->key, hash, now);
-	uint32_t mh, be;
+	uint32_t be;
 
 	if (e && !syn && flow_valid(t, e, vip)) {
 		w->stats->flow_hits++;
-		dp_flow_touch(e, now, fin);
+		dp_flow_touch(w->flows, e, now, fin, acked);
 		return e->backend;
 	}
 	w->stats->flow_misses++;
-	mh = vip->flags & SL_VIP_F_HASH_3TUPLE ? sl_flow_hash(&pkt->key, 1) : hash;
-	be = t->maglev[(size_t)vip->pool * t->maglev_size + mh % t->maglev_size];
+	be = maglev_pick(t, vip, &pkt->key, hash);
 	if (be == SL_BACKEND_NONE)
 		return be;
-	if (!e) {
-		e = dp_flow_insert(w->flows, &pkt->key, hash, now);
-	} else {
-		/* the flow's backend left: place it again, fresh */
-		e->cls = pkt->key.proto == IPPROTO_TCP ? DP_FLOW_TCP : DP_FLOW_UDP;
+	if (!e)
+		e = dp_flow_insert(w->flows, &pkt->key, hash, now, cls);
+	else
+		dp_flow_set_class(w->flows, e, cls); /* the flow's backend left: placed afresh */
+	if (e) {
+		remember(e, t, be, vip_idx);
+		dp_flow_touch(w->flows, e, now, fin, acked);
 	}
-	e->backend = be;
-	e->backend_uid = t->backends[be].uid;
-	e->vip = (uint16_t)vip_idx;
-	dp_flow_touch(e, now, fin);
 	w->vip_stats[vip_idx].flows++;
 	w->backend_stats[be].flows++;
 	return be;
 }
 
 /*
- * One packet: returns the index of the port *@out leaves by (@m, or an ICMP
- * reply built from @m, which is then freed), or -1 if @m was dropped.
+ * An ICMP error about a flow (its key is the flow's): the instance the flow
+ * is remembered on, else the one Maglev gives the flow, as another worker
+ * or appliance with the same table would. Nothing is remembered or
+ * refreshed: an error is not traffic of the flow.
  */
-static inline int process_one(struct dp_worker *w, const struct dp_table *t,
-			      struct rte_mbuf *m, uint16_t rx_port_idx, uint64_t now,
-			      struct rte_mbuf **out)
+static inline uint32_t pick_for_error(struct dp_worker *w, const struct dp_table *t,
+				      const struct dp_pkt *pkt, int32_t vip_idx, uint32_t hash,
+				      uint64_t now)
 {
-	const struct sl_backend *be;
-	const struct dp_port_ctx *tx;
-	const struct sl_vip *vip;
-	uint32_t hash, be_idx, len = rte_pktmbuf_pkt_len(m);
-	struct dp_pkt pkt;
-	unsigned int v;
-	int32_t vip_idx;
+	const struct sl_vip *vip = &t->vips[vip_idx];
+	struct dp_flow_entry *e = dp_flow_lookup(w->flows, &pkt->key, hash, now);
 
+	if (e && flow_valid(t, e, vip))
+		return e->backend;
+	return maglev_pick(t, vip, &pkt->key, hash);
+}
+
+/* The flow-table key under which a fragmented datagram's instance is remembered. */
+static inline struct sl_flow_key frag_key(const struct dp_pkt *pkt)
+{
+	struct sl_flow_key k = pkt->key;
+
+	memcpy(&k.sport, &pkt->frag_id, sizeof(pkt->frag_id)); /* sport and dport */
+	k.pad = DP_FLOW_KEY_FRAG;
+	return k;
+}
+
+/* The first fragment went to @be: its datagram's later fragments follow it. */
+static inline void frag_remember(struct dp_worker *w, const struct dp_table *t,
+				 const struct dp_pkt *pkt, uint32_t be, int32_t vip_idx,
+				 uint64_t now)
+{
+	struct sl_flow_key k = frag_key(pkt);
+	uint32_t h = sl_flow_hash(&k, 0);
+	struct dp_flow_entry *e = dp_flow_lookup(w->flows, &k, h, now);
+
+	if (!e)
+		e = dp_flow_insert(w->flows, &k, h, now, DP_FLOW_FRAG);
+	if (!e)
+		return; /* counted as untracked; the later fragments will be unplaced */
+	remember(e, t, be, vip_idx);
+	e->last_seen = now;
+}
+
+/*
+ * A later fragment: the backend and VIP its first fragment went to, or
+ * SL_BACKEND_NONE (first fragment not seen here, or its instance left).
+ */
+static inline uint32_t frag_place(struct dp_worker *w, const struct dp_table *t,
+				  const struct dp_pkt *pkt, int32_t *vip_idx, uint64_t now)
+{
+	struct sl_flow_key k = frag_key(pkt);
+	struct dp_flow_entry *e = dp_flow_lookup(w->flows, &k, sl_flow_hash(&k, 0), now);
+	const struct sl_vip *vip;
+
+	if (!e || e->vip >= t->hdr->n_vips)
+		return SL_BACKEND_NONE;
+	vip = &t->vips[e->vip];
+	if (vip->proto != pkt->key.proto || vip->addr.a64[0] != pkt->key.dst.a64[0] ||
+	    vip->addr.a64[1] != pkt->key.dst.a64[1] || !flow_valid(t, e, vip))
+		return SL_BACKEND_NONE;
+	*vip_idx = e->vip;
+	return e->backend;
+}
+
+/* Where a packet goes, once its VIP and backend are known. */
+struct fwd {
+	const struct sl_vip *vip;
+	const struct sl_backend *be;
+	int32_t vip_idx;
+	uint32_t be_idx;
+	uint32_t hash; /* flow hash for the tunnel's outer header */
+	uint32_t len;  /* bytes as received */
+};
+
+static inline void count_fwd(struct dp_worker *w, const struct fwd *f)
+{
+	w->vip_stats[f->vip_idx].packets++;
+	w->vip_stats[f->vip_idx].bytes += f->len;
+	w->backend_stats[f->be_idx].packets++;
+	w->backend_stats[f->be_idx].bytes += f->len;
+}
+
+/*
+ * Tunnel a packet that does not fit the TX port once encapsulated: IPv4
+ * without DF is split and each piece tunnelled; anything else gets a "too
+ * big" answer to the client (never about an ICMP error). Consumes @m;
+ * returns the packets the TX queues took at once (a full batch flushed).
+ */
+static uint16_t tunnel_too_big(struct dp_worker *w, struct tx_batch *b, struct rte_mbuf *m,
+			       const struct dp_pkt *pkt, const struct fwd *f, uint16_t rx_port_idx)
+{
+	const struct dp_port_ctx *tx = &w->ports[f->be->tx_port];
+	uint32_t room = tx->mtu - dp_tunnel_overhead(f->vip, f->be);
+	struct rte_mbuf *pieces[DP_FRAG_MAX], *reply;
+	uint16_t frag_word, sent = 0;
+	unsigned int v, n;
+
+	if (pkt->icmp_error) {
+		drop(w, m, SL_DROP_TOO_BIG_NO_ICMP);
+		return 0;
+	}
+	memcpy(&frag_word, rte_pktmbuf_mtod_offset(m, uint8_t *, pkt->l2_len + 6), 2);
+	if (pkt->key.af == SL_AF_INET6 || (frag_word & BE_IP4_DF)) {
+		v = dp_icmp_too_big(w->mbuf_pool, m, pkt, room, &reply);
+		drop(w, m, v);
+		if (reply)
+			sent = tx_enqueue(w, b, rx_port_idx, reply);
+		return sent;
+	}
+	v = dp_frag4_split(w->mbuf_pool, m, pkt, room, pieces, &n);
+	if (v != DP_PARSE_OK) {
+		drop(w, m, v);
+		return 0;
+	}
+	rte_pktmbuf_free(m);
+	w->stats->frag_split++;
+	count_fwd(w, f);
+	for (unsigned int i = 0; i < n; i++) {
+		struct dp_pkt piece = *pkt;
+
+		piece.l3_len = (uint16_t)(rte_pktmbuf_pkt_len(pieces[i]) - pkt->l2_len);
+		v = dp_fwd_tunnel(pieces[i], &piece, f->vip, f->be, f->hash, tx);
+		if (v != DP_FWD_OK)
+			drop(w, pieces[i], v);
+		else
+			sent += tx_enqueue(w, b, f->be->tx_port, pieces[i]);
+	}
+	return sent;
+}
+
+/*
+ * One packet: forwarded (queued in @b), answered (an ICMP reply queued), or
+ * dropped and counted. Returns the packets the TX queues took at once.
+ */
+static inline uint16_t process_one(struct dp_worker *w, const struct dp_table *t,
+				   struct rte_mbuf *m, uint16_t rx_port_idx, uint64_t now,
+				   struct tx_batch *b)
+{
+	const struct dp_port_ctx *tx;
+	struct dp_pkt pkt;
+	struct fwd f;
+	unsigned int v;
+
+	f.len = rte_pktmbuf_pkt_len(m);
 	v = dp_parse_mbuf(m, &pkt);
 	if (v != DP_PARSE_OK)
 		goto drop;
-	vip_idx = dp_vip_lookup(t->vip_index, &pkt.key);
-	if (vip_idx < 0) {
-		v = SL_DROP_NOT_VIP;
+	if (unlikely(pkt.frag == DP_FRAG_LATER)) {
+		f.be_idx = frag_place(w, t, &pkt, &f.vip_idx, now);
+		if (f.be_idx == SL_BACKEND_NONE) {
+			v = SL_DROP_FRAG_UNPLACED;
+			goto drop;
+		}
+		f.hash = sl_flow_hash(&pkt.key, 1);
+		w->stats->frag_forwarded++;
+		goto forward;
+	}
+	f.vip_idx = dp_vip_lookup(t->vip_index, &pkt.key);
+	if (f.vip_idx < 0) {
+		v = pkt.icmp_error ? SL_DROP_ICMP_UNMATCHED : SL_DROP_NOT_VIP;
 		goto drop;
 	}
-	vip = &t->vips[vip_idx];
-	hash = sl_flow_hash(&pkt.key, 0);
-	be_idx = pick_backend(w, t, &pkt, vip_idx, hash, now);
-	if (be_idx == SL_BACKEND_NONE) {
+	f.hash = sl_flow_hash(&pkt.key, 0);
+	if (likely(!pkt.icmp_error))
+		f.be_idx = pick_backend(w, t, &pkt, f.vip_idx, f.hash, now);
+	else
+		f.be_idx = pick_for_error(w, t, &pkt, f.vip_idx, f.hash, now);
+	if (f.be_idx == SL_BACKEND_NONE) {
 		v = SL_DROP_NO_BACKEND;
 		goto drop;
 	}
-	be = &t->backends[be_idx];
-	if (be->tx_port >= w->n_ports) {
+	if (unlikely(pkt.frag == DP_FRAG_FIRST)) {
+		frag_remember(w, t, &pkt, f.be_idx, f.vip_idx, now);
+		f.hash = sl_flow_hash(&pkt.key, 1); /* every piece of the datagram alike */
+		w->stats->frag_forwarded++;
+	}
+	w->stats->icmp_forwarded += pkt.icmp_error;
+forward:
+	f.vip = &t->vips[f.vip_idx];
+	f.be = &t->backends[f.be_idx];
+	if (f.be->tx_port >= w->n_ports) {
 		v = SL_DROP_BAD_TX_PORT;
 		goto drop;
 	}
-	tx = &w->ports[be->tx_port];
-
-	if (vip->mode == SL_MODE_TUNNEL) {
-		uint32_t overhead = dp_tunnel_overhead(vip, be);
-
-		if (pkt.l3_len + overhead > tx->mtu) {
-			struct rte_mbuf *reply;
-
-			v = dp_icmp_too_big(w->mbuf_pool, m, &pkt, tx->mtu - overhead, &reply);
-			if (reply) {
-				drop(w, m, v);
-				*out = reply;
-				return rx_port_idx;
-			}
-			goto drop;
-		}
-		v = dp_fwd_tunnel(m, &pkt, vip, be, hash, tx);
+	tx = &w->ports[f.be->tx_port];
+	if (f.vip->mode == SL_MODE_TUNNEL) {
+		if (unlikely(pkt.l3_len + dp_tunnel_overhead(f.vip, f.be) > tx->mtu))
+			return tunnel_too_big(w, b, m, &pkt, &f, rx_port_idx);
+		v = dp_fwd_tunnel(m, &pkt, f.vip, f.be, f.hash, tx);
 	} else {
-		v = dp_fwd_dsr(m, be, tx);
+		v = dp_fwd_dsr(m, f.be, tx);
 	}
 	if (v != DP_FWD_OK)
 		goto drop;
-	w->vip_stats[vip_idx].packets++;
-	w->vip_stats[vip_idx].bytes += len;
-	w->backend_stats[be_idx].packets++;
-	w->backend_stats[be_idx].bytes += len;
-	*out = m;
-	return be->tx_port;
+	count_fwd(w, &f);
+	return tx_enqueue(w, b, f.be->tx_port, m);
 drop:
 	drop(w, m, v);
-	return -1;
+	return 0;
 }
 
 void dp_worker_sync_flow_stats(struct dp_worker *w)
@@ -166,30 +351,9 @@ void dp_worker_sync_flow_stats(struct dp_worker *w)
 	w->stats->flow_evictions = w->flows->cnt.evictions;
 	w->stats->flow_expired = w->flows->cnt.expired;
 	w->stats->flows_active = w->flows->cnt.active;
-}
-
-static uint16_t flush(struct dp_worker *w, struct tx_batch *b)
-{
-	uint16_t total = 0;
-
-	for (uint16_t p = 0; p < w->n_ports; p++) {
-		uint16_t n = b->n[p], sent;
-		uint64_t bytes = 0;
-
-		if (n == 0)
-			continue;
-		for (uint16_t i = 0; i < n; i++)
-			bytes += rte_pktmbuf_pkt_len(b->pkts[p][i]);
-		sent = rte_eth_tx_burst(w->ports[p].port_id, w->ports[p].tx_queue, b->pkts[p], n);
-		for (uint16_t i = sent; i < n; i++) {
-			bytes -= rte_pktmbuf_pkt_len(b->pkts[p][i]);
-			drop(w, b->pkts[p][i], SL_DROP_TX_FULL);
-		}
-		w->stats->tx_packets += sent;
-		w->stats->tx_bytes += bytes;
-		total += sent;
-	}
-	return total;
+	w->stats->flows_embryonic = w->flows->cnt.embryonic;
+	w->stats->flow_embryonic_evictions = w->flows->cnt.embryonic_evictions;
+	w->stats->flow_untracked = w->flows->cnt.untracked;
 }
 
 static uint16_t process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n,
@@ -197,6 +361,7 @@ static uint16_t process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint1
 {
 	const struct dp_table *t = w->table;
 	struct tx_batch b;
+	uint16_t sent = 0;
 
 	memset(b.n, 0, sizeof(b.n[0]) * w->n_ports);
 	w->stats->rx_packets += n;
@@ -208,17 +373,14 @@ static uint16_t process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint1
 		return 0;
 	}
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *out;
-		int port;
-
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		port = process_one(w, t, pkts[i], rx_port_idx, now, &out);
-		if (port >= 0)
-			b.pkts[port][b.n[port]++] = out;
+		sent += process_one(w, t, pkts[i], rx_port_idx, now, &b);
 	}
 	dp_worker_sync_flow_stats(w);
-	return flush(w, &b);
+	for (uint16_t p = 0; p < w->n_ports; p++)
+		sent += flush_port(w, &b, p);
+	return sent;
 }
 
 uint16_t dp_worker_process(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n,

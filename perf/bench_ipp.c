@@ -138,7 +138,9 @@ static int setup_table(struct sl_shm_header **seg_out)
 {
 	struct sl_shm_geometry g = { .max_workers = 1, .max_ports = 2, .max_vips = 8,
 				     .max_pools = 8, .max_backends = 64, .maglev_size = 65537 };
-	const struct dp_flow_timeouts to = { .tcp = 300, .tcp_fin = 10, .udp = 30 };
+	const struct dp_flow_timeouts to = {
+		.tcp = 300, .tcp_fin = 10, .udp = 30, .tcp_syn = 5, .frag = 2,
+	};
 	struct cp_tables_summary sum;
 	struct cp_publisher pub;
 	struct sl_shm_header h, *seg;

@@ -91,9 +91,9 @@ DP_PID=$!
 
 check "waits for sluiced's segment" wait_log "waiting for sluiced to create /dev/shm/sluice-$INST" 20
 
-"$FIX" create "$INST" 4 2 2
+"$FIX" create "$INST" 4 2 1
 check "refuses a segment of another ABI, naming why" \
-	wait_log "shm header refused: ABI version 2, expected 1" 5
+	wait_log "shm header refused: ABI version 1, expected 2" 5
 
 "$FIX" create "$INST" 4 2 && "$FIX" publish "$INST" 1
 check "attaches to the new segment" wait_log "attached to /dev/shm/sluice-$INST" 5

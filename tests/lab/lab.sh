@@ -11,6 +11,13 @@
 #   ns <P>-lb    appliance   <P>-lb0   198.18.1.1/24   2001:2:0:1::1/64
 #   ns <P>-beN   backend N   <P>-beN   198.18.1.1N/24  2001:2:0:1::1N/64, VIPs on lo
 #
+# With a router (lab_up MODE --router), the client sits on a link of its own
+# behind a router on the fabric, as clients of an edge appliance do:
+#   ns <P>-rt    router      <P>-rt0   198.18.1.3/24   2001:2:0:1::3/64 (fabric)
+#                            <P>-rtc   198.18.2.1/24   2001:2:0:2::1/64 (client link)
+#   ns <P>-cl    client      <P>-cl0   198.18.2.2/24   2001:2:0:2::2/64
+# lab_router_mtu N sets the router's side of the client link (path MTU tests).
+#
 # <P> is $SL_LAB (default "sl"); the demo and each test use their own so two
 # labs never collide. Everything the lab creates is named from it: the
 # namespaces, the work directory $LAB_DIR (/tmp/sluice-lab-<P>), the sluice
@@ -40,8 +47,14 @@ LAB_VIP_WEB=198.18.100.1
 LAB_VIP_WEB6=2001:2:0:100::1
 LAB_VIP_DSR=198.18.100.2
 LAB_VIP_UDP=198.18.100.3
+LAB_VIP_DSR6=2001:2:0:100::2
+LAB_VIP_UDP6=2001:2:0:100::3
 LAB_VIPS4="$LAB_VIP_WEB $LAB_VIP_DSR $LAB_VIP_UDP"
-LAB_VIPS6="$LAB_VIP_WEB6"
+LAB_VIPS6="$LAB_VIP_WEB6 $LAB_VIP_DSR6 $LAB_VIP_UDP6"
+LAB_RT4=198.18.1.3
+LAB_RT6=2001:2:0:1::3
+LAB_CLNET4=198.18.2
+LAB_CLNET6=2001:2:0:2
 LAB_VIPNET4=198.18.100.0/24
 LAB_VIPNET6=2001:2:0:100::/64
 LAB_UDP_PORT=53
@@ -52,6 +65,7 @@ lab_names() {
 	LAB_NS_FAB=$P-fab
 	LAB_NS_CL=$P-cl
 	LAB_NS_LB=$P-lb
+	LAB_NS_RT=$P-rt
 	LAB_BR=${P}br0
 	LAB_IF_CL=$P-cl0
 	LAB_IF_LB=$P-lb0
@@ -71,9 +85,23 @@ lab_if_be() { echo "$SL_LAB-be$1"; }
 lab_be4() { echo "$LAB_NET4.1$1"; }
 lab_be6() { echo "$LAB_NET6::1$1"; }
 lab_be_name() { echo "be$1"; }
+# The client's addresses: on the fabric, or behind the router.
+lab_client_addrs() {
+	if [ "${LAB_ROUTER:-0}" = 1 ]; then
+		LAB_CL4=$LAB_CLNET4.2
+		LAB_CL6=$LAB_CLNET6::2
+	else
+		LAB_CL4=198.18.1.2
+		LAB_CL6=2001:2:0:1::2
+	fi
+}
+
 lab_all_ns() {
 	local b
 	echo "$LAB_NS_CL $LAB_NS_LB"
+	if [ "${LAB_ROUTER:-0}" = 1 ] || [ -e "/run/netns/$LAB_NS_RT" ]; then
+		echo "$LAB_NS_RT"
+	fi
 	for b in $LAB_BACKENDS; do lab_ns_be "$b"; done
 	echo "$LAB_NS_FAB"
 }
@@ -132,13 +160,18 @@ lab_topology() { # MODE
 	ip -n "$LAB_NS_FAB" link set "$LAB_BR" up
 	ip -n "$LAB_NS_FAB" link set lo up
 
-	# Client.
-	lab_attach "$LAB_NS_CL" "$LAB_IF_CL" "$P-fcl"
-	ip -n "$LAB_NS_CL" addr add "$LAB_CL4/24" dev "$LAB_IF_CL"
-	ip -n "$LAB_NS_CL" addr add "$LAB_CL6/64" dev "$LAB_IF_CL" nodad
-	ip -n "$LAB_NS_CL" link set "$LAB_IF_CL" up
-	ip -n "$LAB_NS_CL" route add "$LAB_VIPNET4" via "$LAB_LB4" dev "$LAB_IF_CL"
-	ip -n "$LAB_NS_CL" -6 route add "$LAB_VIPNET6" via "$LAB_LB6" dev "$LAB_IF_CL"
+	# Client: on the fabric, routing the VIPs to the appliance; or behind
+	# the router, which routes them there.
+	if [ "${LAB_ROUTER:-0}" = 1 ]; then
+		lab_router
+	else
+		lab_attach "$LAB_NS_CL" "$LAB_IF_CL" "$P-fcl"
+		ip -n "$LAB_NS_CL" addr add "$LAB_CL4/24" dev "$LAB_IF_CL"
+		ip -n "$LAB_NS_CL" addr add "$LAB_CL6/64" dev "$LAB_IF_CL" nodad
+		ip -n "$LAB_NS_CL" link set "$LAB_IF_CL" up
+		ip -n "$LAB_NS_CL" route add "$LAB_VIPNET4" via "$LAB_LB4" dev "$LAB_IF_CL"
+		ip -n "$LAB_NS_CL" -6 route add "$LAB_VIPNET6" via "$LAB_LB6" dev "$LAB_IF_CL"
+	fi
 	# The kernel would send CHECKSUM_PARTIAL frames into the dataplane: every
 	# TCP segment would leave it with a bad checksum (lab.md).
 	ip netns exec "$LAB_NS_CL" ethtool -K "$LAB_IF_CL" tx off >/dev/null
@@ -153,6 +186,10 @@ lab_topology() { # MODE
 	ip -n "$LAB_NS_LB" addr add "$LAB_LB6/64" dev "$LAB_IF_LB" nodad
 	ip -n "$LAB_NS_LB" link set "$LAB_IF_LB" up
 	lab_sysctl "$LAB_NS_LB" net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=1024 65000"
+	if [ "${LAB_ROUTER:-0}" = 1 ]; then
+		ip -n "$LAB_NS_LB" route add "$LAB_CLNET4.0/24" via "$LAB_RT4"
+		ip -n "$LAB_NS_LB" -6 route add "$LAB_CLNET6::/64" via "$LAB_RT6"
+	fi
 
 	# Backends: VIPs on lo, never answered for on the wire.
 	for b in $LAB_BACKENDS; do
@@ -173,6 +210,10 @@ lab_topology() { # MODE
 		# Replies to the client leave directly (same segment); name the
 		# route so a VIP-sourced reply never looks for a default route.
 		ip -n "$ns" route replace "$LAB_NET4.0/24" dev "$ifn" src "$(lab_be4 "$b")"
+		if [ "${LAB_ROUTER:-0}" = 1 ]; then
+			ip -n "$ns" route add "$LAB_CLNET4.0/24" via "$LAB_RT4" dev "$ifn"
+			ip -n "$ns" -6 route add "$LAB_CLNET6::/64" via "$LAB_RT6" dev "$ifn"
+		fi
 	done
 
 	if [ "$mode" = kernel ]; then
@@ -193,6 +234,40 @@ lab_topology() { # MODE
 		# Only sluice-dp forwards; the kernel must not route what leaks.
 		lab_sysctl "$LAB_NS_LB" net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
 	fi
+}
+
+# The router and the client's own link (see the top of this file).
+lab_router() {
+	local rt0=$P-rt0 rtc=$P-rtc
+	lab_attach "$LAB_NS_RT" "$rt0" "$P-frt"
+	ip -n "$LAB_NS_RT" addr add "$LAB_RT4/24" dev "$rt0"
+	ip -n "$LAB_NS_RT" addr add "$LAB_RT6/64" dev "$rt0" nodad
+	ip -n "$LAB_NS_RT" link set "$rt0" up
+	ip -n "$LAB_NS_RT" link add "$rtc" type veth peer name "$LAB_IF_CL" netns "$LAB_NS_CL"
+	lab_sysctl "$LAB_NS_RT" "net.ipv6.conf.$rtc.accept_dad=0" "net.ipv4.conf.$rtc.rp_filter=0" \
+		net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+		net.ipv4.conf.all.send_redirects=0 "net.ipv4.conf.$rt0.send_redirects=0"
+	lab_sysctl "$LAB_NS_CL" "net.ipv6.conf.$LAB_IF_CL.accept_dad=0" \
+		"net.ipv4.conf.$LAB_IF_CL.rp_filter=0"
+	ip -n "$LAB_NS_RT" addr add "$LAB_CLNET4.1/24" dev "$rtc"
+	ip -n "$LAB_NS_RT" addr add "$LAB_CLNET6::1/64" dev "$rtc" nodad
+	ip -n "$LAB_NS_RT" link set "$rtc" up
+	ip -n "$LAB_NS_RT" route add "$LAB_VIPNET4" via "$LAB_LB4" dev "$rt0"
+	ip -n "$LAB_NS_RT" -6 route add "$LAB_VIPNET6" via "$LAB_LB6" dev "$rt0"
+	# what the router forwards into the dataplane must carry full checksums (lab.md)
+	ip netns exec "$LAB_NS_RT" ethtool -K "$rt0" tx off >/dev/null
+	ip -n "$LAB_NS_CL" link set lo up
+	ip -n "$LAB_NS_CL" addr add "$LAB_CL4/24" dev "$LAB_IF_CL"
+	ip -n "$LAB_NS_CL" addr add "$LAB_CL6/64" dev "$LAB_IF_CL" nodad
+	ip -n "$LAB_NS_CL" link set "$LAB_IF_CL" up
+	ip -n "$LAB_NS_CL" route add default via "$LAB_CLNET4.1" dev "$LAB_IF_CL"
+	ip -n "$LAB_NS_CL" -6 route add default via "$LAB_CLNET6::1" dev "$LAB_IF_CL"
+}
+
+# lab_router_mtu MTU: the router's side of the client link, where replies
+# from the instances are forwarded towards the client (router mode only).
+lab_router_mtu() {
+	ip -n "$LAB_NS_RT" link set dev "$P-rtc" mtu "$1"
 }
 
 lab_nginx_conf() { # B DIR
@@ -218,6 +293,8 @@ http {
 		listen 80 default_server backlog=4096;
 		listen [::]:80 default_server ipv6only=on backlog=4096;
 		location / { return 200 "$name\n"; }
+		# a large download (path MTU tests write the file)
+		location = /big { alias $d/big; default_type application/octet-stream; }
 	}
 }
 EOF
@@ -268,14 +345,17 @@ lab_attach_decap() {
 	done
 }
 
-# lab_up [kernel|dp]: build the lab from scratch (whatever an earlier run left
-# with the same prefix is removed first).
+# lab_up [kernel|dp] [--router]: build the lab from scratch (whatever an
+# earlier run left with the same prefix is removed first).
 lab_up() {
 	local mode=${1:-dp}
 	case $mode in
 	kernel | dp) ;;
 	*) lab_die "lab_up: mode must be kernel or dp, not '$mode'" ;;
 	esac
+	LAB_ROUTER=0
+	[ "${2:-}" = --router ] && LAB_ROUTER=1
+	lab_client_addrs
 	[ "$(id -u)" = 0 ] || lab_die "the lab needs root (network namespaces)"
 	lab_down
 	LAB_MODE=$mode
@@ -338,11 +418,13 @@ lab_down() {
 #   --bad value     parses, but a VIP's port is out of range (65536)
 #   --web "SETTINGS"  more settings of pool web, e.g. 'health = { type = "http"; };'
 #   --extra "TEXT"    appended at the top level, e.g. a discovery section
+#   --flows N         dataplane.flows_per_worker (default 65536)
 lab_conf() {
 	local pool4="$LAB_BACKENDS" pool6="$LAB_BACKENDS" bad="" b sep webport=80
-	local web_extra="" extra=""
+	local web_extra="" extra="" flows=65536
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--flows) flows=$2; shift 2 ;;
 		--pool4) pool4=$2; shift 2 ;;
 		--pool6) pool6=$2; shift 2 ;;
 		--bad) bad=$2; shift 2 ;;
@@ -360,7 +442,7 @@ dataplane = {
   eal = [ "-l", "0-1", "--no-huge", "-m", "1024", "--no-pci",
           "--file-prefix", "$LAB_DP_PREFIX" ];
   ports = ( { name = "ext0"; devargs = "net_af_xdp0,iface=$LAB_IF_LB"; } );
-  flows_per_worker = 65536;
+  flows_per_worker = $flows;
   mbufs = 16384;
   # Tests open ~10 k connections a second and the client reuses its ports
   # within seconds: a closed flow must not outlive that, or a new connection
@@ -376,7 +458,11 @@ vips = (
   { name = "webdsr"; address = "$LAB_VIP_DSR"; port = 80; protocol = "tcp";
     mode = "dsr"; pool = "web"; },
   { name = "dns"; address = "$LAB_VIP_UDP"; port = $LAB_UDP_PORT; protocol = "udp";
-    mode = "tunnel"; pool = "web"; }
+    mode = "tunnel"; pool = "web"; },
+  { name = "webdsr6"; address = "$LAB_VIP_DSR6"; port = 80; protocol = "tcp";
+    mode = "dsr"; pool = "web6"; },
+  { name = "dns6"; address = "$LAB_VIP_UDP6"; port = $LAB_UDP_PORT; protocol = "udp";
+    mode = "tunnel"; pool = "web6"; }
 );
 pools = (
 EOF

@@ -16,7 +16,7 @@ PACKAGES=(
 	libdpdk-dev libbpf-dev libxdp-dev bpftool libconfig-dev libcmocka-dev libmnl-dev
 	linux-libc-dev
 	iproute2 iputils-ping ethtool procps nginx-light wrk curl jq
-	python3 python3-scapy
+	python3 python3-scapy hping3
 	libjansson-dev dnsmasq-base
 	etcd-server etcd-client
 	haproxy iperf3 nftables gnuplot-nox # perf/bench_lab.sh (benchmark 5)

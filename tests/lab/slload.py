@@ -4,9 +4,11 @@
 
   http       N short requests, a new TCP connection each, bounded concurrency
              and time; or --duration S for a continuous load.
-  keepalive  N requests on ONE connection (HTTP/1.1 keep-alive); a broken
-             connection is reported, never silently reopened.
-  udp        N datagrams, each from a new socket (a new flow), one reply each.
+  keepalive  N requests on ONE connection (HTTP/1.1 keep-alive), or on each of
+             -c connections at once; a broken connection is reported, never
+             silently reopened.
+  udp        N datagrams, each from a new socket (a new flow), one reply each;
+             --size pads each to that many bytes (fragments above the MTU).
   check      assert on a result file: every request ok, each instance's share,
              the longest run of failures.
 
@@ -16,7 +18,8 @@ Every client prints one JSON object on stdout:
    "p50_ms": .., "p99_ms": .., "elapsed_s": .., "t0_unix": ..,
    "fail_runs": [{"from_s": .., "to_s": .., "failed": .., "open": true}, ...],
    "longest_fail_s": ..}
-keepalive adds "connections": 1 and "broken": true|false.
+keepalive adds "connections": C, "broken": the number of connections that
+broke, and "moved": the number that got answers from more than one instance.
 A run of failures is a sequence of failed requests with no successful one
 started between them (ordered by start time); it lasts from the start of its
 first failed request to the start of the next successful one (or, at the
@@ -232,23 +235,19 @@ async def read_one_response(r):
     return head + body
 
 
-async def run_keepalive(args):
-    res = Result("keepalive", args.n)
-    d = {"connections": 1, "broken": False}
+async def keepalive_one(args, res, deadline):
+    """One connection's requests; returns (broken, instances seen)."""
     req = ("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: slload\r\n\r\n"
            % (args.path, args.host)).encode()
-    deadline = time.monotonic() + (args.duration if args.duration else args.deadline)
+    seen = set()
     try:
         r, w = await asyncio.wait_for(
             asyncio.open_connection(args.host, args.port, family=family(args.host)), args.timeout)
     except Exception as e:  # noqa: BLE001
         res.bad("connect_" + reason_of(e))
-        d["broken"] = True
-        d.update(res.as_dict())
-        return d
-    stop_on_signals()
-    prog = asyncio.ensure_future(progress_task(res, args.progress)) if args.progress else None
+        return True, seen
     i = 0
+    broken = False
     while (not args.n or i < args.n) and time.monotonic() < deadline and not STOP:
         i += 1
         t = time.monotonic()
@@ -257,19 +256,34 @@ async def run_keepalive(args):
             data = await asyncio.wait_for(read_one_response(r), args.timeout)
         except Exception as e:  # noqa: BLE001
             res.bad(reason_of(e))
-            d["broken"] = True
-            d["broken_after"] = res.ok
+            broken = True
             break
         name, why = parse_response(data)
         if why:
             res.bad(why)
         else:
             res.good(name, time.monotonic() - t)
+            seen.add(name)
         if args.interval:
             await asyncio.sleep(args.interval)
+    w.close()
+    return broken, seen
+
+
+async def run_keepalive(args):
+    res = Result("keepalive", args.n * args.concurrency)
+    deadline = time.monotonic() + (args.duration if args.duration else args.deadline)
+    stop_on_signals()
+    prog = asyncio.ensure_future(progress_task(res, args.progress)) if args.progress else None
+    outcomes = await asyncio.gather(
+        *(keepalive_one(args, res, deadline) for _ in range(args.concurrency)))
     if prog:
         prog.cancel()
-    w.close()
+    broken = sum(1 for b, _ in outcomes if b)
+    d = {"connections": args.concurrency, "broken": broken,
+         "moved": sum(1 for _, seen in outcomes if len(seen) > 1)}
+    if broken:
+        d["broken_after"] = res.ok
     if not args.n:
         res.requests = res.ok + res.failed
     d.update(res.as_dict())
@@ -281,7 +295,8 @@ async def udp_one(args, loop):
     try:
         s.setblocking(False)
         s.connect((args.host, args.port))
-        await loop.sock_sendall(s, b"sluice-lab query\n")
+        query = b"sluice-lab query\n"
+        await loop.sock_sendall(s, query.ljust(args.size, b"."))
         return await loop.sock_recv(s, 2048)
     finally:
         s.close()
@@ -331,7 +346,11 @@ def check(args):
         fails.append("failed=%d (%s), want <= %d"
                      % (r["failed"], json.dumps(r["errors"]), args.max_failed))
     if r.get("broken"):
-        fails.append("keep-alive connection broken after %s responses" % r.get("broken_after"))
+        fails.append("%s keep-alive connection(s) broken (after %s responses in all)"
+                     % (r["broken"] if r["broken"] is not True else 1, r.get("broken_after")))
+    if r.get("moved"):
+        fails.append("%d keep-alive connection(s) answered by more than one instance"
+                     % r["moved"])
     inst = r["instances"]
     total = sum(inst.values())
     if args.instances is not None:
@@ -398,10 +417,12 @@ def main():
     p.add_argument("--duration", type=float, default=0)
     p.add_argument("--interval", type=float, default=0, help="s between requests")
     p.add_argument("--path", default="/")
+    p.add_argument("-c", "--concurrency", type=int, default=1, help="connections at once")
 
     p = sub.add_parser("udp")
     common(p, 300)
     p.add_argument("-c", "--concurrency", type=int, default=8)
+    p.add_argument("--size", type=int, default=0, help="bytes per datagram (padded)")
 
     p = sub.add_parser("check")
     p.add_argument("result")

@@ -37,7 +37,7 @@ def main():
             s = key.fileobj
             try:
                 while True:
-                    _, peer = s.recvfrom(2048)
+                    _, peer = s.recvfrom(65535)
                     s.sendto(reply, peer)
             except BlockingIOError:
                 pass
