@@ -21,6 +21,7 @@
 #define SL_DECAP_STATS_MAP "sl_decap_stats" /* per-CPU array [SL_DECAP_STAT_MAX] __u64 */
 #define SL_PROBES_MAP "sl_probes"           /* hash: struct sl_probe_key -> sl_probe_value */
 #define SL_PROBE_STATS_MAP "sl_probe_stats" /* per-CPU array [SL_PROBE_STAT_MAX] __u64 */
+#define SL_XDP_OWNER_MAP "sl_xdp_owner"	    /* array [1]: struct sl_xdp_owner */
 
 #define SL_XDP_PROG_NAME "sluice_xdp"     /* the XDP program's function name */
 #define SL_DECAP_PROG_NAME "sluice_decap" /* the tc program's function name */
@@ -63,6 +64,25 @@ struct sl_xdp_vip_value {
 	__u32 flags;     /* VIP entry: zero; address entry: SL_XDP_ADDR_F_* */
 };
 _Static_assert(sizeof(struct sl_xdp_vip_value) == 8, "sl_xdp_vip_value layout");
+
+/*
+ * Who attached an XDP steering program. sluice-dp creates this one-entry
+ * array (sl_xdp_owner) right after the af_xdp PMD attached the program,
+ * fills and freezes it, and binds it to the program (BPF_PROG_BIND_MAP): it
+ * lives exactly as long as the program, whatever happens to the process,
+ * and is found through the program's map ids like its other maps. The
+ * program's code never reads it. A process is the same one when its pid and
+ * its start time (field 22 of /proc/PID/stat, clock ticks since boot) match.
+ */
+#define SL_XDP_OWNER_MAGIC 0x50444c53u /* "SLDP" little-endian */
+
+struct sl_xdp_owner {
+	__u32 magic;	   /* SL_XDP_OWNER_MAGIC */
+	__u32 pid;	   /* the sluice-dp that attached the program */
+	__u64 start_ticks; /* its start time, /proc/PID/stat field 22 */
+	char instance[32]; /* its instance (config "instance"), NUL-terminated */
+};
+_Static_assert(sizeof(struct sl_xdp_owner) == 48, "sl_xdp_owner layout");
 
 /* One counter per verdict of sluice_xdp, in sl_xdp_stats. */
 #define SL_XDP_STATS(X)                                                                    \

@@ -55,6 +55,8 @@ struct sluiced {
 	int xdp_rc[SL_MAX_PORTS_LIMIT];
 	int probe_rc[SL_MAX_PORTS_LIMIT];  /* last cp_xdp_probe_add result per port */
 	int tc_rc[SL_MAX_PORTS_LIMIT];     /* last cp_probe_tc_attach result per port */
+	uint32_t xdp_prog_id[SL_MAX_PORTS_LIMIT]; /* steering program seen per port, 0: none */
+	uint64_t last_watch_ns;
 
 	/* cp_daemon_model.c */
 	struct cp_model *model;
@@ -85,5 +87,11 @@ void cp_daemon_services_reload(struct sluiced *d, const struct cp_config *old);
 void cp_daemon_model_fini(struct sluiced *d);
 /* Periodic: keep sluice_probe attached where tunnel probes need it. */
 void cp_daemon_probe_sync(struct sluiced *d);
+/*
+ * Add every open probe socket to the sl_probes of port @port again: its XDP
+ * program was replaced (the dataplane restarted) and the new map is empty.
+ * Returns how many sockets were added.
+ */
+unsigned int cp_daemon_probes_readd(struct sluiced *d, uint32_t port);
 
 #endif /* CP_DAEMON_H */

@@ -6,7 +6,9 @@
  * discovery providers report into the model; the admin socket drains,
  * undrains and shows health; every model event is one JSON line on stdout.
  * Probe sockets are announced to sluice_xdp (sl_probes) on every port of
- * the dataplane so their replies reach the kernel.
+ * the dataplane so their replies reach the kernel: at start sl_probes is
+ * emptied of what a killed sluiced left, and a replaced program (the
+ * dataplane restarted) is given every socket still open.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -266,43 +268,102 @@ static void on_changed(void *ctx)
 	cp_daemon_changed(ctx);
 }
 
+/* What sl_probes gets for an open socket: the tunnel rewrite, or NULL (direct). */
+static const struct sl_probe_value *tunnel_value(const struct sluiced *d,
+						 const struct cp_health_sock *s)
+{
+	if (s->mark != SL_PROBE_MARK)
+		return NULL;
+	for (const struct cp_daemon_probe *p = d->tunnel_probes; p; p = p->next)
+		if (p->remote_port == s->remote_port &&
+		    memcmp(&p->remote, &s->remote, sizeof(p->remote)) == 0)
+			return &p->tv;
+	return NULL;
+}
+
+/* Put an open probe socket into the sl_probes of port @i; log changes of outcome. */
+static void probe_sock_add(struct sluiced *d, uint32_t i, const struct cp_health_sock *s)
+{
+	const char *iface = d->cfg->dataplane.ports[i].iface;
+	int rc = cp_xdp_probe_add(iface, &s->local, s->local_port, s->proto, tunnel_value(d, s));
+
+	if (rc == d->probe_rc[i])
+		return;
+	if (rc)
+		CP_LOG_HEALTH(WARN,
+			      "%s: cannot add probe sockets to sl_probes: %s (replies may "
+			      "reach the dataplane)",
+			      iface, strerror(-rc));
+	else if (d->probe_rc[i] != 1)
+		CP_LOG_HEALTH(INFO, "%s: probe sockets go to sl_probes again", iface);
+	d->probe_rc[i] = rc;
+}
+
+static int sock_bound(const struct cp_health_sock *s)
+{
+	static const struct sl_addr zero;
+
+	/* unbound (no route at add time): nothing to key on */
+	return memcmp(&s->local, &zero, sizeof(zero)) != 0;
+}
+
 /* Tell every port's sluice_xdp about a probe socket so its replies reach the kernel. */
 static void on_probe_sock(void *ctx, int open, const struct cp_health_sock *s)
 {
 	struct sluiced *d = ctx;
-	const struct sl_probe_value *tv = NULL;
-	static const struct sl_addr zero;
 
-	if (memcmp(&s->local, &zero, sizeof(zero)) == 0)
-		return; /* unbound (no route at add time): nothing to key on */
-	if (open && s->mark == SL_PROBE_MARK)
-		for (struct cp_daemon_probe *p = d->tunnel_probes; p; p = p->next)
-			if (p->remote_port == s->remote_port &&
-			    memcmp(&p->remote, &s->remote, sizeof(p->remote)) == 0) {
-				tv = &p->tv;
-				break;
-			}
+	if (!sock_bound(s))
+		return;
 	for (uint32_t i = 0; i < d->cfg->dataplane.n_ports; i++) {
 		const char *iface = d->cfg->dataplane.ports[i].iface;
-		int rc;
 
 		if (!iface[0])
 			continue;
-		if (open) {
-			rc = cp_xdp_probe_add(iface, &s->local, s->local_port, s->proto, tv);
-			if (rc != d->probe_rc[i]) {
-				if (rc)
-					CP_LOG_HEALTH(WARN, "%s: cannot add probe sockets to sl_probes: "
-							    "%s (replies may reach the dataplane)",
-						      iface, strerror(-rc));
-				else if (d->probe_rc[i] != 1)
-					CP_LOG_HEALTH(INFO, "%s: probe sockets go to sl_probes again",
-						      iface);
-				d->probe_rc[i] = rc;
-			}
-		} else {
+		if (open)
+			probe_sock_add(d, i, s);
+		else
 			cp_xdp_probe_del(iface, &s->local, s->local_port, s->proto);
-		}
+	}
+}
+
+struct readd_ctx {
+	struct sluiced *d;
+	uint32_t port;
+};
+
+static void readd_sock(void *ctx, int open, const struct cp_health_sock *s)
+{
+	struct readd_ctx *c = ctx;
+
+	if (open && sock_bound(s))
+		probe_sock_add(c->d, c->port, s);
+}
+
+unsigned int cp_daemon_probes_readd(struct sluiced *d, uint32_t port)
+{
+	struct readd_ctx c = {.d = d, .port = port};
+
+	if (!d->health || port >= d->cfg->dataplane.n_ports ||
+	    !d->cfg->dataplane.ports[port].iface[0])
+		return 0;
+	return cp_health_each_open_sock(d->health, readd_sock, &c);
+}
+
+/* sl_probes entries a killed sluiced left behind would stay there forever. */
+static void probes_clear(struct sluiced *d)
+{
+	for (uint32_t i = 0; i < d->cfg->dataplane.n_ports; i++) {
+		const char *iface = d->cfg->dataplane.ports[i].iface;
+		int n;
+
+		if (!iface[0])
+			continue;
+		n = cp_xdp_probes_clear(iface);
+		if (n > 0)
+			CP_LOG_HEALTH(INFO,
+				      "%s: removed %d probe sockets of an earlier sluiced from "
+				      "sl_probes",
+				      iface, n);
 	}
 }
 
@@ -321,7 +382,15 @@ void cp_daemon_probe_sync(struct sluiced *d)
 			CP_LOG_HEALTH(INFO, "%s: sluice_probe attached (tc egress): tunnel probes "
 					    "follow the VIP path",
 				      iface);
-		if (rc < 0 && rc != d->tc_rc[i])
+		if (rc == -EEXIST && rc != d->tc_rc[i])
+			CP_LOG_HEALTH(WARN,
+				      "%s: the tc egress filter pref %u handle 0x%x runs "
+				      "another program than sluice_probe: not replacing it "
+				      "(tunnel probes go direct); remove it with 'tc filter del "
+				      "dev %s egress pref %u handle 0x%x bpf'",
+				      iface, CP_PROBE_TC_PRIO, CP_PROBE_TC_HANDLE, iface,
+				      CP_PROBE_TC_PRIO, CP_PROBE_TC_HANDLE);
+		else if (rc < 0 && rc != d->tc_rc[i])
 			CP_LOG_HEALTH(WARN, "%s: cannot attach sluice_probe: %s", iface,
 				      strerror(-rc));
 		d->tc_rc[i] = rc < 0 ? rc : 0;
@@ -539,6 +608,7 @@ int cp_daemon_model_init(struct sluiced *d)
 		return -errno;
 	}
 	cp_health_set_sock_hook(d->health, on_probe_sock, d);
+	probes_clear(d);
 	d->model = cp_model_new(&hooks);
 	if (!d->model) {
 		CP_LOG_HEALTH(ERR, "model: %s", strerror(errno));

@@ -598,6 +598,19 @@ void cp_health_set_sock_hook(struct cp_health *h, cp_health_sock_fn fn, void *ct
 	h->sock_ctx = ctx;
 }
 
+unsigned int cp_health_each_open_sock(const struct cp_health *h, cp_health_sock_fn fn, void *ctx)
+{
+	unsigned int n = 0;
+
+	for (const struct cp_health_target *t = h->live; t; t = t->next) {
+		if (!t->hooked || t->fd < 0)
+			continue;
+		fn(ctx, 1, &t->sock);
+		n++;
+	}
+	return n;
+}
+
 static int hc_str_ok(const char *s, size_t cap)
 {
 	return memchr(s, '\0', cap) != NULL;

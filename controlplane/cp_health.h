@@ -110,6 +110,13 @@ void cp_health_free(struct cp_health *h);
 /* One hook for all targets; NULL to unset. */
 void cp_health_set_sock_hook(struct cp_health *h, cp_health_sock_fn fn, void *ctx);
 
+/*
+ * Call @fn(@ctx, 1, sock) for every socket the hook was told "open" about
+ * and that is still open (e.g. to register them again in a new XDP
+ * program's map). Returns how many. @fn must not add or remove targets.
+ */
+unsigned int cp_health_each_open_sock(const struct cp_health *h, cp_health_sock_fn fn, void *ctx);
+
 /* Seed of the jitter generator (tests; default: from the clock). */
 void cp_health_seed(struct cp_health *h, uint64_t seed);
 

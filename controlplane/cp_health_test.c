@@ -595,6 +595,83 @@ static void test_http_slow_server_times_out(void **state)
 	cp_loop_free(l);
 }
 
+/* What cp_health_each_open_sock() reported. */
+struct sock_list {
+	int n, opens_seen;
+	uint16_t local_port[8];
+};
+
+static void collect_sock(void *ctx, int open, const struct cp_health_sock *s)
+{
+	struct sock_list *c = ctx;
+
+	c->opens_seen += open;
+	if (c->n < 8)
+		c->local_port[c->n] = s->local_port;
+	c->n++;
+}
+
+static int has_port(const struct sock_list *c, uint16_t port)
+{
+	for (int i = 0; i < c->n && i < 8; i++)
+		if (c->local_port[i] == port)
+			return 1;
+	return 0;
+}
+
+/* The open probe sockets can be listed again (a new XDP program needs them all). */
+static void test_each_open_sock(void **state)
+{
+	struct cp_loop *l = cp_loop_new();
+	struct srv slow = {.slow = 1};
+	struct cp_health_target *t[3];
+	struct cp_health_spec sp;
+	struct cp_health *h;
+	struct sock_list c;
+	struct res r[3];
+	struct hook k;
+	struct sl_addr a;
+	uint8_t af;
+
+	(void)state;
+	srv_start(&slow, l, AF_INET, SOCK_STREAM, 16);
+	spec_init(&sp, CP_HEALTH_HTTP);
+	sp.timeout_ms = 3000;
+	h = cp_health_new(l);
+	assert_non_null(h);
+	memset(&k, 0, sizeof(k));
+	memset(r, 0, sizeof(r));
+	cp_health_set_sock_hook(h, on_sock, &k);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cp_health_each_open_sock(h, collect_sock, &c), 0);
+	addr_of(&a, &af, "127.0.0.1");
+	for (int i = 0; i < 3; i++) {
+		t[i] = cp_health_target_add(h, &sp, &a, af, slow.port, on_result, &r[i]);
+		assert_non_null(t[i]);
+	}
+	run_until(l, &k.opens, 3, 2000);
+	assert_int_equal(k.opens, 3);
+	run_until(l, &slow.accepted, 3, 2000);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cp_health_each_open_sock(h, collect_sock, &c), 3);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.opens_seen, 3);
+	assert_true(has_port(&c, k.last.local_port));
+	assert_true(c.local_port[0] != c.local_port[1] && c.local_port[1] != c.local_port[2] &&
+		    c.local_port[0] != c.local_port[2]);
+	/* a removed target's socket is closed (hook told), no longer listed */
+	cp_health_target_remove(h, t[1]);
+	assert_int_equal(k.closes, 1);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cp_health_each_open_sock(h, collect_sock, &c), 2);
+	assert_false(has_port(&c, k.last.local_port));
+	assert_int_equal(r[0].n + r[1].n + r[2].n, 0); /* still in flight, no result yet */
+	cp_health_free(h);
+	assert_int_equal(k.closes, 3);
+	srv_stop(&slow);
+	cp_loop_free(l);
+}
+
 static void test_udp(void **state)
 {
 	struct cp_loop *l = cp_loop_new();
@@ -853,6 +930,7 @@ int main(void)
 		cmocka_unit_test(test_http_status),
 		cmocka_unit_test(test_http_body),
 		cmocka_unit_test(test_http_slow_server_times_out),
+		cmocka_unit_test(test_each_open_sock),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_jitter_bounds),
 		cmocka_unit_test(test_scale_2000_targets),

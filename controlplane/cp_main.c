@@ -12,7 +12,11 @@
  * SIGHUP (a bad file is refused and the running tables stay), whenever a
  * next hop changes, and when the drain of a removed backend ends. SIGTERM
  * exits 0 and leaves the segment and its tables to the dataplane; the next
- * sluiced takes over and continues the generation sequence.
+ * sluiced takes over and continues the generation sequence, with each
+ * instance's health taken from the generation the dataplane follows
+ * (cp_model_adopt), so a restart publishes no instance down. Every 100 ms
+ * it looks at each port's steering program: a new one (the dataplane
+ * restarted) gets the probe sockets, sluice_probe and the VIPs at once.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +42,7 @@
 #define REFRESH_NS 5000000000ull /* ns: re-resolve every next hop */
 #define REFRESH_UNRESOLVED_NS 1000000000ull /* ns: while some are unresolved */
 #define XDP_SYNC_NS 1000000000ull /* ns: a restarted dataplane reloads an empty map */
+#define XDP_WATCH_NS 100000000ull /* ns: between two looks at which program each port has */
 #define XDP_RC_UNKNOWN 1
 #define NOFILE_WANT 65536 /* descriptors: thousands of probes in flight, providers, admin */
 
@@ -111,6 +116,40 @@ static void xdp_sync(struct sluiced *d)
 		d->xdp_rc[i] = rc;
 	}
 	cp_daemon_probe_sync(d);
+}
+
+/*
+ * A port whose steering program changed (the dataplane restarted: new
+ * program, empty maps) gets everything sluiced keeps there at once: the
+ * open probe sockets, sluice_probe on the new sl_probes, the VIPs.
+ */
+static void xdp_watch(struct sluiced *d, uint64_t now)
+{
+	int changed = 0;
+
+	if (now - d->last_watch_ns < XDP_WATCH_NS)
+		return;
+	d->last_watch_ns = now;
+	for (uint32_t i = 0; i < d->cfg->dataplane.n_ports; i++) {
+		const char *iface = d->cfg->dataplane.ports[i].iface;
+		uint32_t id = 0, was = d->xdp_prog_id[i];
+		unsigned int n;
+
+		if (!iface[0] || cp_xdp_prog_id(iface, &id) != 0 || id == was)
+			continue;
+		d->xdp_prog_id[i] = id;
+		n = cp_daemon_probes_readd(d, i);
+		if (was)
+			CP_LOG_XDP(INFO,
+				   "%s: new steering program id %u (was %u): %u open probe "
+				   "sockets added to its sl_probes",
+				   iface, id, was, n);
+		changed = 1;
+	}
+	if (changed) {
+		d->last_xdp_ns = now;
+		xdp_sync(d);
+	}
 }
 
 static void poll_publish(struct sluiced *d)
@@ -248,6 +287,8 @@ static void try_publish(struct sluiced *d)
 	log_drains(d, (unsigned int)slot);
 	cp_publish_commit(&d->pub, (unsigned int)slot, cp_now_ns());
 	d->dirty = 0;
+	/* instances that appear from now on are new, whatever the old tables said */
+	cp_model_forget_seeds(d->model);
 	CP_LOG_PUBLISH(INFO,
 		       "published generation %llu (slot %d): %u VIPs, %u pools, %u backends "
 		       "(%u active, %u unresolved, %u down, %u new, %u removed), %u draining; "
@@ -369,6 +410,7 @@ static void on_tick(struct cp_loop_timer *t)
 		}
 	}
 	try_publish(d);
+	xdp_watch(d, now);
 	if (d->xdp_sync_due || now - d->last_xdp_ns >= XDP_SYNC_NS) {
 		d->xdp_sync_due = 0;
 		d->last_xdp_ns = now;
@@ -529,6 +571,14 @@ static int start(struct sluiced *d)
 	rc = cp_daemon_model_init(d);
 	if (rc)
 		return rc;
+	if (d->shm.taken_over) {
+		/* who served in the generation the dataplane follows keeps serving */
+		rc = cp_model_adopt(d->model, d->shm.hdr);
+		if (rc < 0)
+			return rc;
+		CP_LOG_HEALTH(INFO, "health of %d backends taken over from generation %llu", rc,
+			      (unsigned long long)SL_GEN_OF(d->shm.hdr->published));
+	}
 	rc = cp_model_configure(d->model, d->cfg);
 	if (rc)
 		return rc;

@@ -32,6 +32,15 @@ struct mpool {
 	const struct cp_pool_conf *conf;
 };
 
+/* The state an instance takes over from the published tables (cp_model_adopt). */
+struct seed {
+	char pool[SL_NAME_LEN];
+	struct sl_addr addr;
+	uint16_t port; /* host order, as configured */
+	uint8_t state; /* CP_HC_HEALTHY or CP_HC_UNHEALTHY */
+	uint8_t used;
+};
+
 struct cp_model {
 	struct cp_model_hooks hooks;
 	const struct cp_config *cfg;
@@ -40,6 +49,9 @@ struct cp_model {
 	struct src_set *sets;
 	uint32_t n_sets, cap_sets;
 	uint64_t seq;
+	struct seed *seeds;
+	uint32_t n_seeds;
+	uint64_t seed_generation;
 };
 
 static const char *const source_names[CP_DISC_MAX] = {"static", "file", "dns", "etcd"};
@@ -125,7 +137,68 @@ void cp_model_free(struct cp_model *m)
 	for (uint32_t i = 0; i < m->n_sets; i++)
 		free(m->sets[i].v);
 	free(m->sets);
+	free(m->seeds);
 	free(m);
+}
+
+int cp_model_adopt(struct cp_model *m, const struct sl_shm_header *h)
+{
+	uint64_t word = h->published;
+	unsigned int slot = SL_SLOT_OF(word);
+	const struct sl_table_hdr *th = sl_slot_hdr(h, slot);
+	const struct sl_backend *be = sl_slot_backends(h, slot);
+	const struct sl_pool *pools = sl_slot_pools(h, slot);
+	uint32_t n = 0, max = th->n_backends < h->max_backends ? th->n_backends : h->max_backends;
+	struct seed *s = NULL;
+
+	cp_model_forget_seeds(m);
+	if (!word || !max)
+		return 0;
+	s = calloc(max, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < max; i++) {
+		const struct sl_backend *b = &be[i];
+
+		if (!b->uid || b->pool >= th->n_pools || (b->flags & SL_BACKEND_F_DRAINING))
+			continue;
+		if (b->flags & SL_BACKEND_F_ACTIVE)
+			s[n].state = CP_HC_HEALTHY;
+		else if (b->weight == 0)
+			s[n].state = CP_HC_UNHEALTHY; /* down: written with flags 0, weight 0 */
+		else
+			continue; /* no next hop: its health is unknown */
+		memcpy(s[n].pool, pools[b->pool].name, sizeof(s[n].pool));
+		s[n].pool[sizeof(s[n].pool) - 1] = '\0';
+		s[n].addr = b->addr;
+		s[n].port = ntohs(b->port);
+		n++;
+	}
+	m->seeds = s;
+	m->n_seeds = n;
+	m->seed_generation = SL_GEN_OF(word);
+	return (int)n;
+}
+
+void cp_model_forget_seeds(struct cp_model *m)
+{
+	free(m->seeds);
+	m->seeds = NULL;
+	m->n_seeds = 0;
+}
+
+/* The unused seed of (@pool, @addr, @port), or NULL. */
+static struct seed *find_seed(struct cp_model *m, const char *pool, const struct sl_addr *addr,
+			      uint16_t port)
+{
+	for (uint32_t i = 0; i < m->n_seeds; i++) {
+		struct seed *s = &m->seeds[i];
+
+		if (!s->used && s->port == port && strcmp(s->pool, pool) == 0 &&
+		    memcmp(&s->addr, addr, sizeof(*addr)) == 0)
+			return s;
+	}
+	return NULL;
 }
 
 static void default_name(char *buf, size_t len, const struct sl_addr *a, uint8_t af, uint16_t port)
@@ -239,6 +312,7 @@ static struct cp_model_inst *inst_new(struct cp_model *m, struct mpool *p, uint3
 {
 	struct cp_model_inst *inst = calloc(1, sizeof(*inst));
 	const struct cp_health_conf *h = &p->conf->health;
+	struct seed *seed;
 	char src[64];
 
 	if (!inst)
@@ -253,10 +327,19 @@ static struct cp_model_inst *inst_new(struct cp_model *m, struct mpool *p, uint3
 	inst->seq = ++m->seq;
 	cp_hc_fsm_init(&inst->fsm, (uint16_t)h->rise, (uint16_t)h->fall);
 	cp_model_sources_text(w->sources, src, sizeof(src));
+	seed = find_seed(m, p->name, &inst->addr, inst->port);
 	if (h->type == CP_HEALTH_CHECK_NONE) {
 		inst->fsm.state = CP_HC_HEALTHY;
 		snprintf(inst->reason, sizeof(inst->reason),
 			 "discovered by %s (no health checks)", src);
+	} else if (seed) {
+		/* the run counters start at 0: fall failures, or rise passes, to change */
+		inst->fsm.state = seed->state;
+		seed->used = 1;
+		snprintf(inst->reason, sizeof(inst->reason),
+			 "discovered by %s, %s in generation %llu taken over", src,
+			 seed->state == CP_HC_HEALTHY ? "serving" : "down",
+			 (unsigned long long)m->seed_generation);
 	} else {
 		snprintf(inst->reason, sizeof(inst->reason), "discovered by %s", src);
 	}

@@ -34,6 +34,7 @@
 #include "cp_config_types.h"
 #include "cp_disc.h"
 #include "cp_health_fsm.h"
+#include "sl_shm.h"
 
 struct cp_model;
 
@@ -79,6 +80,21 @@ struct cp_model_hooks {
 struct cp_model *cp_model_new(const struct cp_model_hooks *hooks);
 /* Frees every instance (inst_removed is called for each, no events). */
 void cp_model_free(struct cp_model *m);
+
+/*
+ * A restarted sluiced starts from the tables it takes over: each backend
+ * of the slot @h->published names (the generation the dataplane follows)
+ * seeds the health state of the instance (pool name, address, port) that
+ * enters the model next: published active (it served: healthy, drained, or
+ * rescued by panic) starts healthy, so it stays serving until fall
+ * failures; published down (health) starts unhealthy and needs rise passes.
+ * Backends without a next hop, draining ones and pools without health
+ * checks seed nothing. Each seed is used once; cp_model_forget_seeds() drops
+ * the rest (after the first publish: an instance discovered later is new).
+ * Replaces earlier seeds. Returns the number of seeds, or -ENOMEM.
+ */
+int cp_model_adopt(struct cp_model *m, const struct sl_shm_header *h);
+void cp_model_forget_seeds(struct cp_model *m);
 
 /*
  * Adopt @cfg (kept by reference until the next call: it must outlive it):

@@ -2,7 +2,8 @@
 /*
  * cp_model: merging sources by (address, port), vanish, drain, health
  * transitions and panic, each checked as the exact builder input (the
- * view's backends) and the exact events, in order.
+ * view's backends) and the exact events, in order; a restarted model seeded
+ * from the tables the previous one published (cp_tables_build's own output).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cp_model.h"
+#include "cp_tables.h"
 #include "cp_test_util.h"
 
 #define MAX_EV 32
@@ -83,6 +85,18 @@ static void pool_health(struct cp_pool_conf *p, uint8_t type, uint32_t rise, uin
 	p->health.timeout_ms = 500;
 }
 
+/* VIP web and its pool web in @c, with health @type, @rise and @fall */
+static struct cp_pool_conf *web_pool(struct cp_config *c, uint8_t type, uint32_t rise,
+				     uint32_t fall)
+{
+	struct cp_pool_conf *p;
+
+	cpt_vip(c, "web", "198.18.100.1", 80, "web");
+	p = cpt_pool(c, "web");
+	pool_health(p, type, rise, fall);
+	return p;
+}
+
 /* "name weight down" for each backend of pool @pi of the view, joined by "; " */
 static void expect_view(const struct cp_model *m, uint32_t pi, const char *want)
 {
@@ -131,9 +145,7 @@ static void test_merge_and_vanish(void **state)
 	struct cp_disc_instance f[2], e[1];
 	(void)state;
 
-	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
-	p = cpt_pool(&c, "web");
-	pool_health(p, CP_HEALTH_CHECK_NONE, 2, 3);
+	p = web_pool(&c, CP_HEALTH_CHECK_NONE, 2, 3);
 	p->disc.file = 1;
 	p->disc.etcd = 1;
 	cpt_backend(p, "198.18.1.11", 80, 5);
@@ -208,9 +220,7 @@ static void test_health_and_panic(void **state)
 	struct cp_model *m = model(&r);
 	(void)state;
 
-	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
-	p = cpt_pool(&c, "web");
-	pool_health(p, CP_HEALTH_CHECK_HTTP, 2, 2);
+	p = web_pool(&c, CP_HEALTH_CHECK_HTTP, 2, 2);
 	cpt_backend(p, "198.18.1.11", 80, 1);
 	cpt_backend(p, "198.18.1.12", 80, 1);
 	assert_int_equal(cp_model_configure(m, &c), 0);
@@ -270,9 +280,7 @@ static void test_drain(void **state)
 	char why[128];
 	(void)state;
 
-	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
-	p = cpt_pool(&c, "web");
-	pool_health(p, CP_HEALTH_CHECK_NONE, 2, 3);
+	p = web_pool(&c, CP_HEALTH_CHECK_NONE, 2, 3);
 	cpt_backend(p, "198.18.1.11", 80, 1);
 	cpt_backend(p, "198.18.1.12", 0, 3);
 	snprintf(p->backends[1].name, sizeof(p->backends[1].name), "b12");
@@ -314,6 +322,187 @@ static void test_drain(void **state)
 	cpt_config_free(&c);
 }
 
+/* every backend resolved except 198.18.1.14 */
+static int nexthop_but_14(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh)
+{
+	struct sl_addr a14;
+	uint8_t af;
+
+	(void)ctx;
+	cpt_addr(&a14, &af, "198.18.1.14");
+	if (memcmp(addr, &a14, sizeof(a14)) == 0)
+		return -EHOSTUNREACH;
+	memset(nh, 0, sizeof(*nh));
+	nh->mac[5] = 1;
+	return 0;
+}
+
+/* Publish @m's view as generation @gen into slot 1 of @h, as sluiced does. */
+static void publish_view(const struct cp_model *m, struct sl_shm_header *h, uint64_t gen)
+{
+	struct cp_tables *t = cp_tables_new(h->max_backends);
+	struct cp_tables_summary sum;
+	struct cp_config v;
+	char why[256];
+
+	assert_non_null(t);
+	assert_int_equal(cp_model_view(m, &v), 0);
+	assert_int_equal(
+		cp_tables_build(t, &v, nexthop_but_14, NULL, h, 1, gen, 1, &sum, why, sizeof(why)),
+		0);
+	h->published = SL_GEN_WORD(gen, 1);
+	cp_model_view_free(&v);
+	cp_tables_free(t);
+}
+
+static void feed(struct cp_model *m, struct cp_model_inst *inst, bool ok, int n)
+{
+	for (int i = 0; i < n; i++)
+		cp_model_health_result(m, inst, ok, ok ? "http: status 200" : "http: status 503");
+}
+
+/*
+ * A restart: healthy, unhealthy, drained and unresolved instances of the
+ * published generation come back healthy, unhealthy, healthy (a drain is
+ * not kept) and probing; the pool is never in panic; then exactly fall
+ * failures take a seeded healthy one down and rise passes bring a seeded
+ * unhealthy one up.
+ */
+static void test_adopt_published_states(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(1, 64, 13);
+	struct cp_model_inst *const *in;
+	struct cp_config c = {0};
+	struct cp_pool_conf *p;
+	struct rec r;
+	struct cp_model *m = model(&r);
+	char why[128];
+	(void)state;
+
+	p = web_pool(&c, CP_HEALTH_CHECK_HTTP, 2, 3);
+	cpt_backend(p, "198.18.1.11", 80, 1);
+	cpt_backend(p, "198.18.1.12", 80, 1);
+	cpt_backend(p, "198.18.1.13", 80, 2);
+	cpt_backend(p, "198.18.1.14", 80, 1);
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	assert_int_equal(cp_model_pool_instances(m, 0, &in), 4);
+	feed(m, in[0], true, 2);
+	feed(m, in[1], true, 2);
+	feed(m, in[1], false, 3);
+	feed(m, in[2], true, 2);
+	feed(m, in[3], true, 2);
+	assert_int_equal(cp_model_drain(m, "web", "198.18.1.13:80", true, why, sizeof(why)), 0);
+	expect_view(m, 0,
+		    "198.18.1.11:80 w1; 198.18.1.12:80 w0 down; 198.18.1.13:80 w0; "
+		    "198.18.1.14:80 w1");
+	publish_view(m, h, 7);
+	cp_model_free(m);
+
+	/* the next sluiced */
+	m = model(&r);
+	assert_int_equal(cp_model_adopt(m, h), 3); /* .14 has no next hop: no seed */
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	expect_events(
+		&r,
+		(const char *const[]){
+			"instance web 198.18.1.11:80 absent->healthy: discovered by static, "
+			"serving in generation 7 taken over",
+			"instance web 198.18.1.12:80 absent->unhealthy: discovered by static, "
+			"down in generation 7 taken over",
+			"instance web 198.18.1.13:80 absent->healthy: discovered by static, "
+			"serving in generation 7 taken over",
+			"instance web 198.18.1.14:80 absent->probing: discovered by static", NULL});
+	assert_false(cp_model_pool_panic(m, 0));
+	expect_view(m, 0,
+		    "198.18.1.11:80 w1; 198.18.1.12:80 w0 down; 198.18.1.13:80 w2; "
+		    "198.18.1.14:80 w0 down");
+	assert_int_equal(cp_model_pool_instances(m, 0, &in), 4);
+	assert_int_equal(in[0]->fsm.ok_run, 0);
+	assert_int_equal(in[0]->fsm.fail_run, 0);
+	feed(m, in[0], false, 2);
+	expect_events(&r, (const char *const[]){NULL});
+	feed(m, in[0], false, 1);
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web 198.18.1.11:80 healthy->unhealthy: http: status 503 "
+			      "(3/3 failed)",
+			      NULL});
+	feed(m, in[1], true, 1);
+	expect_events(&r, (const char *const[]){NULL});
+	feed(m, in[1], true, 1);
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web 198.18.1.12:80 unhealthy->healthy: http: status 200 "
+			      "(2/2 ok)",
+			      NULL});
+	cp_model_free(m);
+	cpt_config_free(&c);
+	free(h);
+}
+
+/*
+ * A pool in panic when sluiced died (nothing healthy, everyone served):
+ * every instance that served comes back healthy, the pool starts normal.
+ * Seeds reach instances a provider reports later, until forgotten; a seed is
+ * used once; generation 0 (nothing published) seeds nothing.
+ */
+static void test_adopt_panic_and_forget(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(1, 64, 13);
+	struct cp_disc_instance f[2];
+	struct cp_config c = {0};
+	struct cp_pool_conf *p;
+	struct rec r;
+	struct cp_model *m = model(&r);
+	(void)state;
+
+	assert_int_equal(cp_model_adopt(m, h), 0);
+	p = web_pool(&c, CP_HEALTH_CHECK_TCP, 2, 2);
+	p->disc.file = 1;
+	cpt_backend(p, "198.18.1.11", 80, 1);
+	cpt_backend(p, "198.18.1.12", 0, 1);
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	assert_true(cp_model_pool_panic(m, 0));
+	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:0 w1");
+	publish_view(m, h, 3);
+	cp_model_free(m);
+
+	m = model(&r);
+	assert_int_equal(cp_model_adopt(m, h), 2);
+	cpt_remove_backend(p, 1); /* .12 now comes from the file provider */
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web 198.18.1.11:80 absent->healthy: discovered by static, "
+			      "serving in generation 3 taken over",
+			      NULL});
+	assert_false(cp_model_pool_panic(m, 0));
+	f[0] = di("198.18.1.12", 0, 1, "b12");
+	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "web", f, 1), 0);
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web b12 absent->healthy: discovered by file, serving in "
+			      "generation 3 taken over",
+			      NULL});
+	/* gone and back: its seed was used */
+	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "web", NULL, 0), 0);
+	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "web", f, 1), 0);
+	expect_events(&r, (const char *const[]){
+				  "instance web b12 healthy->removed: no source lists it any more",
+				  "instance web b12 absent->probing: discovered by file", NULL});
+	/* seeded afresh, then forgotten (sluiced's first publish): new again */
+	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "web", NULL, 0), 0);
+	r.n_ev = 0;
+	assert_int_equal(cp_model_adopt(m, h), 2);
+	cp_model_forget_seeds(m);
+	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "web", f, 1), 0);
+	expect_events(&r, (const char *const[]){
+				  "instance web b12 absent->probing: discovered by file", NULL});
+	cp_model_free(m);
+	cpt_config_free(&c);
+	free(h);
+}
+
 static void test_event_json(void **state)
 {
 	struct cp_model_event e = {.event = "instance", .pool = "web", .instance = "b\"1",
@@ -346,6 +535,8 @@ int main(void)
 		cmocka_unit_test(test_merge_and_vanish),
 		cmocka_unit_test(test_health_and_panic),
 		cmocka_unit_test(test_drain),
+		cmocka_unit_test(test_adopt_published_states),
+		cmocka_unit_test(test_adopt_panic_and_forget),
 		cmocka_unit_test(test_event_json),
 	};
 

@@ -18,7 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cp_bpf.h"
+#include "sl_bpf.h"
 #include "cp_probe.h"
 #include "cp_xdp.h"
 #include "sl_shm.h"
@@ -90,7 +90,15 @@ int cp_probe_tc_attach(const char *ifname)
 	want_id = cp_probe_map_id(map_fd);
 	qerr = cp_probe_tc_query_raw(ifindex, &tc_prog_id);
 	if (qerr == 0) {
-		tc_map_fd = cp_bpf_prog_map(tc_prog_id, SL_PROBES_MAP, sizeof(struct sl_probe_key),
+		char name[16];
+
+		/* our handle and priority, someone else's program: not ours to replace */
+		ret = sl_bpf_prog_name(tc_prog_id, name, sizeof(name));
+		if (ret == 0 && strcmp(name, SL_PROBE_PROG_NAME) != 0)
+			ret = -EEXIST;
+		if (ret && ret != -ENOENT)
+			goto out;
+		tc_map_fd = sl_bpf_prog_map(tc_prog_id, SL_PROBES_MAP, sizeof(struct sl_probe_key),
 					    sizeof(struct sl_probe_value));
 		if (tc_map_fd >= 0) {
 			uint32_t have_id = cp_probe_map_id(tc_map_fd);
@@ -160,10 +168,10 @@ int cp_probe_tc_read_stats(const char *ifname, uint64_t out[SL_PROBE_STAT_MAX])
 	ret = cp_probe_tc_query(ifindex, &prog_id);
 	if (ret)
 		return ret;
-	fd = cp_bpf_prog_map(prog_id, SL_PROBE_STATS_MAP, sizeof(uint32_t), sizeof(uint64_t));
+	fd = sl_bpf_prog_map(prog_id, SL_PROBE_STATS_MAP, sizeof(uint32_t), sizeof(uint64_t));
 	if (fd < 0)
 		return fd;
-	ret = cp_bpf_percpu_sum(fd, out, SL_PROBE_STAT_MAX);
+	ret = sl_bpf_percpu_sum(fd, out, SL_PROBE_STAT_MAX);
 	close(fd);
 	return ret;
 }

@@ -24,9 +24,10 @@
  * sl_probes map of the XDP program attached there now. Returns 1 when it
  * (re)attached (first call, or the XDP program was replaced: the dataplane
  * restarted), 0 when the attached one is already current, -ENODEV no such
- * interface, -ENOENT no sluice_xdp there, another negative errno from the
- * kernel (loading, clsact qdisc, filter). Cheap when current (a few
- * syscalls): call it from the periodic XDP sync.
+ * interface, -ENOENT no sluice_xdp there, -EEXIST the filter at our handle
+ * and priority runs another program than sluice_probe (left alone), another
+ * negative errno from the kernel (loading, clsact qdisc, filter). Cheap when
+ * current (a few syscalls): call it from the periodic XDP sync.
  */
 int cp_probe_tc_attach(const char *ifname);
 

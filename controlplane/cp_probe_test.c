@@ -29,10 +29,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cp_bpf.h"
+#include "sl_bpf.h"
 #include "cp_probe.h"
 #include "cp_xdp.h"
 #include "sl_shm.h"
+#include "sluice_decap.skel.h"
 #include "sluice_xdp.skel.h"
 
 #define VETH "sl-bpf4p0"
@@ -111,7 +112,7 @@ static uint32_t tc_probes_map_id(void)
 	int fd;
 
 	assert_int_equal(bpf_tc_query(&hook, &tc), 0);
-	fd = cp_bpf_prog_map(tc.prog_id, SL_PROBES_MAP, sizeof(struct sl_probe_key),
+	fd = sl_bpf_prog_map(tc.prog_id, SL_PROBES_MAP, sizeof(struct sl_probe_key),
 			     sizeof(struct sl_probe_value));
 	assert_true(fd >= 0);
 	id = map_id(fd);
@@ -166,6 +167,38 @@ static void test_attach_follows_xdp(void **state)
 	assert_int_equal(cp_probe_tc_detach(VETH), -ENOENT);
 	assert_int_equal(bpf_xdp_detach(if_nametoindex(VETH), XDP_FLAGS_DRV_MODE, NULL), 0);
 	sluice_xdp__destroy(second);
+}
+
+/* Our handle and priority, another program there: left alone, -EEXIST. */
+static void test_foreign_filter_kept(void **state)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = if_nametoindex(VETH),
+			    .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc, .handle = CP_PROBE_TC_HANDLE,
+			    .priority = CP_PROBE_TC_PRIO);
+	struct sluice_decap *other = sluice_decap__open_and_load();
+	uint32_t id;
+
+	(void)state;
+	assert_non_null(other);
+	xdp_attach(skel);
+	assert_int_equal(cp_probe_tc_attach(VETH), 1); /* creates the clsact qdisc */
+	assert_int_equal(cp_probe_tc_detach(VETH), 0);
+	tc.prog_fd = bpf_program__fd(other->progs.sluice_decap);
+	assert_int_equal(bpf_tc_attach(&hook, &tc), 0);
+	id = tc.prog_id;
+	assert_int_equal(cp_probe_tc_attach(VETH), -EEXIST);
+	memset(&tc, 0, sizeof(tc));
+	tc.sz = sizeof(tc);
+	tc.handle = CP_PROBE_TC_HANDLE;
+	tc.priority = CP_PROBE_TC_PRIO;
+	assert_int_equal(bpf_tc_query(&hook, &tc), 0);
+	assert_int_equal(tc.prog_id, id);
+	assert_int_equal(cp_probe_tc_detach(VETH), 0); /* detach removes it all the same */
+	assert_int_equal(cp_probe_tc_attach(VETH), 1);
+	assert_int_equal(cp_probe_tc_detach(VETH), 0);
+	assert_int_equal(bpf_xdp_detach(if_nametoindex(VETH), XDP_FLAGS_DRV_MODE, NULL), 0);
+	sluice_decap__destroy(other);
 }
 
 static void test_tunnel_value(void **state)
@@ -297,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_xdp),
 		cmocka_unit_test(test_attach_follows_xdp),
+		cmocka_unit_test(test_foreign_filter_kept),
 		cmocka_unit_test(test_tunnel_value),
 		cmocka_unit_test(test_socket_prepare),
 		cmocka_unit_test(test_probe_leaves_encapsulated),

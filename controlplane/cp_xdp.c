@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,7 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cp_bpf.h"
+#include "sl_bpf.h"
 #include "cp_xdp.h"
 #include "sl_shm.h"
 
@@ -79,7 +78,7 @@ static int cp_xdp_map_of(const char *ifname, const char *name, uint32_t key_size
 	for (i = 0; i < 2 && ret == -ENOENT; i++) {
 		if (!ids[i])
 			continue;
-		ret = cp_bpf_prog_map(ids[i], name, key_size, value_size);
+		ret = sl_bpf_prog_map(ids[i], name, key_size, value_size);
 		if (ret >= 0 && prog_id)
 			*prog_id = ids[i];
 	}
@@ -247,104 +246,35 @@ int cp_xdp_probe_del(const char *ifname, const struct sl_addr *local, uint16_t l
 	return ret;
 }
 
-struct cp_xdp_entry {
-	struct sl_xdp_vip_key key;
-	struct sl_xdp_vip_value value;
-};
-
-static int cp_xdp_entry_cmp(const void *a, const void *b)
+int cp_xdp_probes_clear(const char *ifname)
 {
-	return memcmp(a, b, sizeof(struct sl_xdp_vip_key));
-}
+	struct sl_probe_key k;
+	int fd, n = 0;
 
-/*
- * The entries sl_vips must hold for @vips: one per VIP, then one address
- * entry per distinct VIP address with the protocols found there; sorted by
- * key. Returns how many, or -ENOMEM.
- */
-static int cp_xdp_wanted(const struct sl_vip *vips, uint32_t n, struct cp_xdp_entry **out)
-{
-	struct cp_xdp_entry *e = calloc(2 * (size_t)n + 1, sizeof(*e));
-	uint32_t i, m = n, k;
-
-	if (!e)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		struct cp_xdp_entry *a = &e[n + i];
-
-		memcpy(e[i].key.addr, vips[i].addr.a8, sizeof(e[i].key.addr));
-		e[i].key.port = vips[i].port;
-		e[i].key.proto = vips[i].proto;
-		e[i].value.vip_index = i;
-		memcpy(a->key.addr, vips[i].addr.a8, sizeof(a->key.addr));
-		a->value.vip_index = i;
-		a->value.flags =
-			vips[i].proto == IPPROTO_TCP ? SL_XDP_ADDR_F_TCP : SL_XDP_ADDR_F_UDP;
-	}
-	/* address entries: sorted, then one per address with every protocol's flag */
-	qsort(e + n, n, sizeof(*e), cp_xdp_entry_cmp);
-	for (i = n, k = n; i < 2 * n; i++) {
-		if (k > n && cp_xdp_entry_cmp(&e[k - 1], &e[i]) == 0) {
-			e[k - 1].value.flags |= e[i].value.flags;
-			continue;
+	fd = cp_xdp_probes_map(ifname, NULL);
+	if (fd < 0)
+		return fd;
+	/* always from the first key: a hash map walk restarts after a delete anyway */
+	while (bpf_map_get_next_key(fd, NULL, &k) == 0) {
+		if (bpf_map_delete_elem(fd, &k) && errno != ENOENT) {
+			n = -errno;
+			break;
 		}
-		e[k++] = e[i];
+		n++;
 	}
-	m = k;
-	qsort(e, m, sizeof(*e), cp_xdp_entry_cmp);
-	*out = e;
-	return (int)m;
+	close(fd);
+	return n;
 }
 
 int cp_xdp_sync_vips(const char *ifname, const struct sl_vip *vips, uint32_t n)
 {
-	struct sl_xdp_vip_key *stale = NULL, k, next;
-	uint32_t i, n_stale = 0, cap_stale = 0;
-	struct cp_xdp_entry *want = NULL;
-	int fd, ret = 0, has, n_want;
+	int fd, ret;
 
 	fd = cp_xdp_map(ifname, SL_XDP_VIPS_MAP, sizeof(struct sl_xdp_vip_key),
 			sizeof(struct sl_xdp_vip_value));
 	if (fd < 0)
 		return fd;
-	n_want = cp_xdp_wanted(vips, n, &want);
-	if (n_want < 0) {
-		ret = n_want;
-		goto out;
-	}
-	for (i = 0; i < (uint32_t)n_want; i++)
-		if (bpf_map_update_elem(fd, &want[i].key, &want[i].value, BPF_ANY)) {
-			ret = -errno;
-			goto out;
-		}
-
-	/* collect first: deleting while walking restarts a hash map walk */
-	for (has = bpf_map_get_next_key(fd, NULL, &next) == 0; has;
-	     has = bpf_map_get_next_key(fd, &k, &next) == 0) {
-		k = next;
-		if (bsearch(&k, want, (size_t)n_want, sizeof(*want), cp_xdp_entry_cmp))
-			continue;
-		if (n_stale == cap_stale) {
-			uint32_t cap = cap_stale ? 2 * cap_stale : 16;
-			void *p = realloc(stale, cap * sizeof(*stale));
-
-			if (!p) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			stale = p;
-			cap_stale = cap;
-		}
-		stale[n_stale++] = k;
-	}
-	for (i = 0; i < n_stale; i++)
-		if (bpf_map_delete_elem(fd, &stale[i]) && errno != ENOENT) {
-			ret = -errno;
-			goto out;
-		}
-out:
-	free(stale);
-	free(want);
+	ret = sl_bpf_sync_vips(fd, vips, n);
 	close(fd);
 	return ret;
 }
@@ -356,7 +286,7 @@ int cp_xdp_read_stats(const char *ifname, uint64_t out[SL_XDP_STAT_MAX])
 	fd = cp_xdp_map(ifname, SL_XDP_STATS_MAP, sizeof(uint32_t), sizeof(uint64_t));
 	if (fd < 0)
 		return fd;
-	ret = cp_bpf_percpu_sum(fd, out, SL_XDP_STAT_MAX);
+	ret = sl_bpf_percpu_sum(fd, out, SL_XDP_STAT_MAX);
 	close(fd);
 	return ret;
 }

@@ -59,6 +59,15 @@ int cp_xdp_probe_del(const char *ifname, const struct sl_addr *local, uint16_t l
 		     uint8_t proto);
 
 /*
+ * Empty sl_probes of the XDP program on @ifname: a sluiced killed with
+ * SIGKILL leaves the entries of its open probe sockets behind, and nothing
+ * else would ever remove them. For a starting sluiced, before its first
+ * probe. Returns the number of entries removed, or the lookup errors of
+ * cp_xdp_probe_add() (-ENODEV, -ENOENT, -EPROTO), or another negative errno.
+ */
+int cp_xdp_probes_clear(const char *ifname);
+
+/*
  * The id of the sluice_xdp program on @ifname into *@prog_id (the one that
  * has sl_probes: driver mode first, then skb mode). Changes when the
  * dataplane restarts. Returns 0 or the lookup errors of cp_xdp_probe_add().

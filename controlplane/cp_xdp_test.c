@@ -406,6 +406,31 @@ static void test_probe_program_replaced(void **state)
 	sluice_xdp__destroy(second);
 }
 
+/* A restarted sluiced empties what the killed one left in sl_probes. */
+static void test_probes_clear(void **state)
+{
+	struct sl_addr l4 = addr("198.18.0.2"), l6 = addr("2001:2::2");
+	int ifindex = if_nametoindex(VETH), map_fd = bpf_map__fd(skel->maps.sl_probes);
+
+	(void)state;
+	assert_int_equal(cp_xdp_probes_clear("sl-bpf-none"), -ENODEV);
+	assert_int_equal(cp_xdp_probes_clear(VETH), -ENOENT);
+	assert_int_equal(bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.sluice_xdp),
+					XDP_FLAGS_DRV_MODE, NULL),
+			 0);
+	/* test_probe_program_replaced left one entry in this program's map */
+	assert_int_equal(cp_xdp_probes_clear(VETH), 1);
+	assert_int_equal(cp_xdp_probes_clear(VETH), 0);
+	for (uint16_t p = 0; p < 40; p++)
+		assert_int_equal(
+			cp_xdp_probe_add(VETH, p & 1 ? &l6 : &l4, 40000 + p, IPPROTO_TCP, NULL), 0);
+	assert_int_equal(map_count(map_fd), 40);
+	assert_int_equal(cp_xdp_probes_clear(VETH), 40);
+	assert_int_equal(map_count(map_fd), 0);
+	assert_int_equal(bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL), 0);
+	cp_xdp_cache_flush();
+}
+
 static void test_stat_names(void **state)
 {
 	(void)state;
@@ -429,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_probe_errors),
 		cmocka_unit_test(test_probe_add_del),
 		cmocka_unit_test(test_probe_program_replaced),
+		cmocka_unit_test(test_probes_clear),
 		cmocka_unit_test(test_stat_names),
 	};
 

@@ -5,8 +5,11 @@
  * sl_decap_local with the interface's IPv4/IPv6 addresses (plus --local
  * ones), creates the clsact qdisc if missing and attaches with a fixed
  * handle and priority, replacing an earlier sluice_decap: running it twice
- * is harmless (counters restart with the new program). detach removes only
- * our filter and leaves the clsact qdisc.
+ * is harmless (counters restart with the new program), and nothing of it
+ * depends on the sluicectl process (a kill -9 of it leaves nothing half
+ * done that the next attach does not redo). Another program at that handle
+ * and priority is refused, never replaced. detach removes only our filter
+ * and leaves the clsact qdisc.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,7 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cp_bpf.h"
+#include "sl_bpf.h"
 #include "ctl_backend.h"
 #include "sl_bpf_types.h"
 #include "sluice_decap.skel.h"
@@ -131,6 +134,32 @@ static int ctl_ifindex(const char *ifname)
 	return (int)ifindex;
 }
 
+/*
+ * Our handle and priority on @hook may hold an earlier sluice_decap (replaced)
+ * but not someone else's program: -EEXIST, said on stderr.
+ */
+static int ctl_backend_foreign(struct bpf_tc_hook *hook, const char *ifname)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, q, .handle = CTL_BACKEND_TC_HANDLE,
+			    .priority = CTL_BACKEND_TC_PRIO);
+	char name[16];
+	int err;
+
+	ctl_libbpf_quiet = 1;
+	err = bpf_tc_query(hook, &q);
+	ctl_libbpf_quiet = 0;
+	if (err || sl_bpf_prog_name(q.prog_id, name, sizeof(name)) != 0 ||
+	    strcmp(name, SL_DECAP_PROG_NAME) == 0)
+		return 0;
+	fprintf(stderr,
+		"sluicectl backend attach: the tc ingress filter pref %u handle 0x%x on %s "
+		"runs program %s (id %u), not %s: not replacing it; remove it with 'tc "
+		"filter del dev %s ingress pref %u handle 0x%x bpf'\n",
+		CTL_BACKEND_TC_PRIO, CTL_BACKEND_TC_HANDLE, ifname, name, q.prog_id,
+		SL_DECAP_PROG_NAME, ifname, CTL_BACKEND_TC_PRIO, CTL_BACKEND_TC_HANDLE);
+	return -EEXIST;
+}
+
 static int ctl_backend_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -230,6 +259,9 @@ static int ctl_backend_attach(int argc, char **argv)
 			ifname, strerror(-err));
 		goto out;
 	}
+	err = ctl_backend_foreign(&hook, ifname);
+	if (err)
+		goto out;
 	tc.prog_fd = bpf_program__fd(skel->progs.sluice_decap);
 	err = bpf_tc_attach(&hook, &tc);
 	if (err) {
@@ -294,9 +326,8 @@ static int ctl_backend_stats(const char *ifname)
 			ifname);
 		return 1;
 	}
-	fd = cp_bpf_prog_map(tc.prog_id, SL_DECAP_STATS_MAP, sizeof(uint32_t),
-			     sizeof(uint64_t));
-	local_fd = cp_bpf_prog_map(tc.prog_id, SL_DECAP_LOCAL_MAP,
+	fd = sl_bpf_prog_map(tc.prog_id, SL_DECAP_STATS_MAP, sizeof(uint32_t), sizeof(uint64_t));
+	local_fd = sl_bpf_prog_map(tc.prog_id, SL_DECAP_LOCAL_MAP,
 				   sizeof(struct sl_decap_local_key), sizeof(uint32_t));
 	if (fd < 0 || local_fd < 0) {
 		fprintf(stderr, "sluicectl backend stats: the program on %s ingress (id %u) "
@@ -304,7 +335,7 @@ static int ctl_backend_stats(const char *ifname)
 			ifname, tc.prog_id, strerror(-(fd < 0 ? fd : local_fd)));
 		goto out;
 	}
-	err = cp_bpf_percpu_sum(fd, stats, SL_DECAP_STAT_MAX);
+	err = sl_bpf_percpu_sum(fd, stats, SL_DECAP_STAT_MAX);
 	if (err) {
 		fprintf(stderr, "sluicectl backend stats: reading counters: %s\n", strerror(-err));
 		goto out;

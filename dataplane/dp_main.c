@@ -10,10 +10,17 @@
  * over by stopping the workers for the moment of the switch: their ack
  * cells and statistics live in the segment, so every pointer a worker holds
  * changes. Flow tables survive; flows name their backend by uid.
+ *
+ * Restarts: before the ports open, the steering program a killed
+ * predecessor left on an interface is replaced (dp_steer.h); the new
+ * program's VIP map is filled from every table followed, so the dataplane
+ * serves from the segment's current generation even while sluiced is down.
+ * The time from start to the first forwarded packet is logged once.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +39,7 @@
 #include "dp_log.h"
 #include "dp_port.h"
 #include "dp_shm.h"
+#include "dp_steer.h"
 #include "dp_tables.h"
 #include "dp_types.h"
 #include "dp_worker.h"
@@ -54,6 +62,9 @@ struct dp_runtime {
 	volatile int workers_quit;
 	int workers_running;
 	char xdp_prog[CP_PATH_LEN + 32];
+	struct dp_steer steer;
+	uint64_t start_ns, ports_ns, table_ns; /* CLOCK_MONOTONIC: start, ports up, first table */
+	int forwarded;			       /* the first forwarded packet was logged */
 };
 
 static struct dp_runtime rt;
@@ -77,12 +88,113 @@ static void usage(FILE *f, const char *prog)
 		prog, CP_CONFIG_DEFAULT_PATH);
 }
 
+static int is_af_xdp(const struct cp_port_conf *pc)
+{
+	return strncmp(pc->devargs, "net_af_xdp", 10) == 0;
+}
+
 static int has_af_xdp_port(const struct cp_config *cfg)
 {
 	for (uint32_t i = 0; i < cfg->dataplane.n_ports; i++)
-		if (strncmp(cfg->dataplane.ports[i].devargs, "net_af_xdp", 10) == 0)
+		if (is_af_xdp(&cfg->dataplane.ports[i]))
 			return 1;
 	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static unsigned int ms_since_start(uint64_t t)
+{
+	return (unsigned int)((t - rt.start_ns) / 1000000ull);
+}
+
+/* Before the PMD attaches: free every af_xdp interface of what a dead predecessor left. */
+static int steer_check_ports(void)
+{
+	char why[1024];
+
+	for (uint32_t i = 0; i < rt.cfg.dataplane.n_ports; i++) {
+		const struct cp_port_conf *pc = &rt.cfg.dataplane.ports[i];
+		int rc;
+
+		if (!is_af_xdp(pc) || !pc->iface[0])
+			continue;
+		rc = dp_steer_check(pc->name, pc->iface, rt.cfg.instance, why, sizeof(why));
+		if (rc < 0) {
+			DP_PORT_LOG(ERR, "%s", why);
+			return rc;
+		}
+		if (rc > 0)
+			DP_PORT_LOG(INFO, "%s", why);
+	}
+	return 0;
+}
+
+/* After the ports are up: record that this process owns their programs. */
+static int steer_claim_ports(void)
+{
+	char why[512];
+
+	dp_steer_init(&rt.steer);
+	for (uint32_t i = 0; i < rt.cfg.dataplane.n_ports; i++) {
+		const struct cp_port_conf *pc = &rt.cfg.dataplane.ports[i];
+		int rc;
+
+		if (!is_af_xdp(pc) || !pc->iface[0])
+			continue;
+		rc = dp_steer_claim(&rt.steer, pc->iface, rt.cfg.instance, why, sizeof(why));
+		if (rc) {
+			DP_PORT_LOG(ERR, "port %s: %s", pc->name, why);
+			return rc;
+		}
+		DP_PORT_LOG(INFO, "port %s: %s steers with XDP program id %u, owned by pid %d%s",
+			    pc->name, pc->iface, rt.steer.port[rt.steer.n - 1].prog_id,
+			    (int)getpid(),
+			    rt.steer.port[rt.steer.n - 1].vips_fd < 0 ? " (it has no sl_vips map)"
+								      : "");
+	}
+	return 0;
+}
+
+/* One turn of the table watcher; a new table's VIPs go into the steering programs. */
+static void follow_tables(void)
+{
+	const struct dp_table *tbl;
+
+	if (dp_tables_poll(rt.tables) != 1)
+		return;
+	tbl = atomic_load_explicit(dp_tables_published(rt.tables), memory_order_relaxed);
+	if (!tbl)
+		return;
+	dp_steer_sync_vips(&rt.steer, tbl->vips, tbl->hdr->n_vips);
+	if (!rt.table_ns)
+		rt.table_ns = now_ns();
+}
+
+/* Log, once, how long it took from start to the first packet a worker sent. */
+static void watch_first_forward(void)
+{
+	uint64_t tx = 0;
+
+	if (rt.forwarded || !rt.shm.h)
+		return;
+	for (unsigned int i = 0; i < rt.n_workers; i++)
+		tx += __atomic_load_n(&sl_shm_worker_stats(rt.shm.h, i)->tx_packets,
+				      __ATOMIC_RELAXED);
+	if (!tx)
+		return;
+	rt.forwarded = 1;
+	DP_MAIN_LOG(INFO,
+		    "first packet forwarded %u ms after start (ports up at %u ms, "
+		    "first table at %u ms)",
+		    ms_since_start(now_ns()), ms_since_start(rt.ports_ns),
+		    rt.table_ns ? ms_since_start(rt.table_ns) : 0);
 }
 
 static int worker_main(void *arg)
@@ -202,7 +314,7 @@ static int attach_and_run(void)
 	dp_shm_claim(&rt.shm, rt.n_workers);
 	workers_bind();
 	/* the table current at attach time reaches the workers before their first burst */
-	dp_tables_poll(rt.tables);
+	follow_tables();
 	return workers_launch();
 }
 
@@ -243,7 +355,8 @@ static void main_loop(void)
 	while (!stop) {
 		uint64_t now;
 
-		dp_tables_poll(rt.tables);
+		follow_tables();
+		watch_first_forward();
 		now = rte_get_tsc_cycles();
 		if (now >= next) {
 			dp_ports_stats_update(&rt.ports, rt.shm.h);
@@ -269,6 +382,7 @@ int main(int argc, char **argv)
 	int eal_up = 0;
 	int rc, opt;
 
+	rt.start_ns = now_ns();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -325,9 +439,16 @@ int main(int argc, char **argv)
 			DP_PORT_LOG(INFO, "af_xdp ports steer with %s (%s)", rt.xdp_prog,
 				    rt.cfg.dataplane.xdp_prog[0] ? "dataplane.xdp_prog" : "built-in");
 	}
+	rc = steer_check_ports();
+	if (rc)
+		goto out;
 	rc = dp_ports_open(&rt.ports, &rt.cfg, rt.n_workers, rt.n_workers, rt.xdp_prog);
 	if (rc)
 		goto out;
+	rc = steer_claim_ports();
+	if (rc)
+		goto out;
+	rt.ports_ns = now_ns();
 
 	dp_shm_init(&rt.shm, rt.cfg.instance);
 	rc = dp_shm_attach(&rt.shm, rt.n_workers, rt.ports.n, &stop);
@@ -357,6 +478,7 @@ out:
 	dp_shm_detach(&rt.next_shm);
 	dp_tables_free(rt.tables);
 	workers_free();
+	dp_steer_close(&rt.steer);
 	dp_xdp_prog_cleanup(rt.cfg.instance);
 	if (rc == 0)
 		DP_MAIN_LOG(INFO, "exiting cleanly");

@@ -161,6 +161,17 @@ check "after detach IPIP is not answered" no_reply --encap ipip --outer-src $C4 
 	--inner-src $C4 --vip $VIP4
 out=$(inb "$CTL" backend detach "$IFB")
 check "detach again is harmless ($out)" test "$out" = "sluice_decap was not attached to $IFB"
+# someone else's program at our handle and priority: refused, left in place
+tc -n "$NSB" filter add dev "$IFB" ingress pref 1 handle 0x51ce bpf da \
+	obj "$BUILD/bpf/sluice_probe.bpf.o" sec tc
+out=$(inb "$CTL" backend attach "$IFB" 2>&1) && rc=0 || rc=$?
+check "attach over another program at our handle is refused (rc $rc: $out)" \
+	grep -q "^sluicectl backend attach: the tc ingress filter pref 1 handle 0x51ce on $IFB runs program sluice_probe (id [0-9]*), not sluice_decap: not replacing it; remove it with 'tc filter del dev $IFB ingress pref 1 handle 0x51ce bpf'$" <<<"$out"
+check "the other program is still there" \
+	grep -q "sluice_probe" <<<"$(tc -n "$NSB" filter show dev "$IFB" ingress)"
+tc -n "$NSB" filter del dev "$IFB" ingress pref 1 handle 0x51ce bpf
+out=$(inb "$CTL" backend attach "$IFB")
+check "attach after removing it works" grep -q "^attached sluice_decap to $IFB" <<<"$out"
 
 echo "decap: $PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -9,14 +9,24 @@
              silently reopened.
   udp        N datagrams, each from a new socket (a new flow), one reply each;
              --size pads each to that many bytes (fragments above the MTU).
-  check      assert on a result file: every request ok, each instance's share.
+  check      assert on a result file: every request ok, each instance's share,
+             the longest run of failures.
 
 Every client prints one JSON object on stdout:
   {"mode": "http", "requests": N, "ok": .., "failed": .., "not_run": ..,
    "instances": {"be1": .., ...}, "errors": {"timeout": .., ...},
-   "p50_ms": .., "p99_ms": .., "elapsed_s": ..}
+   "p50_ms": .., "p99_ms": .., "elapsed_s": .., "t0_unix": ..,
+   "fail_runs": [{"from_s": .., "to_s": .., "failed": .., "open": true}, ...],
+   "longest_fail_s": ..}
 keepalive adds "connections": C, "broken": the number of connections that
 broke, and "moved": the number that got answers from more than one instance.
+A run of failures is a sequence of failed requests with no successful one
+started between them (ordered by start time); it lasts from the start of its
+first failed request to the start of the next successful one (or, at the
+end of the load, to the end of its last failed request, and "open" says
+so). from_s/to_s are seconds since t0_unix (the load's start,
+CLOCK_REALTIME), so a test can place them against the moment it killed a
+daemon. Only http records the runs.
 With --progress FILE ('-' = stderr) a cumulative JSON line is written every
 second (the demo reads them).
 """
@@ -51,15 +61,41 @@ class Result:
         self.errors = {}
         self.lat = []
         self.t0 = time.monotonic()
+        self.t0_unix = time.time()
+        self.timeline = []  # (start, end, ok) per request, monotonic seconds
 
-    def good(self, name, lat):
+    def good(self, name, lat, start=None):
         self.ok += 1
         self.instances[name] = self.instances.get(name, 0) + 1
         self.lat.append(lat)
+        if start is not None:
+            self.timeline.append((start, time.monotonic(), True))
 
-    def bad(self, reason):
+    def bad(self, reason, start=None):
         self.failed += 1
         self.errors[reason] = self.errors.get(reason, 0) + 1
+        if start is not None:
+            self.timeline.append((start, time.monotonic(), False))
+
+    def fail_runs(self):
+        """Runs of failures by start time (see the top of this file)."""
+        runs, cur = [], None
+        for start, end, ok in sorted(self.timeline):
+            if ok:
+                if cur:
+                    cur["to_s"] = start - self.t0
+                    runs.append(cur)
+                    cur = None
+                continue
+            if not cur:
+                cur = {"from_s": start - self.t0, "to_s": end - self.t0, "failed": 0}
+            cur["failed"] += 1
+            cur["to_s"] = max(cur["to_s"], end - self.t0)
+        if cur:
+            cur["open"] = True  # no request succeeded after it
+            runs.append(cur)
+        return [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}
+                for r in runs]
 
     def pct(self, p):
         if not self.lat:
@@ -81,6 +117,12 @@ class Result:
             d["not_run"] = max(0, self.requests - self.ok - self.failed) if self.requests else 0
             d["p50_ms"] = self.pct(0.50)
             d["p99_ms"] = self.pct(0.99)
+            if self.timeline:
+                runs = self.fail_runs()
+                d["t0_unix"] = round(self.t0_unix, 3)
+                d["fail_runs"] = runs
+                d["longest_fail_s"] = max((r["to_s"] - r["from_s"] for r in runs), default=0)
+                d["longest_fail_s"] = round(d["longest_fail_s"], 3)
         return d
 
 
@@ -162,13 +204,13 @@ async def run_http(args):
             try:
                 data = await asyncio.wait_for(http_one(args, req), args.timeout)
             except Exception as e:  # noqa: BLE001 - every failure is counted by name
-                res.bad(reason_of(e))
+                res.bad(reason_of(e), t)
                 continue
             name, why = parse_response(data)
             if why:
-                res.bad(why)
+                res.bad(why, t)
             else:
-                res.good(name, time.monotonic() - t)
+                res.good(name, time.monotonic() - t, t)
 
     stop_on_signals()
     prog = asyncio.ensure_future(progress_task(res, args.progress)) if args.progress else None
@@ -293,10 +335,14 @@ def check(args):
         r = json.load(f)
     label = args.label or r.get("mode", "?")
     fails = []
+    # --max-fail-run: failures are allowed, in runs the options below bound
+    runs_bound = args.max_fail_run is not None
     want = args.expect_ok if args.expect_ok is not None else r["requests"]
+    if runs_bound:
+        want -= r["failed"]
     if r["ok"] != want:
         fails.append("ok=%d, want %d" % (r["ok"], want))
-    if r["failed"] > args.max_failed:
+    if not runs_bound and r["failed"] > args.max_failed:
         fails.append("failed=%d (%s), want <= %d"
                      % (r["failed"], json.dumps(r["errors"]), args.max_failed))
     if r.get("broken"):
@@ -324,10 +370,21 @@ def check(args):
                 fails.append("instances %s got nothing" % missing)
     if args.one_instance and len(inst) != 1:
         fails.append("responses from %d instances %s, want exactly one" % (len(inst), inst))
+    runs = r.get("fail_runs", [])
+    if args.max_fail_run is not None and r.get("longest_fail_s", 0) >= args.max_fail_run:
+        fails.append("longest run of failures %.3f s, want < %.3f s (runs %s)"
+                     % (r["longest_fail_s"], args.max_fail_run, json.dumps(runs)))
+    if runs_bound and any(x.get("open") for x in runs):
+        fails.append("requests still failed at the end of the load (runs %s)" % json.dumps(runs))
+    if args.max_fail_runs is not None and len(runs) > args.max_fail_runs:
+        fails.append("%d runs of failures, want <= %d (runs %s)"
+                     % (len(runs), args.max_fail_runs, json.dumps(runs)))
     shares = ", ".join("%s %.1f%%" % (n, 100 * c / total) for n, c in sorted(inst.items())) \
         if total else "no responses"
     detail = "ok=%d failed=%d [%s] p50=%sms p99=%sms %.1fs" % (
         r["ok"], r["failed"], shares, r.get("p50_ms"), r.get("p99_ms"), r["elapsed_s"])
+    if runs:
+        detail += " longest failure run %.3fs of %d run(s)" % (r["longest_fail_s"], len(runs))
     if fails:
         print("FAIL: %s: %s (%s)" % (label, "; ".join(fails), detail))
         return 1
@@ -376,6 +433,9 @@ def main():
     p.add_argument("--share", type=float, help="expected share of each instance (0..1)")
     p.add_argument("--tolerance", type=float, default=0.10)
     p.add_argument("--one-instance", action="store_true")
+    p.add_argument("--max-fail-run", type=float,
+                   help="s: every run of failures must be shorter (http)")
+    p.add_argument("--max-fail-runs", type=int, help="at most this many runs of failures (http)")
 
     args = ap.parse_args()
     if args.cmd == "check":
