@@ -24,14 +24,14 @@ static uint8_t *start_reply(struct rte_mbuf *r, const uint8_t *frame, uint32_t l
 			    uint32_t total)
 {
 	uint8_t *p = (uint8_t *)rte_pktmbuf_append(r, (uint16_t)total);
-	struct rte_ether_hdr *eth;
 
 	if (!p)
 		return NULL;
-	memcpy(p, frame, l2_len);
-	eth = (struct rte_ether_hdr *)p;
-	memcpy(&eth->dst_addr, frame + 6, RTE_ETHER_ADDR_LEN);
-	memcpy(&eth->src_addr, frame, RTE_ETHER_ADDR_LEN);
+	/* back to the sender, from the address it sent to; tags and type as they were */
+	memcpy(p, frame + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN);
+	memcpy(p + RTE_ETHER_ADDR_LEN, frame, RTE_ETHER_ADDR_LEN);
+	memcpy(p + 2 * RTE_ETHER_ADDR_LEN, frame + 2 * RTE_ETHER_ADDR_LEN,
+	       l2_len - 2 * RTE_ETHER_ADDR_LEN);
 	return p + l2_len;
 }
 

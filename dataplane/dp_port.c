@@ -236,7 +236,11 @@ int dp_ports_open(struct dp_ports *ps, const struct cp_config *cfg, unsigned int
 			return rc;
 		}
 		n = strcspn(p->devargs, ",");
-		snprintf(p->dev_name, sizeof(p->dev_name), "%.*s", (int)n, p->devargs);
+		/* the device name is the devargs up to the first comma */
+		if (n >= sizeof(p->dev_name))
+			n = sizeof(p->dev_name) - 1;
+		memcpy(p->dev_name, p->devargs, n);
+		p->dev_name[n] = '\0';
 		rc = probe(p);
 		if (rc)
 			return rc;
