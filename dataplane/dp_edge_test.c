@@ -31,14 +31,6 @@
 #define CLIENT4 "198.18.0.10"
 #define CLIENT6 "2001:2::10"
 
-static void put_addr(uint8_t *p, const char *s, int v4)
-{
-	struct sl_addr a;
-
-	dpt_addr_of(&a, s);
-	memcpy(p, v4 ? (const uint8_t *)&a.a32[3] : a.a8, v4 ? 4 : 16);
-}
-
 /* IPv4 header at @ip: 20 bytes, checksummed. */
 static void ip4_hdr(uint8_t *ip, uint16_t tot, uint16_t id, uint16_t frag, uint8_t ttl,
 		    uint8_t proto, const char *src, const char *dst)
@@ -50,8 +42,8 @@ static void ip4_hdr(uint8_t *ip, uint16_t tot, uint16_t id, uint16_t frag, uint8
 	dpt_put16(ip + 6, frag);
 	ip[8] = ttl;
 	ip[9] = proto;
-	put_addr(ip + 12, src, 1);
-	put_addr(ip + 16, dst, 1);
+	dpt_put_addr(ip + 12, src);
+	dpt_put_addr(ip + 16, dst);
 	dpt_put16(ip + 10, (uint16_t)~dpt_ref_sum(ip, 20, 0));
 }
 
@@ -63,8 +55,8 @@ static void ip6_hdr(uint8_t *ip, uint16_t plen, uint8_t nh, uint8_t hops, const 
 	dpt_put16(ip + 4, plen);
 	ip[6] = nh;
 	ip[7] = hops;
-	put_addr(ip + 8, src, 0);
-	put_addr(ip + 24, dst, 0);
+	dpt_put_addr(ip + 8, src);
+	dpt_put_addr(ip + 24, dst);
 }
 
 static uint32_t eth_hdr(uint8_t *f, int v4)

@@ -119,8 +119,8 @@ static void test_ip6ip6(void **state)
 		dpt_put16(ip + 4, l3);
 		ip[6] = 41;
 		ip[7] = 64;
-		dpt_addr_of((struct sl_addr *)(ip + 8), "2001:2:0:1::1");
-		dpt_addr_of((struct sl_addr *)(ip + 24), be == 5 ? "2001:2:0:1::21" : "2001:2:0:1::22");
+		dpt_put_addr(ip + 8, "2001:2:0:1::1");
+		dpt_put_addr(ip + 24, be == 5 ? "2001:2:0:1::21" : "2001:2:0:1::22");
 	}
 	memcpy(e + 54, in + l2, l3);
 	assert_memory_equal(out, e, len);
@@ -181,8 +181,8 @@ static void test_gue6(void **state)
 		dpt_put16(ip + 4, (uint16_t)(8 + l3));
 		ip[6] = 17;
 		ip[7] = 64;
-		dpt_addr_of((struct sl_addr *)(ip + 8), "2001:2:0:1::1");
-		dpt_addr_of((struct sl_addr *)(ip + 24), be == 5 ? "2001:2:0:1::21" : "2001:2:0:1::22");
+		dpt_put_addr(ip + 8, "2001:2:0:1::1");
+		dpt_put_addr(ip + 24, be == 5 ? "2001:2:0:1::21" : "2001:2:0:1::22");
 	}
 	dpt_put16(e + 54, (uint16_t)(0x8000 | h >> 17));
 	dpt_put16(e + 56, DPT_GUE_PORT);
@@ -494,8 +494,8 @@ static void test_too_big_v6(void **state)
 		dpt_put16(ip + 4, 1240);
 		ip[6] = 58;
 		ip[7] = 64;
-		dpt_addr_of((struct sl_addr *)(ip + 8), "2001:2:0:100::1");
-		dpt_addr_of((struct sl_addr *)(ip + 24), "2001:2::10");
+		dpt_put_addr(ip + 8, "2001:2:0:100::1");
+		dpt_put_addr(ip + 24, "2001:2::10");
 	}
 	memcpy(e + 54, (uint8_t[8]){ 2, 0, 0, 0, 0, 0, 0x05, 0xb4 }, 8); /* DPT_MTU 1460 */
 	memcpy(e + 62, in + l2, 1232);

@@ -56,6 +56,17 @@ void dpt_addr_of(struct sl_addr *a, const char *s)
 		assert_int_equal(inet_pton(AF_INET6, s, a->a8), 1);
 }
 
+void dpt_put_addr(uint8_t *p, const char *s)
+{
+	struct sl_addr a;
+
+	dpt_addr_of(&a, s);
+	if (sl_addr_is_v4(&a))
+		memcpy(p, &a.a32[3], 4);
+	else
+		memcpy(p, a.a8, 16);
+}
+
 static void dpt_set_vip(struct sl_vip *v, const char *addr, uint16_t port, uint8_t proto,
 			uint8_t mode, uint32_t pool_idx, uint16_t flags)
 {

@@ -76,6 +76,8 @@ int dpt_teardown(void **state);
 struct dp_table *dpt_build_table(unsigned int slot, uint64_t gen, int drained, int gone);
 
 void dpt_addr_of(struct sl_addr *a, const char *s);
+/* The address @s as it sits in a header at @p (any alignment): 4 bytes for IPv4, 16 for IPv6. */
+void dpt_put_addr(uint8_t *p, const char *s);
 /* Reference Internet checksum: sum of 16-bit words, folded, not complemented. */
 uint32_t dpt_ref_sum(const uint8_t *p, size_t n, uint32_t s);
 void dpt_put16(uint8_t *p, uint16_t v);
