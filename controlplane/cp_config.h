@@ -4,6 +4,7 @@
 #define CP_CONFIG_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cp_config_types.h"
 
@@ -26,5 +27,8 @@ const char *cp_config_strerror(const struct cp_config_error *err, char *buf, siz
 /* Shared-memory geometry the config asks for (max_ports: always SL_MAX_PORTS_LIMIT). */
 struct sl_shm_geometry;
 void cp_config_geometry(const struct cp_config *cfg, struct sl_shm_geometry *g);
+
+/* "a directory", "a FIFO", "a socket", ... for an error about a path of mode @m. */
+const char *cp_config_file_kind(mode_t m);
 
 #endif /* CP_CONFIG_H */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "cp_config.h"
 #include "cp_config_priv.h"
 
 #define CP_INCLUDE_DEPTH_MAX 10 /* libconfig's own limit; deeper is its error to report */
@@ -51,8 +52,10 @@ static int file_fail(struct cp_config_ctx *ctx, const char *file, int line, cons
 	return -EINVAL;
 }
 
-static const char *file_kind(mode_t m)
+const char *cp_config_file_kind(mode_t m)
 {
+	if (S_ISREG(m))
+		return "a regular file";
 	if (S_ISDIR(m))
 		return "a directory";
 	if (S_ISFIFO(m))
@@ -88,7 +91,7 @@ static int read_whole(const char *path, char **buf, size_t *len, char *why, size
 	}
 	if (!S_ISREG(st.st_mode)) {
 		rc = -EINVAL;
-		snprintf(why, wl, "%s, not a regular file", file_kind(st.st_mode));
+		snprintf(why, wl, "%s, not a regular file", cp_config_file_kind(st.st_mode));
 		goto out;
 	}
 	if ((unsigned long long)st.st_size > CP_CONFIG_MAX_BYTES) {

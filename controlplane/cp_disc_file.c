@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "cp_config.h"
 #include "cp_disc_file.h"
 #include "cp_loop.h"
 #include "sl_shm.h"
@@ -241,7 +242,8 @@ static int file_read(struct cp_disc_file *f, char **buf, size_t *len, char *why,
 	size_t got = 0;
 	int fd, rc;
 
-	fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	/* a FIFO put at the path would block open() and with it the whole loop */
+	fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(why, wl, "cannot open: %s", strerror(-rc));
@@ -254,7 +256,7 @@ static int file_read(struct cp_disc_file *f, char **buf, size_t *len, char *why,
 	}
 	if (!S_ISREG(st.st_mode)) {
 		rc = -EINVAL;
-		snprintf(why, wl, "not a regular file");
+		snprintf(why, wl, "%s, not a regular file", cp_config_file_kind(st.st_mode));
 		goto out;
 	}
 	if ((uint64_t)st.st_size > CP_DISC_FILE_MAX_BYTES) {
