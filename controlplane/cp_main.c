@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 
+#include "cp_admin.h"
 #include "cp_config.h"
 #include "cp_daemon.h"
 #include "cp_model.h"
@@ -115,16 +116,19 @@ static void xdp_sync(struct sluiced *d)
 
 static void poll_publish(struct sluiced *d)
 {
+	uint64_t gen = SL_GEN_OF(d->pub.word);
 	char msg[256];
 
 	switch (cp_publish_poll(&d->pub, cp_now_ns(), msg, sizeof(msg))) {
 	case CP_PUBLISH_ACKED:
 		CP_LOG_PUBLISH(INFO, "%s", msg);
 		d->xdp_sync_due = 1;
+		cp_admin_settle(d->admin, d->pub_ticket, gen, NULL);
 		break;
 	case CP_PUBLISH_TIMEOUT:
 		CP_LOG_PUBLISH(WARN, "%s", msg);
 		d->xdp_sync_due = 1;
+		cp_admin_settle(d->admin, d->pub_ticket, gen, msg);
 		break;
 	default:
 		break;
@@ -185,13 +189,27 @@ static void log_drains(const struct sluiced *d, unsigned int slot)
 	}
 }
 
+/* Backends left out of the tables for want of slots: logged when their number changes. */
+static void log_capped(struct sluiced *d, const struct cp_tables_summary *sum)
+{
+	if (sum->n_capped)
+		CP_LOG_TABLES(WARN,
+			      "tables.max_backends (%u) reached: %u backends not published "
+			      "(the first in pool %s); the others are",
+			      d->cfg->tables.max_backends, sum->n_capped, sum->capped_pool);
+	else
+		CP_LOG_TABLES(INFO, "every backend is published again (tables.max_backends %u)",
+			      d->cfg->tables.max_backends);
+	d->n_capped = sum->n_capped;
+}
+
 /* Build and publish if something changed and the protocol and the build gap allow it now. */
 static void try_publish(struct sluiced *d)
 {
 	struct cp_tables_summary sum;
 	struct cp_config view;
 	uint64_t gen, now = cp_now_ns();
-	char why[256];
+	char why[256], msg[320];
 	int slot, rc;
 
 	if (!d->dirty || d->starting || d->pub.word)
@@ -227,6 +245,7 @@ static void try_publish(struct sluiced *d)
 	}
 	gen = cp_publish_next_generation(d->shm.hdr);
 	d->last_build_ns = now;
+	d->n_builds++;
 	rc = cp_tables_build(d->tables, &view, cp_neigh_lookup, d->neigh, d->shm.hdr,
 			     (unsigned int)slot, gen, now, &sum, why, sizeof(why));
 	cp_model_view_free(&view);
@@ -236,9 +255,14 @@ static void try_publish(struct sluiced *d)
 			return; /* the running tables are still published; rebuilt next turn */
 		}
 		CP_LOG_TABLES(ERR, "generation %llu not built: %s", (unsigned long long)gen, why);
+		snprintf(msg, sizeof(msg), "generation %llu not built: %s", (unsigned long long)gen,
+			 why);
+		cp_admin_settle(d->admin, d->n_builds, 0, msg);
 		d->dirty = 0;
 		return;
 	}
+	if (sum.n_capped != d->n_capped)
+		log_capped(d, &sum);
 	if (d->prev) {
 		CP_LOG_CONFIG(INFO, "reload of %s accepted", d->cfg->file);
 		cp_daemon_services_reload(d, d->prev);
@@ -247,6 +271,7 @@ static void try_publish(struct sluiced *d)
 	}
 	log_drains(d, (unsigned int)slot);
 	cp_publish_commit(&d->pub, (unsigned int)slot, cp_now_ns());
+	d->pub_ticket = d->n_builds;
 	d->dirty = 0;
 	CP_LOG_PUBLISH(INFO,
 		       "published generation %llu (slot %d): %u VIPs, %u pools, %u backends "
@@ -256,6 +281,12 @@ static void try_publish(struct sluiced *d)
 		       sum.n_active, sum.n_unresolved, sum.n_down, sum.n_new, sum.n_removed,
 		       sum.n_draining, sum.n_maglev_built, sum.n_maglev_copied);
 	poll_publish(d);
+}
+
+uint64_t cp_daemon_ticket(struct sluiced *d)
+{
+	cp_daemon_changed(d);
+	return d->n_builds + 1;
 }
 
 void cp_daemon_changed(struct sluiced *d)

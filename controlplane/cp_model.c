@@ -535,6 +535,14 @@ static struct cp_model_inst *find_inst(const struct mpool *p, const char *name)
 	return n_hit == 1 ? hit : NULL;
 }
 
+struct cp_model_inst *cp_model_find(const struct cp_model *m, const char *pool,
+				    const char *instance)
+{
+	int pi = pool_index_of(m, pool);
+
+	return pi < 0 ? NULL : find_inst(&m->pools[pi], instance);
+}
+
 int cp_model_drain(struct cp_model *m, const char *pool, const char *instance, bool drain,
 		   char *why, size_t why_len)
 {

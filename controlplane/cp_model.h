@@ -110,6 +110,10 @@ void cp_model_health_result(struct cp_model *m, struct cp_model_inst *inst, bool
 int cp_model_drain(struct cp_model *m, const char *pool, const char *instance, bool drain,
 		   char *why, size_t why_len);
 
+/* The instance cp_model_drain() would act on, or NULL. */
+struct cp_model_inst *cp_model_find(const struct cp_model *m, const char *pool,
+				    const char *instance);
+
 /* Instances of pool @pool_index of the configured config, in discovery order. */
 uint32_t cp_model_pool_instances(const struct cp_model *m, uint32_t pool_index,
 				 struct cp_model_inst *const **out);
