@@ -51,6 +51,7 @@ struct sluiced {
 	int starting;     /* waiting for the first next hops */
 	int busy_logged;
 	int xdp_sync_due;
+	int shm_lost; /* the segment shrank under us: touch it no more, exit 1 */
 	uint64_t start_ns, last_refresh_ns, last_xdp_ns, last_build_ns;
 	uint64_t n_builds;   /* table builds started: admin tickets count in these */
 	uint64_t pub_ticket; /* the build whose publication is in flight */

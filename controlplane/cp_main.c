@@ -84,6 +84,26 @@ static void config_free(struct cp_config *c)
 	free(c);
 }
 
+/*
+ * The segment still has its size? A truncated one (root can) is SIGBUS at
+ * the next touch: stop first, saying why. 1 when it is lost (d->stop set).
+ */
+static int shm_lost(struct sluiced *d)
+{
+	char why[256];
+	int rc;
+
+	if (d->shm_lost)
+		return 1;
+	rc = cp_shm_check(&d->shm, why, sizeof(why));
+	if (!rc)
+		return 0;
+	CP_LOG_SHM(ERR, "%s; exiting", why);
+	d->shm_lost = 1;
+	d->stop = 1;
+	return 1;
+}
+
 /* Keep each port's XDP VIP map equal to the published VIPs; log changes of state. */
 static void xdp_sync(struct sluiced *d)
 {
@@ -212,7 +232,7 @@ static void try_publish(struct sluiced *d)
 	char why[256], msg[320];
 	int slot, rc;
 
-	if (!d->dirty || d->starting || d->pub.word)
+	if (!d->dirty || d->starting || d->pub.word || shm_lost(d))
 		return; /* nothing to do, or coalesced into the next turn */
 	if (d->last_build_ns && now < d->last_build_ns + CP_BUILD_GAP_MS * 1000000ull) {
 		if (!cp_loop_timer_armed(&d->coalesce))
@@ -373,6 +393,8 @@ static void on_tick(struct cp_loop_timer *t)
 	uint64_t now = cp_now_ns(), every, expiry;
 	int rc;
 
+	if (shm_lost(d))
+		return;
 	cp_shm_heartbeat(&d->shm);
 	poll_publish(d);
 
@@ -429,6 +451,8 @@ static void on_signal(struct cp_loop_fd *f, uint32_t events)
 			break;
 		case SIGTERM:
 		case SIGINT:
+			if (shm_lost(d))
+				break;
 			CP_LOG_MAIN(INFO, "%s: exiting; generation %llu stays published for the "
 					  "dataplane",
 				    strsignal((int)si.ssi_signo),
@@ -603,7 +627,24 @@ static int run(struct sluiced *d)
 			return rc;
 		update_tick(d);
 	}
-	return 0;
+	return d->shm_lost ? -EFAULT : 0;
+}
+
+/*
+ * SIGBUS: a page of the segment vanished between two checks of its size
+ * (shm_lost()). Nothing can go on from here; one line through write(2),
+ * which a handler may call, says why the process ends.
+ */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "sluiced: SIGBUS: a page of the shared-memory segment is "
+				  "gone (the segment was truncated); exiting\n";
+
+	(void)sig;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nowhere else to say it */
+	}
+	_exit(1);
 }
 
 static void cleanup(struct sluiced *d)
@@ -640,6 +681,7 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGBUS, on_sigbus);
 	while ((c = getopt_long(argc, argv, "c:dh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
