@@ -49,6 +49,58 @@ static const char *af_name(uint8_t af)
 	return af == SL_AF_INET ? "IPv4" : "IPv6";
 }
 
+const char *cp_config_addr_why(const struct sl_addr *a, uint8_t af)
+{
+	if (af == SL_AF_INET) {
+		uint32_t v4 = ntohl(a->a32[3]);
+
+		if (!sl_addr_is_v4(a))
+			return "not an IPv4 address";
+		if (v4 == INADDR_ANY || v4 == INADDR_BROADCAST || IN_MULTICAST(v4))
+			return "not a unicast address";
+		return NULL;
+	}
+	if (af != SL_AF_INET6)
+		return "not an IPv4 or IPv6 address";
+	if (sl_addr_is_v4(a))
+		return "IPv4-mapped IPv6 address: write the IPv4 address";
+	if (a->a64[0] == 0 && a->a64[1] == 0)
+		return "not a unicast address";
+	if (a->a8[0] == 0xff)
+		return "not a unicast address";
+	return NULL;
+}
+
+int cp_config_backend_name_ok(const char *name)
+{
+	size_t n = strnlen(name, SL_NAME_LEN);
+
+	return n >= 1 && n < SL_NAME_LEN &&
+	       strspn(name,
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-[]") == n;
+}
+
+const char *cp_config_instance_why(const struct sl_addr *a, uint8_t af, uint32_t weight,
+				   const char *name, uint8_t pool_af, char *buf, size_t len)
+{
+	const char *why = cp_config_addr_why(a, af);
+
+	if (why)
+		return why;
+	if (pool_af && af != pool_af) {
+		snprintf(buf, len, "%s instance in a pool that serves %s VIPs", af_name(af),
+			 af_name(pool_af));
+		return buf;
+	}
+	if (weight > CP_MAX_WEIGHT) {
+		snprintf(buf, len, "weight %u out of range 0..%u", weight, CP_MAX_WEIGHT);
+		return buf;
+	}
+	if (name && name[0] && !cp_config_backend_name_ok(name))
+		return "name is not 1-31 of [A-Za-z0-9_.:[]-]";
+	return NULL;
+}
+
 /* Text -> IPv4-mapped or IPv6 sl_addr. NULL, or why @s is refused. */
 static const char *parse_addr(const char *s, struct sl_addr *a, uint8_t *af)
 {
@@ -58,22 +110,12 @@ static const char *parse_addr(const char *s, struct sl_addr *a, uint8_t *af)
 	if (inet_pton(AF_INET, s, &v4) == 1) {
 		sl_addr_from_v4(a, v4.s_addr);
 		*af = SL_AF_INET;
-		if (v4.s_addr == htonl(INADDR_ANY) || v4.s_addr == htonl(INADDR_BROADCAST))
-			return "not a unicast address";
-		if (IN_MULTICAST(ntohl(v4.s_addr)))
-			return "not a unicast address";
-		return NULL;
-	}
-	if (inet_pton(AF_INET6, s, a->a8) != 1)
+	} else if (inet_pton(AF_INET6, s, a->a8) == 1) {
+		*af = SL_AF_INET6;
+	} else {
 		return "not an IPv4 or IPv6 address";
-	*af = SL_AF_INET6;
-	if (sl_addr_is_v4(a))
-		return "IPv4-mapped IPv6 address: write the IPv4 address";
-	if (a->a64[0] == 0 && a->a64[1] == 0)
-		return "not a unicast address";
-	if (a->a8[0] == 0xff)
-		return "not a unicast address";
-	return NULL;
+	}
+	return cp_config_addr_why(a, *af);
 }
 
 static void format_addr(const struct sl_addr *a, uint8_t af, char *buf, size_t len)
@@ -192,9 +234,7 @@ static int parse_backend(struct cp_config_ctx *ctx, const config_setting_t *g, c
 					      "default name longer than %zu characters: "
 					      "give the backend a name",
 					      sizeof(b->name) - 1);
-	} else if (!b->name[0] || strspn(b->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-						  "abcdefghijklmnopqrstuvwxyz0123456789_.:-[]") !=
-					  strlen(b->name)) {
+	} else if (!cp_config_backend_name_ok(b->name)) {
 		return cp_config_fail(ctx, config_setting_get_member(g, "name"),
 				      cp_config_key(key, gkey, "name"),
 				      "\"%s\" is not 1-31 of [A-Za-z0-9_.:[]-]", b->name);

@@ -29,6 +29,7 @@
 #include "cp_model.h"
 #include "cp_probe.h"
 #include "cp_tables.h"
+#include "cp_text.h"
 #include "cp_xdp.h"
 
 #define EVENT_LINE_MAX 2048
@@ -343,6 +344,30 @@ static void disc_update(void *ctx, enum cp_disc_source src, const char *pool,
 		CP_LOG_DISC(ERR, "%s: pool %s: %s", cp_disc_source_name(src), pool, strerror(-rc));
 }
 
+/* Entries a source reported against the config's rules: logged (escaped), never published. */
+static void on_refused(void *ctx, enum cp_disc_source src, const char *pool,
+		       const struct cp_model_refusal *r, uint32_t n, uint32_t n_total)
+{
+	char name[4 * SL_NAME_LEN + 1], addr[INET6_ADDRSTRLEN], epool[4 * SL_NAME_LEN + 1];
+
+	(void)ctx;
+	cp_text_esc(pool, SL_NAME_LEN, epool, sizeof(epool));
+	for (uint32_t i = 0; i < n; i++) {
+		if (r[i].inst.af == SL_AF_INET)
+			inet_ntop(AF_INET, &r[i].inst.addr.a32[3], addr, sizeof(addr));
+		else
+			inet_ntop(AF_INET6, r[i].inst.addr.a8, addr, sizeof(addr));
+		CP_LOG_DISC(WARN, "%s: pool %s: refused %s port %u%s%s%s: %s",
+			    cp_disc_source_name(src), epool, addr, r[i].inst.port,
+			    r[i].inst.name[0] ? " (name \"" : "",
+			    cp_text_esc(r[i].inst.name, SL_NAME_LEN, name, sizeof(name)),
+			    r[i].inst.name[0] ? "\")" : "", r[i].why);
+	}
+	if (n_total > n)
+		CP_LOG_DISC(WARN, "%s: pool %s: %u more entries refused", cp_disc_source_name(src),
+			    epool, n_total - n);
+}
+
 static void disc_error(void *ctx, enum cp_disc_source src, const char *pool, const char *what)
 {
 	(void)ctx;
@@ -559,10 +584,11 @@ static json_t *admin_health(void *ctx, const char *cursor, char *why, size_t why
 			}
 		if (k < n)
 			snprintf(next, sizeof(next), "%u.%u", i, k);
-		p = arr ? json_pack("{s:s,s:s,s:b,s:i,s:o}", "pool", pc->name, "health",
+		p = arr ? json_pack("{s:s,s:s,s:b,s:i,s:i,s:o}", "pool", pc->name, "health",
 				    check_names[pc->health.type & 3], "panic",
 				    (int)cp_model_pool_panic(d->model, i), "panic_threshold",
-				    (int)pc->panic_threshold, "instances", arr)
+				    (int)pc->panic_threshold, "refused",
+				    (int)cp_model_pool_refused(d->model, i), "instances", arr)
 			: NULL;
 		if (!p || json_array_append_new(pools, p)) {
 			json_decref(pools);
@@ -593,6 +619,7 @@ int cp_daemon_model_init(struct sluiced *d)
 		.inst_added = on_inst_added,
 		.inst_removed = on_inst_removed,
 		.changed = on_changed,
+		.refused = on_refused,
 		.ctx = d,
 	};
 

@@ -136,11 +136,16 @@ static void print_pool_line(json_t *p)
 {
 	char pool[160], health[64];
 
-	printf("pool %s: health %s, %s (panic_threshold %lld%%)\n",
+	long long refused = json_integer_value(json_object_get(p, "refused"));
+
+	printf("pool %s: health %s, %s (panic_threshold %lld%%)",
 	       esc(p, "pool", pool, sizeof(pool)), esc(p, "health", health, sizeof(health)),
 	       json_is_true(json_object_get(p, "panic")) ? "PANIC: every instance serves"
 							 : "normal",
 	       (long long)json_integer_value(json_object_get(p, "panic_threshold")));
+	if (refused)
+		printf(", %lld discovered entries refused (see sluiced's log)", refused);
+	printf("\n");
 }
 
 static void print_header(void)
