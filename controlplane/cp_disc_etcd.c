@@ -53,6 +53,7 @@ struct cp_disc_etcd {
 	int fd;
 	struct cp_loop_fd lfd;
 	struct cp_loop_timer retry, timeout;
+	struct cp_loop_timer batch; /* watch events since the first not yet reported */
 	enum etcd_phase phase;
 	char *out;
 	size_t out_len, out_off;
@@ -65,6 +66,14 @@ struct cp_disc_etcd {
 };
 
 static void on_fd(struct cp_loop_fd *f, uint32_t events);
+
+static void on_batch(struct cp_loop_timer *t)
+{
+	struct cp_disc_etcd *e = t->ctx;
+
+	if (cp_etcd_kvt_flush(&e->kvt) != 0)
+		cp_loop_timer_in(e->loop, &e->batch, CP_DISC_ETCD_BATCH_MS); /* no memory: retry */
+}
 
 int cp_disc_etcd_check(const struct cp_disc_etcd_params *p, char *why, size_t why_len)
 {
@@ -278,6 +287,7 @@ static void on_range_done(struct cp_disc_etcd *e)
 		fail(e, "range: %s", why);
 		return;
 	}
+	cp_loop_timer_cancel(e->loop, &e->batch); /* the full read reports everything below */
 	cp_etcd_kvt_begin_full(&e->kvt);
 	for (uint32_t i = 0; i < m.n_kvs; i++)
 		cp_etcd_kvt_put(&e->kvt, m.kvs[i].key, m.kvs[i].value, m.kvs[i].value_len,
@@ -359,7 +369,13 @@ static int on_watch_msg(struct cp_disc_etcd *e, const char *line, size_t len)
 			e->revision = kv->mod_revision;
 		e->st.events++;
 	}
-	cp_etcd_kvt_flush(&e->kvt);
+	/*
+	 * A burst of puts (an orchestrator registering thousands of instances)
+	 * arrives as one message per event: report the sets once per batch, not
+	 * a whole pool per event.
+	 */
+	if (m.n_kvs && !cp_loop_timer_armed(&e->batch))
+		cp_loop_timer_in(e->loop, &e->batch, CP_DISC_ETCD_BATCH_MS);
 	e->st.revision = e->revision;
 	cp_etcd_msg_free(&m);
 	return 0;
@@ -489,6 +505,7 @@ struct cp_disc_etcd *cp_disc_etcd_new(struct cp_loop *loop, const struct cp_disc
 	cp_etcd_http_init(&e->http);
 	cp_loop_timer_init(&e->retry, on_retry, e);
 	cp_loop_timer_init(&e->timeout, on_timeout, e);
+	cp_loop_timer_init(&e->batch, on_batch, e);
 	if (cp_etcd_kvt_init(&e->kvt, p->prefix, sink) != 0)
 		goto nomem;
 
@@ -527,6 +544,7 @@ void cp_disc_etcd_free(struct cp_disc_etcd *e)
 		return;
 	conn_close(e);
 	cp_loop_timer_cancel(e->loop, &e->retry);
+	cp_loop_timer_cancel(e->loop, &e->batch);
 	cp_etcd_http_fini(&e->http);
 	cp_etcd_kvt_fini(&e->kvt);
 	free(e->key_b64);

@@ -39,6 +39,7 @@
 #define REFRESH_NS 5000000000ull /* ns: re-resolve every next hop */
 #define REFRESH_UNRESOLVED_NS 1000000000ull /* ns: while some are unresolved */
 #define XDP_SYNC_NS 1000000000ull /* ns: a restarted dataplane reloads an empty map */
+#define NEIGH_STEP 256		  /* backends re-resolved per tick (two kernel requests each) */
 #define XDP_RC_UNKNOWN 1
 #define NOFILE_WANT 65536 /* descriptors: thousands of probes in flight, providers, admin */
 
@@ -398,12 +399,20 @@ static void on_tick(struct cp_loop_timer *t)
 	cp_shm_heartbeat(&d->shm);
 	poll_publish(d);
 
+	/*
+	 * A refresh pass runs NEIGH_STEP backends per tick, so thousands of
+	 * unresolved backends cost a bounded slice of each tick, not a stall;
+	 * the next pass is due REFRESH_*_NS after the last one ended.
+	 */
 	every = cp_neigh_unresolved(d->neigh) ? REFRESH_UNRESOLVED_NS : REFRESH_NS;
-	if (now - d->last_refresh_ns >= every) {
-		d->last_refresh_ns = now;
-		rc = cp_neigh_refresh(d->neigh);
+	if (!cp_neigh_in_pass(d->neigh) && now - d->last_refresh_ns >= every)
+		cp_neigh_refresh_start(d->neigh);
+	if (cp_neigh_in_pass(d->neigh)) {
+		rc = cp_neigh_refresh_step(d->neigh, NEIGH_STEP);
 		if (rc > 0)
 			d->dirty = 1;
+		if (!cp_neigh_in_pass(d->neigh))
+			d->last_refresh_ns = now;
 	}
 	expiry = cp_tables_next_expiry(d->tables);
 	if (expiry && now >= expiry)
