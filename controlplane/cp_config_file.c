@@ -274,6 +274,10 @@ static int scan_text(struct scan *s)
 	while (p < end) {
 		char c = *p;
 
+		/* refused as soon as it is too long, not after scanning 50 MB of one line */
+		if ((size_t)(p - line_start) > CP_CONFIG_MAX_LINE && c != '\n')
+			return file_fail(s->ctx, s->file, line, "", "line longer than %u bytes",
+					 CP_CONFIG_MAX_LINE);
 		if (c == '\n') {
 			if ((size_t)(p - line_start) > CP_CONFIG_MAX_LINE)
 				return file_fail(s->ctx, s->file, line, "",

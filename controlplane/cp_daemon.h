@@ -48,6 +48,7 @@ struct sluiced {
 	int stop;         /* SIGTERM/SIGINT seen */
 	int dirty;        /* the tables need a publish */
 	int neigh_dirty;  /* the set of backend addresses changed: reconfigure next hops */
+	int neigh_urgent; /* the refresh pass under way is for new backends: busy ticks */
 	int starting;     /* waiting for the first next hops */
 	int busy_logged;
 	int xdp_sync_due;

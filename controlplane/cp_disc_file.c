@@ -154,6 +154,60 @@ static void addr_text(const struct cp_disc_instance *in, char *buf, size_t len)
 		inet_ntop(AF_INET6, in->addr.a8, buf, (socklen_t)len);
 }
 
+static const struct cp_disc_instance *dup_base;
+
+static int same_instance(uint32_t a, uint32_t b)
+{
+	const struct cp_disc_instance *x = &dup_base[a], *y = &dup_base[b];
+
+	return x->af == y->af && x->port == y->port && !memcmp(&x->addr, &y->addr, sizeof(x->addr));
+}
+
+/* by (address, port), then by index */
+static int dup_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	const struct cp_disc_instance *x = &dup_base[a], *y = &dup_base[b];
+	int c = memcmp(&x->addr, &y->addr, sizeof(x->addr));
+
+	if (!c)
+		c = (int)x->port - (int)y->port;
+	return c ? c : (a > b) - (a < b);
+}
+
+/*
+ * The first entry (in file order) with the address and port of an earlier
+ * one: *@dup = its index, *@first = the earlier one's; *@dup = @n when none.
+ * Sorted, so n log n for n entries. 0 or -ENOMEM.
+ */
+static int first_duplicate(const struct cp_disc_instance *v, uint32_t n, size_t *dup, size_t *first)
+{
+	uint32_t *ix, head = 0;
+
+	*dup = n;
+	if (n < 2)
+		return 0;
+	ix = malloc(n * sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		ix[i] = i;
+	dup_base = v;
+	qsort(ix, n, sizeof(*ix), dup_cmp);
+	for (uint32_t i = 1; i < n; i++) {
+		if (!same_instance(ix[head], ix[i])) {
+			head = i;
+			continue;
+		}
+		if (ix[i] < *dup) {
+			*dup = ix[i];
+			*first = ix[head];
+		}
+	}
+	free(ix);
+	return 0;
+}
+
 /*
  * Validate the document @root completely into @out/@n_out. 0, or -EINVAL
  * with @why naming the pool and entry.
@@ -185,7 +239,7 @@ static int parse_doc(json_t *root, struct file_pool **out, uint32_t *n_out, char
 	}
 	json_object_foreach(jp, pname, arr) {
 		struct file_pool *p = &pools[n++];
-		size_t i, k;
+		size_t i, k = 0;
 		json_t *e;
 
 		if (!*pname || strlen(pname) >= SL_NAME_LEN) {
@@ -211,19 +265,22 @@ static int parse_doc(json_t *root, struct file_pool **out, uint32_t *n_out, char
 				snprintf(why, wl, "pool \"%s\" entry %zu: %s", pname, i, ewhy);
 				goto out;
 			}
-			for (k = 0; k < i; k++) {
-				char at[INET6_ADDRSTRLEN];
-
-				if (p->v[k].af != in->af || p->v[k].port != in->port ||
-				    memcmp(&p->v[k].addr, &in->addr, sizeof(in->addr)))
-					continue;
-				addr_text(in, at, sizeof(at));
-				snprintf(why, wl,
-					 "pool \"%s\" entry %zu: duplicate of entry %zu (%s port %u)",
-					 pname, i, k, at, in->port);
-				goto out;
-			}
 			p->n++;
+		}
+		rc = first_duplicate(p->v, p->n, &i, &k);
+		if (rc == -ENOMEM) {
+			snprintf(why, wl, "out of memory");
+			goto out;
+		}
+		rc = -EINVAL;
+		if (i < p->n) {
+			char at[INET6_ADDRSTRLEN];
+
+			addr_text(&p->v[i], at, sizeof(at));
+			snprintf(why, wl,
+				 "pool \"%s\" entry %zu: duplicate of entry %zu (%s port %u)",
+				 pname, i, k, at, p->v[i].port);
+			goto out;
 		}
 	}
 	*out = pools;

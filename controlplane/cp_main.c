@@ -257,9 +257,11 @@ static void try_publish(struct sluiced *d)
 	if (d->neigh_dirty) {
 		rc = cp_neigh_configure(d->neigh, &view);
 		if (rc == 0) {
+			/* the first step now, the rest on busy ticks: new backends come fast */
 			d->neigh_dirty = 0;
-			cp_neigh_refresh(d->neigh);
-			d->last_refresh_ns = now;
+			cp_neigh_refresh_start(d->neigh);
+			cp_neigh_refresh_step(d->neigh, NEIGH_STEP);
+			d->neigh_urgent = 1;
 		} else {
 			CP_LOG_NEIGH(ERR, "tracking the backends: %s", strerror(-rc));
 		}
@@ -402,7 +404,9 @@ static void on_tick(struct cp_loop_timer *t)
 	/*
 	 * A refresh pass runs NEIGH_STEP backends per tick, so thousands of
 	 * unresolved backends cost a bounded slice of each tick, not a stall;
-	 * the next pass is due REFRESH_*_NS after the last one ended.
+	 * the next pass is due REFRESH_*_NS after the last one ended. A pass for
+	 * new backends (start, a change of the set) runs on busy ticks, the
+	 * periodic one on idle ticks.
 	 */
 	every = cp_neigh_unresolved(d->neigh) ? REFRESH_UNRESOLVED_NS : REFRESH_NS;
 	if (!cp_neigh_in_pass(d->neigh) && now - d->last_refresh_ns >= every)
@@ -411,8 +415,10 @@ static void on_tick(struct cp_loop_timer *t)
 		rc = cp_neigh_refresh_step(d->neigh, NEIGH_STEP);
 		if (rc > 0)
 			d->dirty = 1;
-		if (!cp_neigh_in_pass(d->neigh))
+		if (!cp_neigh_in_pass(d->neigh)) {
 			d->last_refresh_ns = now;
+			d->neigh_urgent = 0;
+		}
 	}
 	expiry = cp_tables_next_expiry(d->tables);
 	if (expiry && now >= expiry)
@@ -442,7 +448,10 @@ static void on_tick(struct cp_loop_timer *t)
 /* Short ticks only while something waits for the dataplane or the kernel. */
 static void update_tick(struct sluiced *d)
 {
-	set_tick(d, d->pub.word || d->starting || d->busy_logged ? TICK_BUSY_MS : TICK_IDLE_MS);
+	set_tick(d, d->pub.word || d->starting || d->busy_logged ||
+				    (d->neigh_urgent && cp_neigh_in_pass(d->neigh))
+			    ? TICK_BUSY_MS
+			    : TICK_IDLE_MS);
 }
 
 static void on_signal(struct cp_loop_fd *f, uint32_t events)
@@ -613,11 +622,13 @@ static int start(struct sluiced *d)
 	d->start_ns = d->last_refresh_ns = cp_now_ns();
 	d->starting = 1;
 	d->dirty = 1;
-	rc = cp_neigh_refresh(d->neigh);
+	cp_neigh_refresh_start(d->neigh);
+	rc = cp_neigh_refresh_step(d->neigh, NEIGH_STEP);
 	if (rc < 0) {
 		CP_LOG_NEIGH(ERR, "rtnetlink: %s", strerror(-rc));
 		return rc;
 	}
+	d->neigh_urgent = 1;
 	if (cp_neigh_unresolved(d->neigh) == 0) {
 		d->starting = 0;
 		try_publish(d);

@@ -62,7 +62,8 @@ struct cp_neigh {
 	uint32_t n;
 	uint32_t *by_nh; /* indexes into e sorted by (oif, nh); rebuilt when nh_dirty */
 	int nh_dirty;
-	uint32_t cursor; /* next entry of the refresh pass */
+	uint32_t cursor;       /* next entry of the refresh pass */
+	uint32_t n_unresolved; /* entries with resolved == 0, kept as they change */
 	int in_pass;
 	struct neigh_port ports[SL_MAX_PORTS_LIMIT];
 	uint32_t n_ports;
@@ -145,6 +146,11 @@ int cp_neigh_fd(const struct cp_neigh *n)
 	return mnl_socket_get_fd(n->ev);
 }
 
+static int addr_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct sl_addr));
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
 	return memcmp(&((const struct neigh_entry *)a)->addr,
@@ -194,39 +200,46 @@ static int nh_index(struct cp_neigh *n)
 int cp_neigh_configure(struct cp_neigh *n, const struct cp_config *cfg)
 {
 	uint32_t total = 0, k = 0;
+	struct sl_addr *addr;
 	struct neigh_entry *e;
 
 	for (uint32_t p = 0; p < cfg->n_pools; p++)
 		total += cfg->pools[p].n_backends;
+	/* sort the bare addresses (small), then lay out the entries (large) in that order */
+	addr = malloc((total + 1) * sizeof(*addr));
 	e = calloc(total + 1, sizeof(*e));
-	if (!e)
+	if (!addr || !e) {
+		free(addr);
+		free(e);
 		return -ENOMEM;
+	}
 	for (uint32_t p = 0; p < cfg->n_pools; p++)
-		for (uint32_t b = 0; b < cfg->pools[p].n_backends; b++) {
-			e[k].addr = cfg->pools[p].backends[b].addr;
-			e[k].af = cfg->pools[p].backends[b].af;
-			k++;
-		}
-	qsort(e, k, sizeof(*e), entry_cmp);
-	total = k;
+		for (uint32_t b = 0; b < cfg->pools[p].n_backends; b++)
+			addr[k++] = cfg->pools[p].backends[b].addr;
+	qsort(addr, total, sizeof(*addr), addr_cmp);
 	k = 0;
 	for (uint32_t i = 0; i < total; i++) {
 		const struct neigh_entry *old;
 
-		if (k && memcmp(&e[k - 1].addr, &e[i].addr, sizeof(e[i].addr)) == 0)
+		if (k && memcmp(&e[k - 1].addr, &addr[i], sizeof(addr[i])) == 0)
 			continue; /* one entry per address, however many pools list it */
-		old = find(n->e, n->n, &e[i].addr);
+		old = find(n->e, n->n, &addr[i]);
 		if (old) {
 			e[k] = *old;
 		} else {
-			e[k] = e[i];
+			e[k].addr = addr[i];
+			e[k].af = sl_addr_is_v4(&addr[i]) ? SL_AF_INET : SL_AF_INET6;
 			snprintf(e[k].why, sizeof(e[k].why), "not looked up yet");
 		}
 		k++;
 	}
+	free(addr);
 	free(n->e);
 	n->e = e;
 	n->n = k;
+	n->n_unresolved = 0;
+	for (uint32_t i = 0; i < k; i++)
+		n->n_unresolved += !e[i].resolved;
 	n->nh_dirty = 1;
 	n->cursor = 0; /* a pass under way starts over on the new set */
 	n->n_ports = 0;
@@ -466,10 +479,19 @@ static void set_why(struct neigh_entry *e, const char *why)
 	}
 }
 
-static int unresolve(struct neigh_entry *e, const char *why)
+static void set_resolved(struct cp_neigh *n, struct neigh_entry *e)
+{
+	if (!e->resolved)
+		n->n_unresolved--;
+	e->resolved = 1;
+}
+
+static int unresolve(struct cp_neigh *n, struct neigh_entry *e, const char *why)
 {
 	int was = e->resolved;
 
+	if (was)
+		n->n_unresolved++;
 	e->resolved = 0;
 	set_why(e, why);
 	return was;
@@ -499,19 +521,19 @@ static int resolve_one(struct cp_neigh *n, struct neigh_entry *e, uint64_t now)
 	rc = get_route(n, &e->addr, &r);
 	if (rc) {
 		snprintf(why, sizeof(why), "no route to %s: %s", a, strerror(-rc));
-		return unresolve(e, why);
+		return unresolve(n, e, why);
 	}
 	if (r.type != RTN_UNICAST) {
 		snprintf(why, sizeof(why), "route to %s is not unicast (type %d%s)", a, r.type,
 			 r.type == RTN_LOCAL ? ", a local address" : "");
-		return unresolve(e, why);
+		return unresolve(n, e, why);
 	}
 	port = port_of(n, r.oif);
 	if (port < 0) {
 		if_indextoname((unsigned int)r.oif, ifname);
 		snprintf(why, sizeof(why),
 			 "route to %s leaves through %s, which is no dataplane port", a, ifname);
-		return unresolve(e, why);
+		return unresolve(n, e, why);
 	}
 	if (r.have_gw)
 		addr_from_raw(&nh, family, r.gw);
@@ -528,7 +550,7 @@ static int resolve_one(struct cp_neigh *n, struct neigh_entry *e, uint64_t now)
 		int changed = !e->resolved || e->tx_port != port || memcmp(e->mac, nr.mac, 6) ||
 			      memcmp(&e->src, &src, sizeof(src));
 
-		e->resolved = 1;
+		set_resolved(n, e);
 		e->oif = r.oif;
 		e->tx_port = (uint16_t)port;
 		e->nh = nh;
@@ -558,7 +580,7 @@ static int resolve_one(struct cp_neigh *n, struct neigh_entry *e, uint64_t now)
 	if_indextoname((unsigned int)r.oif, ifname);
 	snprintf(why, sizeof(why), "waiting for the %s answer of %s on %s",
 		 family == AF_INET ? "ARP" : "ND", addr_str(&nh, a, sizeof(a)), ifname);
-	return unresolve(e, why);
+	return unresolve(n, e, why);
 }
 
 void cp_neigh_refresh_start(struct cp_neigh *n)
@@ -628,7 +650,7 @@ static int on_neigh(struct cp_neigh *n, const struct nlmsghdr *nlh)
 			break;
 		if (nlh->nlmsg_type == RTM_NEWNEIGH && r.have_mac && (r.state & NUD_USABLE)) {
 			if (!e->resolved || memcmp(e->mac, r.mac, 6) != 0) {
-				e->resolved = 1;
+				set_resolved(n, e);
 				memcpy(e->mac, r.mac, 6);
 				e->why[0] = '\0';
 				log_resolved(e, n);
@@ -682,11 +704,7 @@ int cp_neigh_process(struct cp_neigh *n)
 
 uint32_t cp_neigh_unresolved(const struct cp_neigh *n)
 {
-	uint32_t u = 0;
-
-	for (uint32_t i = 0; i < n->n; i++)
-		u += !n->e[i].resolved;
-	return u;
+	return n->n_unresolved;
 }
 
 int cp_neigh_lookup(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh)
