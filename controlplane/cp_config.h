@@ -46,6 +46,16 @@ int cp_config_backend_name_ok(const char *name);
 const char *cp_config_instance_why(const struct sl_addr *a, uint8_t af, uint32_t weight,
 				   const char *name, uint8_t pool_af, char *buf, size_t len);
 
+/*
+ * Read @path whole into *@buf (NUL-terminated, caller frees), *@len bytes,
+ * without ever blocking: opened O_NONBLOCK and fstat'ed first, it must be
+ * a regular file of at most @max bytes. 0, or a negative errno (-EINVAL: not
+ * a regular file, -EFBIG: too big) with @why saying why in a few words
+ * ("No such file or directory", "a FIFO, not a regular file").
+ */
+int cp_config_read_file(const char *path, size_t max, char **buf, size_t *len, char *why,
+			size_t wl);
+
 /* "a directory", "a FIFO", "a socket", ... for an error about a path of mode @m. */
 const char *cp_config_file_kind(mode_t m);
 

@@ -67,11 +67,7 @@ const char *cp_config_file_kind(mode_t m)
 	return "something else";
 }
 
-/*
- * Read @path whole into *@buf (NUL-terminated). Never blocks: O_NONBLOCK,
- * then fstat before reading. 0, or a negative errno with *@why set.
- */
-static int read_whole(const char *path, char **buf, size_t *len, char *why, size_t wl)
+int cp_config_read_file(const char *path, size_t max, char **buf, size_t *len, char *why, size_t wl)
 {
 	struct stat st;
 	size_t got = 0;
@@ -94,10 +90,9 @@ static int read_whole(const char *path, char **buf, size_t *len, char *why, size
 		snprintf(why, wl, "%s, not a regular file", cp_config_file_kind(st.st_mode));
 		goto out;
 	}
-	if ((unsigned long long)st.st_size > CP_CONFIG_MAX_BYTES) {
+	if ((unsigned long long)st.st_size > max) {
 		rc = -EFBIG;
-		snprintf(why, wl, "%lld bytes, more than %u", (long long)st.st_size,
-			 CP_CONFIG_MAX_BYTES);
+		snprintf(why, wl, "%lld bytes, more than %zu", (long long)st.st_size, max);
 		goto out;
 	}
 	*buf = malloc((size_t)st.st_size + 1);
@@ -119,7 +114,7 @@ static int read_whole(const char *path, char **buf, size_t *len, char *why, size
 			goto out;
 		}
 		if (r == 0)
-			break;
+			break; /* shrank under us: what is there is what the file says now */
 		got += (size_t)r;
 	}
 	(*buf)[got] = '\0';
@@ -249,7 +244,7 @@ static int scan_include(struct scan *s, const char **pp, int line)
 		snprintf(path, sizeof(path), "%s/%s", s->ctx->include_dir, name);
 	else
 		snprintf(path, sizeof(path), "%s", name);
-	rc = read_whole(path, &buf, &inc.len, why, sizeof(why));
+	rc = cp_config_read_file(path, CP_CONFIG_MAX_BYTES, &buf, &inc.len, why, sizeof(why));
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc)
@@ -401,7 +396,7 @@ int cp_config_prescan(struct cp_config_ctx *ctx)
 	char why[160], *buf;
 	int rc;
 
-	rc = read_whole(ctx->path, &buf, &s.len, why, sizeof(why));
+	rc = cp_config_read_file(ctx->path, CP_CONFIG_MAX_BYTES, &buf, &s.len, why, sizeof(why));
 	if (rc) {
 		snprintf(ctx->err->file, sizeof(ctx->err->file), "%s", ctx->path);
 		snprintf(ctx->err->text, sizeof(ctx->err->text), "%s", why);

@@ -6,7 +6,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,6 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -293,62 +291,10 @@ out:
 	return rc;
 }
 
+/* A FIFO put at the path would block open() and with it the whole loop: never blocks. */
 static int file_read(struct cp_disc_file *f, char **buf, size_t *len, char *why, size_t wl)
 {
-	struct stat st;
-	size_t got = 0;
-	int fd, rc;
-
-	/* a FIFO put at the path would block open() and with it the whole loop */
-	fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(why, wl, "cannot open: %s", strerror(-rc));
-		return rc;
-	}
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		snprintf(why, wl, "cannot stat: %s", strerror(-rc));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		snprintf(why, wl, "%s, not a regular file", cp_config_file_kind(st.st_mode));
-		goto out;
-	}
-	if ((uint64_t)st.st_size > CP_DISC_FILE_MAX_BYTES) {
-		rc = -EFBIG;
-		snprintf(why, wl, "%lld bytes, more than %u", (long long)st.st_size,
-			 CP_DISC_FILE_MAX_BYTES);
-		goto out;
-	}
-	*buf = malloc((size_t)st.st_size + 1);
-	if (!*buf) {
-		rc = -ENOMEM;
-		snprintf(why, wl, "out of memory");
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, *buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			snprintf(why, wl, "cannot read: %s", strerror(-rc));
-			free(*buf);
-			*buf = NULL;
-			goto out;
-		}
-		if (r == 0)
-			break; /* shrank under us: parse what is there, the next event re-reads */
-		got += (size_t)r;
-	}
-	*len = got;
-	rc = 0;
-out:
-	close(fd);
-	return rc;
+	return cp_config_read_file(f->path, CP_DISC_FILE_MAX_BYTES, buf, len, why, wl);
 }
 
 int cp_disc_file_reload(struct cp_disc_file *f)

@@ -248,7 +248,7 @@ static void test_missing_deleted_recreated(void **state)
 	f = cp_disc_file_new(l, path, &sink);
 	assert_non_null(f);
 	assert_int_equal(n_calls, 1);
-	snprintf(what, sizeof(what), "error [] %s: cannot open: No such file or directory", path);
+	snprintf(what, sizeof(what), "error [] %s: No such file or directory", path);
 	assert_string_equal(calls[0], what);
 
 	/* created by rename */

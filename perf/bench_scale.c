@@ -180,7 +180,8 @@ static void view_of(uint32_t n, struct cp_config *c, struct cp_model **m)
 	free(v);
 }
 
-static uint64_t run_neigh(uint32_t n)
+/* n backends tracked by a fresh cp_neigh; @configure: time cp_neigh_configure(), else one step. */
+static uint64_t neigh_timed(uint32_t n, int configure)
 {
 	struct cp_neigh *ng = cp_neigh_new();
 	struct cp_config c, view;
@@ -195,6 +196,11 @@ static uint64_t run_neigh(uint32_t n)
 	t0 = now_ns();
 	if (cp_neigh_configure(ng, &view) != 0)
 		die("neigh", ENOMEM);
+	if (!configure) {
+		cp_neigh_refresh_start(ng);
+		t0 = now_ns();
+		cp_neigh_refresh_step(ng, NEIGH_STEP);
+	}
 	t = now_ns() - t0;
 	cp_model_view_free(&view);
 	cp_model_free(m);
@@ -203,28 +209,15 @@ static uint64_t run_neigh(uint32_t n)
 	return t;
 }
 
+static uint64_t run_neigh(uint32_t n)
+{
+	return neigh_timed(n, 1);
+}
+
 /* One bounded refresh step (NEIGH_STEP backends) among n tracked ones. */
 static uint64_t run_neigh_step(uint32_t n)
 {
-	struct cp_neigh *ng = cp_neigh_new();
-	struct cp_config c, view;
-	struct cp_model *m;
-	uint64_t t0, t;
-
-	if (!ng)
-		die("rtnetlink", errno);
-	view_of(n, &c, &m);
-	if (cp_model_view(m, &view) != 0 || cp_neigh_configure(ng, &view) != 0)
-		die("neigh", ENOMEM);
-	cp_neigh_refresh_start(ng);
-	t0 = now_ns();
-	cp_neigh_refresh_step(ng, NEIGH_STEP);
-	t = now_ns() - t0;
-	cp_model_view_free(&view);
-	cp_model_free(m);
-	cp_config_free(&c);
-	cp_neigh_free(ng);
-	return t;
+	return neigh_timed(n, 0);
 }
 
 static uint64_t run_tables(uint32_t n)
