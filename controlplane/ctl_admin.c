@@ -72,7 +72,14 @@ static int request(const char *path, const char *line, char **reply)
 		fprintf(stderr, "sluicectl: %s: %s (is sluiced running?)\n", path, strerror(errno));
 		goto out;
 	}
-	if (write(fd, line, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
+	/*
+	 * A busy server answers and closes before reading: the request then
+	 * meets a closed socket (EPIPE, no SIGPIPE), and the answer is still
+	 * there to read.
+	 */
+	if ((send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len ||
+	     send(fd, "\n", 1, MSG_NOSIGNAL) != 1) &&
+	    errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "sluicectl: %s: sending the request: %s\n", path, strerror(errno));
 		goto out;
 	}
