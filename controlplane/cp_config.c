@@ -120,9 +120,18 @@ int cp_config_get_u32(struct cp_config_ctx *ctx, const config_setting_t *g, cons
 	char key[CP_KEY_LEN];
 	long long v;
 
+	const struct cp_config_lit *lit;
+
 	if (!s)
 		return 0;
 	v = config_setting_get_int64(s);
+	lit = config_setting_type(s) == CONFIG_TYPE_INT ? cp_config_lit_find(ctx, s, CP_LIT_BIG)
+							: NULL;
+	if (lit && lit->kind == CP_LIT_HUGE)
+		return cp_config_fail(ctx, s, cp_config_key(key, gkey, name),
+				      "beyond 64 bits, out of range %u..%u", lo, hi);
+	if (lit)
+		v = lit->value; /* what the file says, not libconfig's low 32 bits */
 	if (v < lo || v > hi)
 		return cp_config_fail(ctx, s, cp_config_key(key, gkey, name),
 				      "%lld out of range %u..%u", v, lo, hi);
@@ -433,22 +442,6 @@ static int parse_controlplane(struct cp_config_ctx *ctx, struct cp_config *cfg)
 	return 0;
 }
 
-/* The file cannot be opened: name why (errno) before libconfig says "file I/O error". */
-static int open_check(struct cp_config_ctx *ctx)
-{
-	FILE *f = fopen(ctx->path, "r");
-	int rc;
-
-	if (f) {
-		fclose(f);
-		return 0;
-	}
-	rc = -errno;
-	snprintf(ctx->err->file, sizeof(ctx->err->file), "%s", ctx->path);
-	snprintf(ctx->err->text, sizeof(ctx->err->text), "%s", strerror(-rc));
-	return rc;
-}
-
 int cp_config_load(const char *path, char *const *envp, struct cp_config *cfg,
 		   struct cp_config_error *err)
 {
@@ -466,16 +459,17 @@ int cp_config_load(const char *path, char *const *envp, struct cp_config *cfg,
 		rc = -ENAMETOOLONG;
 		goto out;
 	}
-	rc = open_check(&ctx);
-	if (rc)
-		goto out;
-	/* @include "x" is relative to the including file's directory */
+	/* @include "x" is relative to the main file's directory */
 	dir_copy = strdup(path);
 	if (!dir_copy) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	config_set_include_dir(&ctx.lc, dirname(dir_copy));
+	ctx.include_dir = dirname(dir_copy);
+	rc = cp_config_prescan(&ctx);
+	if (rc)
+		goto out;
+	config_set_include_dir(&ctx.lc, ctx.include_dir);
 	if (config_read_file(&ctx.lc, path) != CONFIG_TRUE) {
 		if (config_error_type(&ctx.lc) == CONFIG_ERR_FILE_IO) {
 			snprintf(err->file, sizeof(err->file), "%s", path);
@@ -504,6 +498,7 @@ out:
 	}
 	if (rc)
 		cp_config_free(cfg);
+	cp_config_lits_free(&ctx);
 	free(dir_copy);
 	config_destroy(&ctx.lc);
 	return rc;

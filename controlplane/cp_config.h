@@ -4,6 +4,8 @@
 #define CP_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "cp_config_types.h"
 
@@ -26,5 +28,35 @@ const char *cp_config_strerror(const struct cp_config_error *err, char *buf, siz
 /* Shared-memory geometry the config asks for (max_ports: always SL_MAX_PORTS_LIMIT). */
 struct sl_shm_geometry;
 void cp_config_geometry(const struct cp_config *cfg, struct sl_shm_geometry *g);
+
+/*
+ * The config's rules for a backend, for every source of instances (the
+ * static list, and what discovery reports: cp_model.c applies them):
+ * cp_config_addr_why(): NULL, or why @a (@af: enum sl_af) cannot be an
+ * instance (not unicast: 0.0.0.0, broadcast, multicast, ::; IPv4-mapped
+ * IPv6, which must be written as IPv4). cp_config_backend_name_ok(): 1 if
+ * @name is 1-31 of [A-Za-z0-9_.:[]-]. cp_config_instance_why(): all of
+ * them plus the pool's family (@pool_af, 0: no VIP yet) and weight
+ * 0..65535 (@name "" or NULL: the default name, always good); NULL, or the
+ * reason (in @buf or static).
+ */
+struct sl_addr;
+const char *cp_config_addr_why(const struct sl_addr *a, uint8_t af);
+int cp_config_backend_name_ok(const char *name);
+const char *cp_config_instance_why(const struct sl_addr *a, uint8_t af, uint32_t weight,
+				   const char *name, uint8_t pool_af, char *buf, size_t len);
+
+/*
+ * Read @path whole into *@buf (NUL-terminated, caller frees), *@len bytes,
+ * without ever blocking: opened O_NONBLOCK and fstat'ed first, it must be
+ * a regular file of at most @max bytes. 0, or a negative errno (-EINVAL: not
+ * a regular file, -EFBIG: too big) with @why saying why in a few words
+ * ("No such file or directory", "a FIFO, not a regular file").
+ */
+int cp_config_read_file(const char *path, size_t max, char **buf, size_t *len, char *why,
+			size_t wl);
+
+/* "a directory", "a FIFO", "a socket", ... for an error about a path of mode @m. */
+const char *cp_config_file_kind(mode_t m);
 
 #endif /* CP_CONFIG_H */

@@ -15,6 +15,7 @@
 
 #include "cp_config.h"
 #include "cp_config_priv.h"
+#include "cp_disc_etcd_url.h"
 #include "sl_shm.h"
 
 #define CP_DEF_HEALTH_PATH "/"
@@ -295,36 +296,16 @@ static int parse_resolver(struct cp_discovery_dns_conf *d)
 	return 0;
 }
 
-/* Comma-separated "http://host:port" (etcd's JSON gateway; no https). */
-static int endpoints_ok(const char *s)
-{
-	while (*s) {
-		size_t len = strcspn(s, ",");
-		const char *colon;
-
-		if (len <= 7 || strncmp(s, "http://", 7) != 0)
-			return 0;
-		colon = memrchr(s + 7, ':', len - 7);
-		if (!colon || colon + 1 == s + len ||
-		    strspn(colon + 1, "0123456789") != (size_t)(s + len - colon - 1))
-			return 0;
-		s += len;
-		if (*s == ',')
-			s++;
-		if (!*s && s[-1] == ',')
-			return 0;
-	}
-	return 1;
-}
-
 int cp_config_parse_discovery(struct cp_config_ctx *ctx, struct cp_config *cfg)
 {
 	const config_setting_t *g =
 		config_setting_get_member(config_root_setting(&ctx->lc), "discovery");
 	const config_setting_t *fg = member(g, "file"), *dg = member(g, "dns"),
 			       *eg = member(g, "etcd");
+	struct cp_etcd_endpoint ep[CP_DISC_ETCD_MAX_ENDPOINTS];
 	struct cp_discovery_conf *c = &cfg->discovery;
-	char key[CP_KEY_LEN];
+	char key[CP_KEY_LEN], why[200];
+	uint32_t n_ep;
 	int rc;
 
 	c->dns.timeout_ms = CP_DEF_DNS_TIMEOUT_MS;
@@ -360,10 +341,10 @@ int cp_config_parse_discovery(struct cp_config_ctx *ctx, struct cp_config *cfg)
 	if (c->dns.max_ttl < c->dns.min_ttl)
 		return cp_config_fail(ctx, member(dg, "max_ttl"), "discovery.dns.max_ttl",
 				      "%u is below min_ttl (%u)", c->dns.max_ttl, c->dns.min_ttl);
-	if (c->etcd.endpoints[0] && !endpoints_ok(c->etcd.endpoints))
+	if (c->etcd.endpoints[0] &&
+	    cp_etcd_endpoints_parse(c->etcd.endpoints, ep, &n_ep, why, sizeof(why)) < 0)
 		return cp_config_fail(ctx, member(eg, "endpoints"), "discovery.etcd.endpoints",
-				      "\"%s\" is not a comma-separated list of http://HOST:PORT",
-				      c->etcd.endpoints);
+				      "%s", why);
 	if (c->etcd.prefix[0] != '/')
 		return cp_config_fail(ctx, member(eg, "prefix"),
 				      cp_config_key(key, "discovery.etcd", "prefix"),

@@ -40,9 +40,65 @@ static const struct cp_config_word encaps[] = {
 	{NULL, 0},
 };
 
+static const char *const addr_port[] = {"address", "port", NULL};
+static const char *const addr_port_name[] = {"name", "address", "port", NULL};
+static const char *const vip_key[] = {"address", "port", "protocol", NULL};
+
 static const char *af_name(uint8_t af)
 {
 	return af == SL_AF_INET ? "IPv4" : "IPv6";
+}
+
+const char *cp_config_addr_why(const struct sl_addr *a, uint8_t af)
+{
+	if (af == SL_AF_INET) {
+		uint32_t v4 = ntohl(a->a32[3]);
+
+		if (!sl_addr_is_v4(a))
+			return "not an IPv4 address";
+		if (v4 == INADDR_ANY || v4 == INADDR_BROADCAST || IN_MULTICAST(v4))
+			return "not a unicast address";
+		return NULL;
+	}
+	if (af != SL_AF_INET6)
+		return "not an IPv4 or IPv6 address";
+	if (sl_addr_is_v4(a))
+		return "IPv4-mapped IPv6 address: write the IPv4 address";
+	if (a->a64[0] == 0 && a->a64[1] == 0)
+		return "not a unicast address";
+	if (a->a8[0] == 0xff)
+		return "not a unicast address";
+	return NULL;
+}
+
+int cp_config_backend_name_ok(const char *name)
+{
+	size_t n = strnlen(name, SL_NAME_LEN);
+
+	return n >= 1 && n < SL_NAME_LEN &&
+	       strspn(name,
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-[]") == n;
+}
+
+const char *cp_config_instance_why(const struct sl_addr *a, uint8_t af, uint32_t weight,
+				   const char *name, uint8_t pool_af, char *buf, size_t len)
+{
+	const char *why = cp_config_addr_why(a, af);
+
+	if (why)
+		return why;
+	if (pool_af && af != pool_af) {
+		snprintf(buf, len, "%s instance in a pool that serves %s VIPs", af_name(af),
+			 af_name(pool_af));
+		return buf;
+	}
+	if (weight > CP_MAX_WEIGHT) {
+		snprintf(buf, len, "weight %u out of range 0..%u", weight, CP_MAX_WEIGHT);
+		return buf;
+	}
+	if (name && name[0] && !cp_config_backend_name_ok(name))
+		return "name is not 1-31 of [A-Za-z0-9_.:[]-]";
+	return NULL;
 }
 
 /* Text -> IPv4-mapped or IPv6 sl_addr. NULL, or why @s is refused. */
@@ -54,22 +110,12 @@ static const char *parse_addr(const char *s, struct sl_addr *a, uint8_t *af)
 	if (inet_pton(AF_INET, s, &v4) == 1) {
 		sl_addr_from_v4(a, v4.s_addr);
 		*af = SL_AF_INET;
-		if (v4.s_addr == htonl(INADDR_ANY) || v4.s_addr == htonl(INADDR_BROADCAST))
-			return "not a unicast address";
-		if (IN_MULTICAST(ntohl(v4.s_addr)))
-			return "not a unicast address";
-		return NULL;
-	}
-	if (inet_pton(AF_INET6, s, a->a8) != 1)
+	} else if (inet_pton(AF_INET6, s, a->a8) == 1) {
+		*af = SL_AF_INET6;
+	} else {
 		return "not an IPv4 or IPv6 address";
-	*af = SL_AF_INET6;
-	if (sl_addr_is_v4(a))
-		return "IPv4-mapped IPv6 address: write the IPv4 address";
-	if (a->a64[0] == 0 && a->a64[1] == 0)
-		return "not a unicast address";
-	if (a->a8[0] == 0xff)
-		return "not a unicast address";
-	return NULL;
+	}
+	return cp_config_addr_why(a, *af);
 }
 
 static void format_addr(const struct sl_addr *a, uint8_t af, char *buf, size_t len)
@@ -104,7 +150,7 @@ static int get_tunnel_source(struct cp_config_ctx *ctx, const config_setting_t *
 	char text[INET6_ADDRSTRLEN + 8], key[CP_KEY_LEN];
 	unsigned int max, plen;
 	const char *why = NULL;
-	char *slash, *end;
+	char *slash;
 	uint8_t af;
 	int rc;
 
@@ -124,9 +170,11 @@ static int get_tunnel_source(struct cp_config_ctx *ctx, const config_setting_t *
 	max = af == SL_AF_INET ? 32 : 128;
 	plen = max;
 	if (slash) {
-		errno = 0;
-		plen = (unsigned int)strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || errno || plen < 1 || plen > max)
+		/* digits only: strtoul would take "+24", " 24" and wrap "-4294967272" */
+		size_t nd = strspn(slash + 1, "0123456789");
+
+		plen = nd && nd <= 3 && !slash[1 + nd] ? (unsigned int)atoi(slash + 1) : 0;
+		if (plen < 1 || plen > max)
 			return cp_config_fail(ctx, s, key, "prefix length \"%s\" not in 1..%u",
 					      slash + 1, max);
 	}
@@ -137,6 +185,22 @@ static int get_tunnel_source(struct cp_config_ctx *ctx, const config_setting_t *
 					      plen);
 	v->tunnel_source_plen = (uint8_t)plen;
 	return 0;
+}
+
+/*
+ * The setting to blame for a conflict of element @g: the first of @names
+ * whose value came from the environment (so the error names the variable),
+ * else the element itself.
+ */
+static const config_setting_t *blame(const config_setting_t *g, const char *const *names)
+{
+	for (; *names; names++) {
+		const config_setting_t *s = config_setting_get_member(g, *names);
+
+		if (s && config_setting_get_hook(s))
+			return s;
+	}
+	return g;
 }
 
 static int parse_backend(struct cp_config_ctx *ctx, const config_setting_t *g, const char *gkey,
@@ -170,27 +234,101 @@ static int parse_backend(struct cp_config_ctx *ctx, const config_setting_t *g, c
 					      "default name longer than %zu characters: "
 					      "give the backend a name",
 					      sizeof(b->name) - 1);
-	} else if (!b->name[0] || strspn(b->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-						  "abcdefghijklmnopqrstuvwxyz0123456789_.:-[]") !=
-					  strlen(b->name)) {
+	} else if (!cp_config_backend_name_ok(b->name)) {
 		return cp_config_fail(ctx, config_setting_get_member(g, "name"),
 				      cp_config_key(key, gkey, "name"),
 				      "\"%s\" is not 1-31 of [A-Za-z0-9_.:[]-]", b->name);
 	}
-	for (uint32_t j = 0; j < pool->n_backends; j++) {
-		const struct cp_backend_conf *o = &pool->backends[j];
-
-		if (memcmp(&o->addr, &b->addr, sizeof(b->addr)) == 0 && o->port == b->port)
-			return cp_config_fail(ctx, g, gkey,
-					      "same address and port as backend \"%s\" (line %d)",
-					      o->name, o->line);
-		if (strcmp(o->name, b->name) == 0)
-			return cp_config_fail(ctx, g, gkey,
-					      "duplicate backend name \"%s\" (line %d)", b->name,
-					      o->line);
-	}
 	pool->n_backends++;
 	return 0;
+}
+
+/* Sorting backends by (address, port) or by name, ties in file order. */
+static const struct cp_backend_conf *sort_base;
+
+static int same_key(uint32_t a, uint32_t b, int by_name)
+{
+	const struct cp_backend_conf *x = &sort_base[a], *y = &sort_base[b];
+
+	if (by_name)
+		return strcmp(x->name, y->name) == 0;
+	return x->port == y->port && memcmp(&x->addr, &y->addr, sizeof(x->addr)) == 0;
+}
+
+static int cmp_index(uint32_t a, uint32_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_addr(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	const struct cp_backend_conf *x = &sort_base[a], *y = &sort_base[b];
+	int c = memcmp(&x->addr, &y->addr, sizeof(x->addr));
+
+	if (!c)
+		c = (int)x->port - (int)y->port;
+	return c ? c : cmp_index(a, b);
+}
+
+static int cmp_name(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	int c = strcmp(sort_base[a].name, sort_base[b].name);
+
+	return c ? c : cmp_index(a, b);
+}
+
+/*
+ * The first backend (in file order) that repeats an earlier one's address
+ * and port, or its name: sorted, so a pool of n backends costs n log n.
+ * Reported at that backend, naming the first one it repeats.
+ */
+static int check_dup_backends(struct cp_config_ctx *ctx, const config_setting_t *l,
+			      const char *pkey, const struct cp_pool_conf *p)
+{
+	uint32_t *ix, first = UINT32_MAX, other = 0;
+	int same_addr = 0;
+	char bkey[CP_KEY_LEN];
+	const config_setting_t *g;
+
+	if (p->n_backends < 2)
+		return 0;
+	ix = malloc(p->n_backends * sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	sort_base = p->backends;
+	for (int by_name = 0; by_name < 2; by_name++) {
+		uint32_t head = 0;
+
+		for (uint32_t i = 0; i < p->n_backends; i++)
+			ix[i] = i;
+		qsort(ix, p->n_backends, sizeof(*ix), by_name ? cmp_name : cmp_addr);
+		for (uint32_t i = 1; i < p->n_backends; i++) {
+			if (!same_key(ix[head], ix[i], by_name)) {
+				head = i;
+				continue;
+			}
+			/* by address first, as a backend is checked in that order */
+			if (ix[i] < first) {
+				first = ix[i];
+				other = ix[head];
+				same_addr = !by_name;
+			}
+		}
+	}
+	free(ix);
+	if (first == UINT32_MAX)
+		return 0;
+	cp_config_elem_key(bkey, pkey, "backends", (int)first);
+	g = config_setting_get_elem(l, first);
+	if (same_addr)
+		return cp_config_fail(ctx, blame(g, addr_port), bkey,
+				      "same address and port as backend \"%s\" (line %d)",
+				      p->backends[other].name, p->backends[other].line);
+	return cp_config_fail(ctx, blame(g, addr_port_name), bkey,
+			      "duplicate backend name \"%s\" (line %d)", p->backends[first].name,
+			      p->backends[other].line);
 }
 
 static int parse_pool(struct cp_config_ctx *ctx, const config_setting_t *g, const char *gkey,
@@ -226,6 +364,9 @@ static int parse_pool(struct cp_config_ctx *ctx, const config_setting_t *g, cons
 		if (rc)
 			return rc;
 	}
+	rc = check_dup_backends(ctx, l, gkey, p);
+	if (rc)
+		return rc;
 	return cp_config_parse_pool_extras(ctx, g, gkey, cfg, p);
 }
 
@@ -305,7 +446,7 @@ static int parse_vip(struct cp_config_ctx *ctx, const config_setting_t *g, const
 					      o->line);
 		if (memcmp(&o->addr, &v->addr, sizeof(v->addr)) == 0 && o->port == v->port &&
 		    o->proto == v->proto)
-			return cp_config_fail(ctx, g, gkey,
+			return cp_config_fail(ctx, blame(g, vip_key), gkey,
 					      "same address, port and protocol as VIP \"%s\" "
 					      "(line %d)",
 					      o->name, o->line);

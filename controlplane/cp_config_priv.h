@@ -14,12 +14,47 @@
 
 #define CP_KEY_LEN 128 /* bytes of a setting path, "pools[3].backends[12].address" */
 
+#define CP_CONFIG_MAX_BYTES (64u << 20) /* bytes of one file (main or included) */
+#define CP_CONFIG_MAX_LINE 65536u	/* bytes of one line */
+#define CP_CONFIG_MAX_STRING 65536u	/* bytes of one string literal */
+
+/* A literal libconfig would misread (cp_config_file.c). */
+enum {
+	CP_LIT_BIG = 1,	 /* an integer beyond 32 bits without L: value holds it */
+	CP_LIT_HUGE = 2, /* beyond 64 bits too */
+	CP_LIT_NUL = 3,	 /* a string holding a NUL byte (raw or \x00) */
+};
+
+struct cp_config_lit {
+	char *file; /* as config_setting_source_file() names it */
+	int line;
+	char name[64]; /* the setting's name */
+	long long value;
+	uint8_t kind;
+};
+
 struct cp_config_ctx {
 	const char *path;  /* the file given to cp_config_load() */
 	char *const *envp; /* overrides, environ-style */
 	struct cp_config_error *err;
 	config_t lc; /* the parsed tree (overrides applied) */
+	const char *include_dir; /* where libconfig looks for @include files */
+	struct cp_config_lit *lits;
+	size_t n_lits, cap_lits;
 };
+
+/*
+ * Check the file and every file it includes before libconfig reads them
+ * (cp_config_file.c): regular, readable, within the size limits; remember
+ * the literals libconfig would misread. 0 or a negative errno with
+ * ctx->err filled (the main file: -ENOENT, -EACCES, -EINVAL not a regular
+ * file, -EFBIG; an include or a limit: -EINVAL at FILE:LINE).
+ */
+int cp_config_prescan(struct cp_config_ctx *ctx);
+/* The remembered literal of @kind behind setting @s, or NULL. */
+const struct cp_config_lit *cp_config_lit_find(const struct cp_config_ctx *ctx,
+					       const config_setting_t *s, uint8_t kind);
+void cp_config_lits_free(struct cp_config_ctx *ctx);
 
 /*
  * Fill ctx->err for setting @s (NULL: no line) at path @key and return

@@ -228,12 +228,12 @@ static int env_fail(struct cp_config_ctx *ctx, const char *var, const char *fmt,
 	return -EINVAL;
 }
 
-/* A decimal integer, optionally signed, nothing else. */
+/* A decimal integer, optionally with a '-', nothing else. */
 static int parse_int(const char *s, long long *v)
 {
 	char *end;
 
-	if (!*s || isspace((unsigned char)*s))
+	if (!*s || isspace((unsigned char)*s) || *s == '+')
 		return -EINVAL;
 	errno = 0;
 	*v = strtoll(s, &end, 10);
@@ -432,6 +432,8 @@ static int check_value(struct cp_config_ctx *ctx, const config_setting_t *s, con
 	case CP_K_STR:
 		if (type != CONFIG_TYPE_STRING)
 			goto bad;
+		if (cp_config_lit_find(ctx, s, CP_LIT_NUL))
+			return cp_config_fail(ctx, s, key, "holds a NUL character");
 		return 0;
 	case CP_K_BOOL:
 		if (type != CONFIG_TYPE_BOOL)
@@ -446,6 +448,10 @@ static int check_value(struct cp_config_ctx *ctx, const config_setting_t *s, con
 			if (config_setting_type(el) != CONFIG_TYPE_STRING) {
 				cp_config_elem_key(ekey, key, NULL, i);
 				return cp_config_fail(ctx, el, ekey, "expected a string");
+			}
+			if (cp_config_lit_find(ctx, el, CP_LIT_NUL)) {
+				cp_config_elem_key(ekey, key, NULL, i);
+				return cp_config_fail(ctx, el, ekey, "holds a NUL character");
 			}
 		}
 		return 0;

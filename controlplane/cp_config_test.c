@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <cmocka.h>
 
@@ -574,7 +576,10 @@ static const struct bad_case bad_cases[] = {
 	 -EINVAL,
 	 "@:3: pools[0].health.path: \"health z\" must start with '/' and hold no spaces"},
 	{"bad-health-rise.conf", {}, -EINVAL, "@:3: pools[0].health.rise: 0 out of range 1..1000"},
-	{"bad-health-bool.conf", {}, -EINVAL, "@:3: pools[0].health.via_tunnel: expected true or false"},
+	{"bad-health-bool.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].health.via_tunnel: expected true or false"},
 	{"bad-health-via-tunnel.conf",
 	 {},
 	 -EINVAL,
@@ -612,8 +617,48 @@ static const struct bad_case bad_cases[] = {
 	{"bad-endpoints.conf",
 	 {},
 	 -EINVAL,
-	 "@:2: discovery.etcd.endpoints: \"https://198.18.0.1:2379\" is not a comma-separated "
-	 "list of http://HOST:PORT"},
+	 "@:2: discovery.etcd.endpoints: endpoint \"https://198.18.0.1:2379\": only http:// is "
+	 "supported"},
+	/* what the etcd provider would refuse at start is refused by the loader, so by a reload */
+	{"bad-endpoints-port.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: discovery.etcd.endpoints: endpoint \"http://127.0.0.1:99999\": not "
+	 "http://HOST:PORT"},
+	{"bad-endpoints-port0.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: discovery.etcd.endpoints: endpoint \"http://127.0.0.1:0\": not http://HOST:PORT"},
+	{"bad-endpoints-host.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: discovery.etcd.endpoints: endpoint \"http://:2379\": host must be an IP address or "
+	 "localhost (no DNS here)"},
+	/* libconfig keeps only the low 32 bits of an integer literal: the loader reads them all */
+	{"bad-port-wrap.conf", {}, -EINVAL, "@:2: vips[0].port: 4294967376 out of range 0..65535"},
+	{"bad-max-backends-wrap.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: tables.max_backends: 4294967297 out of range 1..1048576"},
+	{"bad-hex-wrap.conf", {}, -EINVAL, "@:2: tables.max_vips: 4294967360 out of range 1..4096"},
+	{"bad-tunnel-plen-wrap.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: vips[0].tunnel_source: prefix length \"4294967320\" not in 1..32"},
+	{"bad-tunnel-plen-neg.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: vips[0].tunnel_source: prefix length \"-4294967272\" not in 1..32"},
+	{"bad-tunnel-plen-space.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: vips[0].tunnel_source: prefix length \" +24\" not in 1..32"},
+	/* libconfig's scanner exits the process on an include it cannot read */
+	{"bad-include-dir.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: @include: \"incdir\": a directory, not a regular file"},
+	{"incdir", {}, -EINVAL, "@: a directory, not a regular file"},
 	{"bad-etcd-prefix.conf",
 	 {},
 	 -EINVAL,
@@ -668,6 +713,25 @@ static const struct bad_case bad_cases[] = {
 	 "environment: SLUICE_POOLS_0_DISCOVERY_ETCD: true, but discovery.etcd.endpoints is not "
 	 "set"},
 	{EXAMPLE,
+	 {"SLUICE_VIPS_0_PORT=+80"},
+	 -EINVAL,
+	 "environment: SLUICE_VIPS_0_PORT: not an integer: \"+80\""},
+	{EXAMPLE,
+	 {"SLUICE_POOLS_0_BACKENDS_1_ADDRESS=198.18.1.11"},
+	 -EINVAL,
+	 "environment: SLUICE_POOLS_0_BACKENDS_1_ADDRESS: same address and port as backend "
+	 "\"198.18.1.11\" (line 14)"},
+	{EXAMPLE,
+	 {"SLUICE_POOLS_0_BACKENDS_1_NAME=198.18.1.11"},
+	 -EINVAL,
+	 "environment: SLUICE_POOLS_0_BACKENDS_1_NAME: duplicate backend name \"198.18.1.11\" "
+	 "(line 14)"},
+	{EXAMPLE,
+	 {"SLUICE_VIPS_1_ADDRESS=198.18.100.1"},
+	 -EINVAL,
+	 "environment: SLUICE_VIPS_1_ADDRESS: same address, port and protocol as VIP \"web\" "
+	 "(line 8)"},
+	{EXAMPLE,
 	 {"SLUICE_DATAPLANE_FLOWS=1"},
 	 -EINVAL,
 	 "environment: SLUICE_DATAPLANE_FLOWS: names no setting of this file"},
@@ -708,6 +772,115 @@ static void test_bad(void **state)
 	assert_null(c.dataplane.eal[0]);
 }
 
+/* Files a test writes itself: FIFOs, NUL bytes, sizes past the limits. */
+static char gen_dir[64];
+
+static void gen_write(const char *name, const char *text, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", gen_dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void gen_refused(const char *name, int want_rc, const char *want_fmt)
+{
+	char path[128], want[512], got[1024];
+	struct cp_config c;
+	struct cp_config_error err;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", gen_dir, name);
+	snprintf(want, sizeof(want), want_fmt, path);
+	rc = cp_config_load(path, no_env, &c, &err);
+	assert_string_equal(cp_config_strerror(&err, got, sizeof(got)), want);
+	assert_int_equal(rc, want_rc);
+	assert_null(c.vips);
+}
+
+static int gen_setup(void **state)
+{
+	(void)state;
+	snprintf(gen_dir, sizeof(gen_dir), "/tmp/sl-cfgtest-XXXXXX");
+	return mkdtemp(gen_dir) ? 0 : -1;
+}
+
+static int gen_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", gen_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_include_fifo(void **state)
+{
+	static const char text[] = "tables = { max_vips = 2; };\n\n@include \"x.fifo\"\n";
+	char path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/x.fifo", gen_dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	gen_write("fifo.conf", text, sizeof(text) - 1);
+	/* returns at once: nothing opens the FIFO for writing */
+	gen_refused("fifo.conf", -EINVAL, "%s:3: @include: \"x.fifo\": a FIFO, not a regular file");
+	gen_refused("x.fifo", -EINVAL, "%s: a FIFO, not a regular file");
+	gen_write("missing.conf", "@include \"nope.conf\"\n", 21);
+	gen_refused("missing.conf", -EINVAL,
+		    "%s:1: @include: \"nope.conf\": No such file or directory");
+	/* an include's own includes are checked too */
+	gen_write("outer.conf", "  @include \"fifo.conf\"\n", 23);
+	gen_refused("outer.conf", -EINVAL,
+		    "fifo.conf:3: @include: \"x.fifo\": a FIFO, not a regular file");
+}
+
+static void test_nul_and_sizes(void **state)
+{
+	static const char nul[] = "vips = ( { name = \"web\"; address = \"198.18.100.1\0junk\";\n"
+				  "  port = 80; pool = \"web\"; } );\n";
+	static const char esc[] = "instance = \"a\\x00b\";\n";
+	char *big;
+	char path[128];
+	FILE *f;
+
+	(void)state;
+	gen_write("nul.conf", nul, sizeof(nul) - 1);
+	gen_refused("nul.conf", -EINVAL, "%s:1: vips[0].address: holds a NUL character");
+	gen_write("esc.conf", esc, sizeof(esc) - 1);
+	gen_refused("esc.conf", -EINVAL, "%s:1: instance: holds a NUL character");
+	gen_write("nul2.conf", "instance = \"x\";\0\n", 16);
+	gen_refused("nul2.conf", -EINVAL, "%s:1: NUL byte outside a string");
+
+	/* libconfig's lexer is quadratic in a token's length: lines and strings are bounded */
+	big = malloc(80000);
+	assert_non_null(big);
+	big[0] = '#';
+	memset(big + 1, 'a', 70000);
+	big[70001] = '\n';
+	gen_write("longline.conf", big, 70002);
+	gen_refused("longline.conf", -EINVAL, "%s:1: line longer than 65536 bytes");
+	memcpy(big, "instance = \"", 12);
+	memset(big + 12, 'a', 70000);
+	memcpy(big + 12 + 70000, "\";\n", 3);
+	for (int i = 0; i < 700; i++)
+		big[12 + i * 100 + 99] = '\n';
+	gen_write("longstr.conf", big, 12 + 70000 + 3);
+	gen_refused("longstr.conf", -EINVAL, "%s:701: string of 70000 bytes, at most 65536");
+	free(big);
+
+	snprintf(path, sizeof(path), "%s/huge.conf", gen_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), (64 << 20) + 1), 0);
+	fclose(f);
+	gen_refused("huge.conf", -EFBIG, "%s: 67108865 bytes, more than 67108864");
+}
+
 static void test_strerror_formats(void **state)
 {
 	struct cp_config_error e = {
@@ -727,13 +900,18 @@ static void test_strerror_formats(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[8 + sizeof(bad_cases) / sizeof(bad_cases[0])] = {
-		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_issue_example),
-		cmocka_unit_test(test_every_key),	 cmocka_unit_test(test_sample_is_defaults),
-		cmocka_unit_test(test_env_overrides),	 cmocka_unit_test(test_env_from_environ),
+	struct CMUnitTest tests[10 + sizeof(bad_cases) / sizeof(bad_cases[0])] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_issue_example),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_sample_is_defaults),
+		cmocka_unit_test(test_env_overrides),
+		cmocka_unit_test(test_env_from_environ),
 		cmocka_unit_test(test_strerror_formats),
+		cmocka_unit_test_setup_teardown(test_include_fifo, gen_setup, gen_teardown),
+		cmocka_unit_test_setup_teardown(test_nul_and_sizes, gen_setup, gen_teardown),
 	};
-	size_t n = 7;
+	size_t n = 9;
 
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		struct CMUnitTest t = {.name = bad_cases[i].file,

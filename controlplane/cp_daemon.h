@@ -48,10 +48,15 @@ struct sluiced {
 	int stop;         /* SIGTERM/SIGINT seen */
 	int dirty;        /* the tables need a publish */
 	int neigh_dirty;  /* the set of backend addresses changed: reconfigure next hops */
+	int neigh_urgent; /* the refresh pass under way is for new backends: busy ticks */
 	int starting;     /* waiting for the first next hops */
 	int busy_logged;
 	int xdp_sync_due;
+	int shm_lost; /* the segment shrank under us: touch it no more, exit 1 */
 	uint64_t start_ns, last_refresh_ns, last_xdp_ns, last_build_ns;
+	uint64_t n_builds;   /* table builds started: admin tickets count in these */
+	uint64_t pub_ticket; /* the build whose publication is in flight */
+	uint32_t n_capped;   /* backends the last build left out (tables.max_backends) */
 	int xdp_rc[SL_MAX_PORTS_LIMIT];
 	int probe_rc[SL_MAX_PORTS_LIMIT];  /* last cp_xdp_probe_add result per port */
 	int tc_rc[SL_MAX_PORTS_LIMIT];     /* last cp_probe_tc_attach result per port */
@@ -71,6 +76,8 @@ struct sluiced {
 
 /* cp_main.c: a change of the model wants a rebuild (coalesced). */
 void cp_daemon_changed(struct sluiced *d);
+/* cp_main.c: the same, and the admin ticket its publication settles (cp_admin_settle()). */
+uint64_t cp_daemon_ticket(struct sluiced *d);
 /* cp_main.c: reload the config file now (SIGHUP, admin "reload"). 0 or -errno + @why. */
 int cp_daemon_reload(struct sluiced *d, char *why, size_t why_len);
 

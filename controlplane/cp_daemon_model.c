@@ -31,9 +31,11 @@
 #include "cp_model.h"
 #include "cp_probe.h"
 #include "cp_tables.h"
+#include "cp_text.h"
 #include "cp_xdp.h"
 
 #define EVENT_LINE_MAX 2048
+#define HEALTH_PAGE 512 /* instances per admin "health" reply */
 
 /* One instance's health target (cp_model_inst.probe). */
 struct cp_daemon_probe {
@@ -411,6 +413,30 @@ static void disc_update(void *ctx, enum cp_disc_source src, const char *pool,
 		CP_LOG_DISC(ERR, "%s: pool %s: %s", cp_disc_source_name(src), pool, strerror(-rc));
 }
 
+/* Entries a source reported against the config's rules: logged (escaped), never published. */
+static void on_refused(void *ctx, enum cp_disc_source src, const char *pool,
+		       const struct cp_model_refusal *r, uint32_t n, uint32_t n_total)
+{
+	char name[4 * SL_NAME_LEN + 1], addr[INET6_ADDRSTRLEN], epool[4 * SL_NAME_LEN + 1];
+
+	(void)ctx;
+	cp_text_esc(pool, SL_NAME_LEN, epool, sizeof(epool));
+	for (uint32_t i = 0; i < n; i++) {
+		if (r[i].inst.af == SL_AF_INET)
+			inet_ntop(AF_INET, &r[i].inst.addr.a32[3], addr, sizeof(addr));
+		else
+			inet_ntop(AF_INET6, r[i].inst.addr.a8, addr, sizeof(addr));
+		CP_LOG_DISC(WARN, "%s: pool %s: refused %s port %u%s%s%s: %s",
+			    cp_disc_source_name(src), epool, addr, r[i].inst.port,
+			    r[i].inst.name[0] ? " (name \"" : "",
+			    cp_text_esc(r[i].inst.name, SL_NAME_LEN, name, sizeof(name)),
+			    r[i].inst.name[0] ? "\")" : "", r[i].why);
+	}
+	if (n_total > n)
+		CP_LOG_DISC(WARN, "%s: pool %s: %u more entries refused", cp_disc_source_name(src),
+			    epool, n_total - n);
+}
+
 static void disc_error(void *ctx, enum cp_disc_source src, const char *pool, const char *what)
 {
 	(void)ctx;
@@ -525,18 +551,36 @@ void cp_daemon_services_reload(struct sluiced *d, const struct cp_config *old)
 
 /* ---- admin socket ------------------------------------------------------ */
 
+/*
+ * The model takes the change at once; the reply waits for the publication
+ * that carries it (cp_main.c settles the ticket), so "ok" means the
+ * dataplane has it. An instance the tables left out has nothing to change.
+ */
 static int admin_drain(void *ctx, const char *pool, const char *instance, int drain, char *why,
-		       size_t why_len)
+		       size_t why_len, uint64_t *ticket)
 {
 	struct sluiced *d = ctx;
+	const struct cp_model_inst *inst;
 	int rc = cp_model_drain(d->model, pool, instance, drain, why, why_len);
 
-	if (rc == 0)
-		CP_LOG_ADMIN(INFO, "%s %s %s", drain ? "drain" : "undrain", pool, instance);
-	return rc;
+	if (rc)
+		return rc;
+	CP_LOG_ADMIN(INFO, "%s %s %s", drain ? "drain" : "undrain", pool, instance);
+	inst = cp_model_find(d->model, pool, instance);
+	if (inst && cp_tables_capped(d->tables, pool, &inst->addr, inst->port)) {
+		snprintf(why, why_len,
+			 "instance %s of pool %s is not in the tables (tables.max_backends %u "
+			 "reached): %s kept, it applies once the instance is published",
+			 inst->name, pool, d->cfg->tables.max_backends,
+			 drain ? "drain" : "undrain");
+		return -ENOSPC;
+	}
+	*ticket = cp_daemon_ticket(d);
+	return CP_ADMIN_WAIT;
 }
 
-static json_t *inst_json(const struct cp_model_inst *inst)
+static json_t *inst_json(const struct sluiced *d, const char *pool,
+			 const struct cp_model_inst *inst)
 {
 	char addr[INET6_ADDRSTRLEN], src[64];
 
@@ -544,43 +588,90 @@ static json_t *inst_json(const struct cp_model_inst *inst)
 		inet_ntop(AF_INET, &inst->addr.a32[3], addr, sizeof(addr));
 	else
 		inet_ntop(AF_INET6, inst->addr.a8, addr, sizeof(addr));
-	return json_pack("{s:s,s:s,s:i,s:i,s:s,s:b,s:b,s:s,s:s}", "name", inst->name, "address",
+	return json_pack("{s:s,s:s,s:i,s:i,s:s,s:b,s:b,s:b,s:s,s:s}", "name", inst->name, "address",
 			 addr, "port", (int)inst->port, "weight", (int)inst->weight, "state",
 			 cp_model_inst_state(inst), "drained", (int)inst->drained, "serving",
-			 (int)inst->serving, "sources",
+			 (int)inst->serving, "published",
+			 !cp_tables_capped(d->tables, pool, &inst->addr, inst->port), "sources",
 			 cp_model_sources_text(inst->sources, src, sizeof(src)), "reason",
 			 inst->reason);
 }
 
 static const char *const check_names[] = { "none", "tcp", "http", "udp" };
 
-static json_t *admin_health(void *ctx)
+/* "POOL.INSTANCE" indexes where a page starts; "" is the start. 0 or -EINVAL. */
+static int parse_cursor(const char *cursor, uint32_t *pool, uint32_t *inst)
+{
+	unsigned int p = 0, i = 0;
+	int n = 0;
+
+	if (!*cursor) {
+		*pool = *inst = 0;
+		return 0;
+	}
+	if (sscanf(cursor, "%9u.%9u%n", &p, &i, &n) != 2 || cursor[n])
+		return -EINVAL;
+	*pool = p;
+	*inst = i;
+	return 0;
+}
+
+/*
+ * One page of at most HEALTH_PAGE instances from @cursor: a pool cut by the
+ * page shows the rest of its instances on the next one (same "pool"
+ * object, continued). Pages are read one request each: a change between two
+ * shows up in the later page only.
+ */
+static json_t *admin_health(void *ctx, const char *cursor, char *why, size_t why_len)
 {
 	struct sluiced *d = ctx;
-	json_t *pools = json_array();
+	json_t *pools = json_array(), *page = NULL;
+	uint32_t p0, i0, budget = HEALTH_PAGE;
+	char next[32] = "";
 
-	for (uint32_t i = 0; pools && i < d->cfg->n_pools; i++) {
+	if (parse_cursor(cursor, &p0, &i0) < 0) {
+		snprintf(why, why_len, "bad cursor \"%.40s\" (expected POOL.INSTANCE)", cursor);
+		json_decref(pools);
+		return NULL;
+	}
+	for (uint32_t i = p0; pools && i < d->cfg->n_pools; i++) {
 		const struct cp_pool_conf *pc = &d->cfg->pools[i];
 		struct cp_model_inst *const *inst;
 		uint32_t n = cp_model_pool_instances(d->model, i, &inst);
-		json_t *arr = json_array(), *p;
+		uint32_t k = i == p0 ? i0 : 0;
+		json_t *arr, *p;
 
-		for (uint32_t k = 0; arr && k < n; k++)
-			if (json_array_append_new(arr, inst_json(inst[k]))) {
+		if (!budget) {
+			snprintf(next, sizeof(next), "%u.0", i);
+			break;
+		}
+		arr = json_array();
+		for (; arr && k < n && budget; k++, budget--)
+			if (json_array_append_new(arr, inst_json(d, pc->name, inst[k]))) {
 				json_decref(arr);
 				arr = NULL;
 			}
-		p = arr ? json_pack("{s:s,s:s,s:b,s:i,s:o}", "pool", pc->name, "health",
+		if (k < n)
+			snprintf(next, sizeof(next), "%u.%u", i, k);
+		p = arr ? json_pack("{s:s,s:s,s:b,s:i,s:i,s:o}", "pool", pc->name, "health",
 				    check_names[pc->health.type & 3], "panic",
 				    (int)cp_model_pool_panic(d->model, i), "panic_threshold",
-				    (int)pc->panic_threshold, "instances", arr)
+				    (int)pc->panic_threshold, "refused",
+				    (int)cp_model_pool_refused(d->model, i), "instances", arr)
 			: NULL;
 		if (!p || json_array_append_new(pools, p)) {
 			json_decref(pools);
-			return NULL;
+			pools = NULL;
 		}
+		if (next[0])
+			break;
 	}
-	return pools;
+	if (pools)
+		page = next[0] ? json_pack("{s:o,s:s}", "pools", pools, "next", next)
+			       : json_pack("{s:o}", "pools", pools);
+	if (!page)
+		snprintf(why, why_len, "out of memory");
+	return page;
 }
 
 static int admin_reload(void *ctx, char *why, size_t why_len)
@@ -597,6 +688,7 @@ int cp_daemon_model_init(struct sluiced *d)
 		.inst_added = on_inst_added,
 		.inst_removed = on_inst_removed,
 		.changed = on_changed,
+		.refused = on_refused,
 		.ctx = d,
 	};
 

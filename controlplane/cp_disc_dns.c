@@ -259,6 +259,7 @@ static void resolution_done(struct dns_name *n)
 {
 	struct cp_disc_dns *d = n->d;
 	struct cp_disc_instance *v = NULL;
+	uint8_t *shared;
 	uint32_t cap = 0, k = 0;
 
 	for (uint32_t i = 0; i < n->n_srvs; i++)
@@ -293,6 +294,23 @@ static void resolution_done(struct dns_name *n)
 			k++;
 		}
 	}
+	/*
+	 * A target with several addresses (A and AAAA) or ports gives several
+	 * instances: the host name would name them all, and an instance name
+	 * must be one instance's (a drain by name must hit exactly it). Those
+	 * keep the default name, address:port. The set is one DNS answer:
+	 * small enough to compare pairwise. (No memory: the names stay, and the
+	 * model refuses all but the first of a name.)
+	 */
+	shared = calloc(k + 1, 1);
+	for (uint32_t i = 0; shared && i < k; i++)
+		for (uint32_t j = i + 1; j < k; j++)
+			if (v[i].name[0] && !strcmp(v[i].name, v[j].name))
+				shared[i] = shared[j] = 1;
+	for (uint32_t i = 0; shared && i < k; i++)
+		if (shared[i])
+			v[i].name[0] = '\0';
+	free(shared);
 	uint32_t ttl = clamp_ttl(d, n->ttl);
 
 	resolution_end(n);

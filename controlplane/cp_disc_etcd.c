@@ -42,16 +42,9 @@ enum etcd_phase {
 	PH_WATCHING,
 };
 
-struct etcd_endpoint {
-	struct sockaddr_storage sa;
-	socklen_t sa_len;
-	char host[80]; /* Host: header, "127.0.0.1:2379" */
-	char url[128];
-};
-
 struct cp_disc_etcd {
 	struct cp_loop *loop;
-	struct etcd_endpoint ep[CP_DISC_ETCD_MAX_ENDPOINTS];
+	struct cp_etcd_endpoint ep[CP_DISC_ETCD_MAX_ENDPOINTS];
 	uint32_t n_ep, cur, fails_in_turn;
 	uint32_t timeout_ms, backoff_ms;
 	char *key_b64, *end_b64;
@@ -60,6 +53,7 @@ struct cp_disc_etcd {
 	int fd;
 	struct cp_loop_fd lfd;
 	struct cp_loop_timer retry, timeout;
+	struct cp_loop_timer batch; /* watch events since the first not yet reported */
 	enum etcd_phase phase;
 	char *out;
 	size_t out_len, out_off;
@@ -73,106 +67,17 @@ struct cp_disc_etcd {
 
 static void on_fd(struct cp_loop_fd *f, uint32_t events);
 
-/* "http://HOST:PORT[/]" with HOST numeric, [v6] or localhost. */
-static int parse_endpoint(const char *s, size_t len, struct etcd_endpoint *ep, char *why,
-			  size_t why_len)
+static void on_batch(struct cp_loop_timer *t)
 {
-	char buf[128], host[64], *p, *colon, *end;
-	unsigned long port;
+	struct cp_disc_etcd *e = t->ctx;
 
-	memset(ep, 0, sizeof(*ep));
-	while (len && (*s == ' ' || *s == '\t'))
-		s++, len--;
-	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-		len--;
-	if (len == 0 || len >= sizeof(buf)) {
-		snprintf(why, why_len, "endpoint \"%.*s\": empty or too long",
-			 (int)(len > 60 ? 60 : len), s);
-		return -EINVAL;
-	}
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	snprintf(ep->url, sizeof(ep->url), "%s", buf);
-	if (strncmp(buf, "http://", 7) != 0) {
-		snprintf(why, why_len, "endpoint \"%s\": only http:// is supported", buf);
-		return -EINVAL;
-	}
-	p = buf + 7;
-	if (len && buf[len - 1] == '/')
-		buf[len - 1] = '\0';
-	if (*p == '[') {
-		char *rb = strchr(p, ']');
-
-		if (!rb || rb[1] != ':' || (size_t)(rb - p - 1) >= sizeof(host))
-			goto bad;
-		memcpy(host, p + 1, (size_t)(rb - p - 1));
-		host[rb - p - 1] = '\0';
-		colon = rb + 1;
-	} else {
-		colon = strrchr(p, ':');
-		if (!colon || (size_t)(colon - p) >= sizeof(host))
-			goto bad;
-		memcpy(host, p, (size_t)(colon - p));
-		host[colon - p] = '\0';
-	}
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (errno || *end || colon[1] == '\0' || port == 0 || port > 65535)
-		goto bad;
-	if (strcmp(host, "localhost") == 0)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ep->sa;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ep->sa;
-
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		ep->sa_len = sizeof(*sin);
-		snprintf(ep->host, sizeof(ep->host), "%s:%lu", host, port);
-	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		ep->sa_len = sizeof(*sin6);
-		snprintf(ep->host, sizeof(ep->host), "[%s]:%lu", host, port);
-	} else {
-		snprintf(why, why_len,
-			 "endpoint \"%s\": host must be an IP address or localhost (no DNS here)",
-			 ep->url);
-		return -EINVAL;
-	}
-	return 0;
-bad:
-	snprintf(why, why_len, "endpoint \"%s\": not http://HOST:PORT", ep->url);
-	return -EINVAL;
-}
-
-static int parse_endpoints(const char *list, struct etcd_endpoint *ep, uint32_t *n, char *why,
-			   size_t why_len)
-{
-	const char *s = list;
-
-	*n = 0;
-	for (;;) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-
-		if (*n == CP_DISC_ETCD_MAX_ENDPOINTS) {
-			snprintf(why, why_len, "more than %d endpoints",
-				 CP_DISC_ETCD_MAX_ENDPOINTS);
-			return -EINVAL;
-		}
-		if (parse_endpoint(s, len, &ep[*n], why, why_len) != 0)
-			return -EINVAL;
-		(*n)++;
-		if (!comma)
-			return 0;
-		s = comma + 1;
-	}
+	if (cp_etcd_kvt_flush(&e->kvt) != 0)
+		cp_loop_timer_in(e->loop, &e->batch, CP_DISC_ETCD_BATCH_MS); /* no memory: retry */
 }
 
 int cp_disc_etcd_check(const struct cp_disc_etcd_params *p, char *why, size_t why_len)
 {
-	struct etcd_endpoint ep[CP_DISC_ETCD_MAX_ENDPOINTS];
+	struct cp_etcd_endpoint ep[CP_DISC_ETCD_MAX_ENDPOINTS];
 	uint32_t n;
 
 	if (!p->endpoints || !*p->endpoints) {
@@ -187,7 +92,7 @@ int cp_disc_etcd_check(const struct cp_disc_etcd_params *p, char *why, size_t wh
 		snprintf(why, why_len, "timeout_ms %u out of range 1..600000", p->timeout_ms);
 		return -EINVAL;
 	}
-	return parse_endpoints(p->endpoints, ep, &n, why, why_len);
+	return cp_etcd_endpoints_parse(p->endpoints, ep, &n, why, why_len);
 }
 
 static void conn_close(struct cp_disc_etcd *e)
@@ -321,7 +226,7 @@ static void send_watch(struct cp_disc_etcd *e)
 static void on_retry(struct cp_loop_timer *t)
 {
 	struct cp_disc_etcd *e = t->ctx;
-	const struct etcd_endpoint *ep = &e->ep[e->cur];
+	const struct cp_etcd_endpoint *ep = &e->ep[e->cur];
 	int one = 1, idle = ETCD_KEEPIDLE_S, intvl = ETCD_KEEPINTVL_S, cnt = ETCD_KEEPCNT;
 	int rc;
 
@@ -382,6 +287,7 @@ static void on_range_done(struct cp_disc_etcd *e)
 		fail(e, "range: %s", why);
 		return;
 	}
+	cp_loop_timer_cancel(e->loop, &e->batch); /* the full read reports everything below */
 	cp_etcd_kvt_begin_full(&e->kvt);
 	for (uint32_t i = 0; i < m.n_kvs; i++)
 		cp_etcd_kvt_put(&e->kvt, m.kvs[i].key, m.kvs[i].value, m.kvs[i].value_len,
@@ -463,7 +369,13 @@ static int on_watch_msg(struct cp_disc_etcd *e, const char *line, size_t len)
 			e->revision = kv->mod_revision;
 		e->st.events++;
 	}
-	cp_etcd_kvt_flush(&e->kvt);
+	/*
+	 * A burst of puts (an orchestrator registering thousands of instances)
+	 * arrives as one message per event: report the sets once per batch, not
+	 * a whole pool per event.
+	 */
+	if (m.n_kvs && !cp_loop_timer_armed(&e->batch))
+		cp_loop_timer_in(e->loop, &e->batch, CP_DISC_ETCD_BATCH_MS);
 	e->st.revision = e->revision;
 	cp_etcd_msg_free(&m);
 	return 0;
@@ -587,12 +499,13 @@ struct cp_disc_etcd *cp_disc_etcd_new(struct cp_loop *loop, const struct cp_disc
 		goto nomem;
 	e->fd = -1;
 	e->loop = loop;
-	parse_endpoints(p->endpoints, e->ep, &e->n_ep, why, sizeof(why));
+	cp_etcd_endpoints_parse(p->endpoints, e->ep, &e->n_ep, why, sizeof(why));
 	e->timeout_ms = p->timeout_ms ? p->timeout_ms : CP_DISC_ETCD_TIMEOUT_MS_DEFAULT;
 	e->backoff_ms = CP_DISC_ETCD_BACKOFF_MIN_MS;
 	cp_etcd_http_init(&e->http);
 	cp_loop_timer_init(&e->retry, on_retry, e);
 	cp_loop_timer_init(&e->timeout, on_timeout, e);
+	cp_loop_timer_init(&e->batch, on_batch, e);
 	if (cp_etcd_kvt_init(&e->kvt, p->prefix, sink) != 0)
 		goto nomem;
 
@@ -631,6 +544,7 @@ void cp_disc_etcd_free(struct cp_disc_etcd *e)
 		return;
 	conn_close(e);
 	cp_loop_timer_cancel(e->loop, &e->retry);
+	cp_loop_timer_cancel(e->loop, &e->batch);
 	cp_etcd_http_fini(&e->http);
 	cp_etcd_kvt_fini(&e->kvt);
 	free(e->key_b64);

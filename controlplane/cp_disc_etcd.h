@@ -35,12 +35,13 @@
 #include <stdint.h>
 
 #include "cp_disc.h"
+#include "cp_disc_etcd_url.h"
 #include "cp_loop.h"
 
 #define CP_DISC_ETCD_TIMEOUT_MS_DEFAULT 2000 /* connect, read and watch creation */
 #define CP_DISC_ETCD_BACKOFF_MIN_MS 100
 #define CP_DISC_ETCD_BACKOFF_MAX_MS 5000
-#define CP_DISC_ETCD_MAX_ENDPOINTS 8
+#define CP_DISC_ETCD_BATCH_MS 20 /* ms: watch events are reported together within this */
 
 struct cp_disc_etcd;
 

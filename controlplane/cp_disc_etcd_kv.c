@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Key table of the etcd provider. Pools and their entries are small arrays
- * searched linearly: a prefix holds tens to a few thousand keys and events
- * come at human or orchestrator pace, far from the fast path.
+ * Key table of the etcd provider. Pools are a small array searched
+ * linearly (tens of them); a pool's entries are found by key through a
+ * hash index, so a burst of n puts into one pool costs n steps, not n^2.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +11,9 @@
 
 #include "cp_disc_etcd_json.h"
 #include "cp_disc_etcd_kv.h"
+#include "sl_hash.h"
+
+#define IX_GONE UINT32_MAX /* a removed entry's slot: lookups go on past it */
 
 int cp_etcd_kvt_init(struct cp_etcd_kvt *t, const char *prefix, const struct cp_disc_sink *sink)
 {
@@ -28,8 +31,58 @@ static void pool_free(struct cp_etcd_pool *p)
 	for (uint32_t i = 0; i < p->n; i++)
 		free(p->e[i].key);
 	free(p->e);
+	free(p->ix);
 	p->e = NULL;
-	p->n = p->cap = 0;
+	p->ix = NULL;
+	p->n = p->cap = p->ix_cap = p->ix_used = 0;
+}
+
+static uint32_t key_hash(const char *key)
+{
+	return (uint32_t)sl_hash_bytes(key, strlen(key), 0);
+}
+
+/* The index slot holding @key, or the first free one on its probe path (NULL: no index). */
+static uint32_t *ix_slot(const struct cp_etcd_pool *p, const char *key, int want_free)
+{
+	uint32_t *gone = NULL;
+
+	if (!p->ix_cap)
+		return NULL;
+	for (uint32_t i = key_hash(key) & (p->ix_cap - 1);; i = (i + 1) & (p->ix_cap - 1)) {
+		uint32_t v = p->ix[i];
+
+		if (v == 0)
+			return want_free ? (gone ? gone : &p->ix[i]) : NULL;
+		if (v == IX_GONE) {
+			if (!gone)
+				gone = &p->ix[i];
+			continue;
+		}
+		if (strcmp(p->e[v - 1].key, key) == 0)
+			return &p->ix[i];
+	}
+}
+
+/* Rebuild the index for @want entries (at most half full, no tombstones). 0 or -ENOMEM. */
+static int ix_rebuild(struct cp_etcd_pool *p, uint32_t want)
+{
+	uint32_t cap = 16, *ix;
+
+	while (cap < 2 * want + 2)
+		cap *= 2;
+	ix = calloc(cap, sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	free(p->ix);
+	p->ix = ix;
+	p->ix_cap = cap;
+	p->ix_used = 0;
+	for (uint32_t i = 0; i < p->n; i++) {
+		*ix_slot(p, p->e[i].key, 1) = i + 1;
+		p->ix_used++;
+	}
+	return 0;
 }
 
 void cp_etcd_kvt_fini(struct cp_etcd_kvt *t)
@@ -115,10 +168,9 @@ static struct cp_etcd_pool *pool_find(struct cp_etcd_kvt *t, const char *name, i
 
 static struct cp_etcd_entry *entry_find(struct cp_etcd_pool *p, const char *key)
 {
-	for (uint32_t i = 0; i < p->n; i++)
-		if (strcmp(p->e[i].key, key) == 0)
-			return &p->e[i];
-	return NULL;
+	uint32_t *slot = ix_slot(p, key, 0);
+
+	return slot ? &p->e[*slot - 1] : NULL;
 }
 
 int cp_etcd_kvt_put(struct cp_etcd_kvt *t, const char *key, const char *value, size_t len,
@@ -152,6 +204,8 @@ int cp_etcd_kvt_put(struct cp_etcd_kvt *t, const char *key, const char *value, s
 			return -ENOMEM;
 	}
 	if (!e) {
+		if ((p->ix_used + 1) * 2 > p->ix_cap && ix_rebuild(p, p->n + 1) != 0)
+			return -ENOMEM;
 		if (p->n == p->cap) {
 			uint32_t cap = p->cap ? p->cap * 2 : 8;
 			struct cp_etcd_entry *ne = realloc(p->e, cap * sizeof(*ne));
@@ -166,6 +220,13 @@ int cp_etcd_kvt_put(struct cp_etcd_kvt *t, const char *key, const char *value, s
 		e->key = strdup(key);
 		if (!e->key)
 			return -ENOMEM;
+		{
+			uint32_t *slot = ix_slot(p, key, 1);
+
+			if (*slot == 0)
+				p->ix_used++;
+			*slot = p->n + 1;
+		}
 		p->n++;
 		p->dirty = 1;
 	} else if (memcmp(&e->inst, &inst, sizeof(inst)) != 0) {
@@ -178,8 +239,16 @@ int cp_etcd_kvt_put(struct cp_etcd_kvt *t, const char *key, const char *value, s
 
 static void entry_remove(struct cp_etcd_pool *p, struct cp_etcd_entry *e)
 {
+	uint32_t at = (uint32_t)(e - p->e), last = p->n - 1;
+
+	*ix_slot(p, e->key, 0) = IX_GONE;
 	free(e->key);
-	*e = p->e[--p->n];
+	if (at != last) {
+		/* the last entry moves into the hole: its index slot follows */
+		*e = p->e[last];
+		*ix_slot(p, e->key, 0) = at + 1;
+	}
+	p->n--;
 	p->dirty = 1;
 }
 

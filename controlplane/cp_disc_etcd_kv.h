@@ -23,6 +23,8 @@ struct cp_etcd_pool {
 	char name[SL_NAME_LEN];
 	struct cp_etcd_entry *e;
 	uint32_t n, cap;
+	uint32_t *ix;		  /* open-addressing index of e by key: i + 1, 0 empty, ~0 gone */
+	uint32_t ix_cap, ix_used; /* slots, slots not empty (tombstones included) */
 	int dirty;    /* the set changed since it was last reported */
 	int reported; /* the sink has a set of this pool */
 };

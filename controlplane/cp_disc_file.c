@@ -6,7 +6,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +13,10 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
+#include "cp_config.h"
 #include "cp_disc_file.h"
 #include "cp_loop.h"
 #include "sl_shm.h"
@@ -153,6 +152,60 @@ static void addr_text(const struct cp_disc_instance *in, char *buf, size_t len)
 		inet_ntop(AF_INET6, in->addr.a8, buf, (socklen_t)len);
 }
 
+static const struct cp_disc_instance *dup_base;
+
+static int same_instance(uint32_t a, uint32_t b)
+{
+	const struct cp_disc_instance *x = &dup_base[a], *y = &dup_base[b];
+
+	return x->af == y->af && x->port == y->port && !memcmp(&x->addr, &y->addr, sizeof(x->addr));
+}
+
+/* by (address, port), then by index */
+static int dup_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	const struct cp_disc_instance *x = &dup_base[a], *y = &dup_base[b];
+	int c = memcmp(&x->addr, &y->addr, sizeof(x->addr));
+
+	if (!c)
+		c = (int)x->port - (int)y->port;
+	return c ? c : (a > b) - (a < b);
+}
+
+/*
+ * The first entry (in file order) with the address and port of an earlier
+ * one: *@dup = its index, *@first = the earlier one's; *@dup = @n when none.
+ * Sorted, so n log n for n entries. 0 or -ENOMEM.
+ */
+static int first_duplicate(const struct cp_disc_instance *v, uint32_t n, size_t *dup, size_t *first)
+{
+	uint32_t *ix, head = 0;
+
+	*dup = n;
+	if (n < 2)
+		return 0;
+	ix = malloc(n * sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		ix[i] = i;
+	dup_base = v;
+	qsort(ix, n, sizeof(*ix), dup_cmp);
+	for (uint32_t i = 1; i < n; i++) {
+		if (!same_instance(ix[head], ix[i])) {
+			head = i;
+			continue;
+		}
+		if (ix[i] < *dup) {
+			*dup = ix[i];
+			*first = ix[head];
+		}
+	}
+	free(ix);
+	return 0;
+}
+
 /*
  * Validate the document @root completely into @out/@n_out. 0, or -EINVAL
  * with @why naming the pool and entry.
@@ -184,7 +237,7 @@ static int parse_doc(json_t *root, struct file_pool **out, uint32_t *n_out, char
 	}
 	json_object_foreach(jp, pname, arr) {
 		struct file_pool *p = &pools[n++];
-		size_t i, k;
+		size_t i, k = 0;
 		json_t *e;
 
 		if (!*pname || strlen(pname) >= SL_NAME_LEN) {
@@ -210,19 +263,22 @@ static int parse_doc(json_t *root, struct file_pool **out, uint32_t *n_out, char
 				snprintf(why, wl, "pool \"%s\" entry %zu: %s", pname, i, ewhy);
 				goto out;
 			}
-			for (k = 0; k < i; k++) {
-				char at[INET6_ADDRSTRLEN];
-
-				if (p->v[k].af != in->af || p->v[k].port != in->port ||
-				    memcmp(&p->v[k].addr, &in->addr, sizeof(in->addr)))
-					continue;
-				addr_text(in, at, sizeof(at));
-				snprintf(why, wl,
-					 "pool \"%s\" entry %zu: duplicate of entry %zu (%s port %u)",
-					 pname, i, k, at, in->port);
-				goto out;
-			}
 			p->n++;
+		}
+		rc = first_duplicate(p->v, p->n, &i, &k);
+		if (rc == -ENOMEM) {
+			snprintf(why, wl, "out of memory");
+			goto out;
+		}
+		rc = -EINVAL;
+		if (i < p->n) {
+			char at[INET6_ADDRSTRLEN];
+
+			addr_text(&p->v[i], at, sizeof(at));
+			snprintf(why, wl,
+				 "pool \"%s\" entry %zu: duplicate of entry %zu (%s port %u)",
+				 pname, i, k, at, p->v[i].port);
+			goto out;
 		}
 	}
 	*out = pools;
@@ -235,61 +291,10 @@ out:
 	return rc;
 }
 
+/* A FIFO put at the path would block open() and with it the whole loop: never blocks. */
 static int file_read(struct cp_disc_file *f, char **buf, size_t *len, char *why, size_t wl)
 {
-	struct stat st;
-	size_t got = 0;
-	int fd, rc;
-
-	fd = open(f->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(why, wl, "cannot open: %s", strerror(-rc));
-		return rc;
-	}
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		snprintf(why, wl, "cannot stat: %s", strerror(-rc));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		snprintf(why, wl, "not a regular file");
-		goto out;
-	}
-	if ((uint64_t)st.st_size > CP_DISC_FILE_MAX_BYTES) {
-		rc = -EFBIG;
-		snprintf(why, wl, "%lld bytes, more than %u", (long long)st.st_size,
-			 CP_DISC_FILE_MAX_BYTES);
-		goto out;
-	}
-	*buf = malloc((size_t)st.st_size + 1);
-	if (!*buf) {
-		rc = -ENOMEM;
-		snprintf(why, wl, "out of memory");
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, *buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			snprintf(why, wl, "cannot read: %s", strerror(-rc));
-			free(*buf);
-			*buf = NULL;
-			goto out;
-		}
-		if (r == 0)
-			break; /* shrank under us: parse what is there, the next event re-reads */
-		got += (size_t)r;
-	}
-	*len = got;
-	rc = 0;
-out:
-	close(fd);
-	return rc;
+	return cp_config_read_file(f->path, CP_DISC_FILE_MAX_BYTES, buf, len, why, wl);
 }
 
 int cp_disc_file_reload(struct cp_disc_file *f)

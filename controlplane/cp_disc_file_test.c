@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "cp_disc_file.h"
@@ -247,7 +248,7 @@ static void test_missing_deleted_recreated(void **state)
 	f = cp_disc_file_new(l, path, &sink);
 	assert_non_null(f);
 	assert_int_equal(n_calls, 1);
-	snprintf(what, sizeof(what), "error [] %s: cannot open: No such file or directory", path);
+	snprintf(what, sizeof(what), "error [] %s: No such file or directory", path);
 	assert_string_equal(calls[0], what);
 
 	/* created by rename */
@@ -273,12 +274,37 @@ static void test_missing_deleted_recreated(void **state)
 	cp_loop_free(l);
 }
 
+/* A FIFO moved into place: refused at once, the loop goes on, the set stays. */
+static void test_fifo_refused(void **state)
+{
+	struct cp_loop *l = cp_loop_new();
+	struct cp_disc_file *f;
+	char fifo[160];
+
+	(void)state;
+	publish("{\"pools\": {\"login\": [{\"address\": \"198.18.1.11\", \"port\": 80}]}}");
+	f = cp_disc_file_new(l, path, &sink);
+	assert_non_null(f);
+	assert_int_equal(n_calls, 1);
+	snprintf(fifo, sizeof(fifo), "%s/x.fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(rename(fifo, path), 0);
+	run_until(l, 2); /* would never return: open() of a FIFO blocks until a writer comes */
+	snprintf(what, sizeof(what), "error [] %s: a FIFO, not a regular file", path);
+	assert_string_equal(calls[1], what);
+	assert_int_equal(cp_disc_file_reload(f), -EINVAL);
+	assert_string_equal(calls[2], what);
+	cp_disc_file_free(f);
+	cp_loop_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_initial_rename_and_pool_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_keeps_last_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_deleted_recreated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

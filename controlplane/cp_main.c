@@ -29,6 +29,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 
+#include "cp_admin.h"
 #include "cp_config.h"
 #include "cp_daemon.h"
 #include "cp_model.h"
@@ -43,6 +44,7 @@
 #define REFRESH_UNRESOLVED_NS 1000000000ull /* ns: while some are unresolved */
 #define XDP_SYNC_NS 1000000000ull /* ns: a restarted dataplane reloads an empty map */
 #define XDP_WATCH_NS 100000000ull /* ns: between two looks at which program each port has */
+#define NEIGH_STEP 256		  /* backends re-resolved per tick (two kernel requests each) */
 #define XDP_RC_UNKNOWN 1
 #define NOFILE_WANT 65536 /* descriptors: thousands of probes in flight, providers, admin */
 
@@ -86,6 +88,26 @@ static void config_free(struct cp_config *c)
 		return;
 	cp_config_free(c);
 	free(c);
+}
+
+/*
+ * The segment still has its size? A truncated one (root can) is SIGBUS at
+ * the next touch: stop first, saying why. 1 when it is lost (d->stop set).
+ */
+static int shm_lost(struct sluiced *d)
+{
+	char why[256];
+	int rc;
+
+	if (d->shm_lost)
+		return 1;
+	rc = cp_shm_check(&d->shm, why, sizeof(why));
+	if (!rc)
+		return 0;
+	CP_LOG_SHM(ERR, "%s; exiting", why);
+	d->shm_lost = 1;
+	d->stop = 1;
+	return 1;
 }
 
 /* Keep each port's XDP VIP map equal to the published VIPs; log changes of state. */
@@ -154,16 +176,19 @@ static void xdp_watch(struct sluiced *d, uint64_t now)
 
 static void poll_publish(struct sluiced *d)
 {
+	uint64_t gen = SL_GEN_OF(d->pub.word);
 	char msg[256];
 
 	switch (cp_publish_poll(&d->pub, cp_now_ns(), msg, sizeof(msg))) {
 	case CP_PUBLISH_ACKED:
 		CP_LOG_PUBLISH(INFO, "%s", msg);
 		d->xdp_sync_due = 1;
+		cp_admin_settle(d->admin, d->pub_ticket, gen, NULL);
 		break;
 	case CP_PUBLISH_TIMEOUT:
 		CP_LOG_PUBLISH(WARN, "%s", msg);
 		d->xdp_sync_due = 1;
+		cp_admin_settle(d->admin, d->pub_ticket, gen, msg);
 		break;
 	default:
 		break;
@@ -224,16 +249,30 @@ static void log_drains(const struct sluiced *d, unsigned int slot)
 	}
 }
 
+/* Backends left out of the tables for want of slots: logged when their number changes. */
+static void log_capped(struct sluiced *d, const struct cp_tables_summary *sum)
+{
+	if (sum->n_capped)
+		CP_LOG_TABLES(WARN,
+			      "tables.max_backends (%u) reached: %u backends not published "
+			      "(the first in pool %s); the others are",
+			      d->cfg->tables.max_backends, sum->n_capped, sum->capped_pool);
+	else
+		CP_LOG_TABLES(INFO, "every backend is published again (tables.max_backends %u)",
+			      d->cfg->tables.max_backends);
+	d->n_capped = sum->n_capped;
+}
+
 /* Build and publish if something changed and the protocol and the build gap allow it now. */
 static void try_publish(struct sluiced *d)
 {
 	struct cp_tables_summary sum;
 	struct cp_config view;
 	uint64_t gen, now = cp_now_ns();
-	char why[256];
+	char why[256], msg[320];
 	int slot, rc;
 
-	if (!d->dirty || d->starting || d->pub.word)
+	if (!d->dirty || d->starting || d->pub.word || shm_lost(d))
 		return; /* nothing to do, or coalesced into the next turn */
 	if (d->last_build_ns && now < d->last_build_ns + CP_BUILD_GAP_MS * 1000000ull) {
 		if (!cp_loop_timer_armed(&d->coalesce))
@@ -257,15 +296,18 @@ static void try_publish(struct sluiced *d)
 	if (d->neigh_dirty) {
 		rc = cp_neigh_configure(d->neigh, &view);
 		if (rc == 0) {
+			/* the first step now, the rest on busy ticks: new backends come fast */
 			d->neigh_dirty = 0;
-			cp_neigh_refresh(d->neigh);
-			d->last_refresh_ns = now;
+			cp_neigh_refresh_start(d->neigh);
+			cp_neigh_refresh_step(d->neigh, NEIGH_STEP);
+			d->neigh_urgent = 1;
 		} else {
 			CP_LOG_NEIGH(ERR, "tracking the backends: %s", strerror(-rc));
 		}
 	}
 	gen = cp_publish_next_generation(d->shm.hdr);
 	d->last_build_ns = now;
+	d->n_builds++;
 	rc = cp_tables_build(d->tables, &view, cp_neigh_lookup, d->neigh, d->shm.hdr,
 			     (unsigned int)slot, gen, now, &sum, why, sizeof(why));
 	cp_model_view_free(&view);
@@ -275,9 +317,14 @@ static void try_publish(struct sluiced *d)
 			return; /* the running tables are still published; rebuilt next turn */
 		}
 		CP_LOG_TABLES(ERR, "generation %llu not built: %s", (unsigned long long)gen, why);
+		snprintf(msg, sizeof(msg), "generation %llu not built: %s", (unsigned long long)gen,
+			 why);
+		cp_admin_settle(d->admin, d->n_builds, 0, msg);
 		d->dirty = 0;
 		return;
 	}
+	if (sum.n_capped != d->n_capped)
+		log_capped(d, &sum);
 	if (d->prev) {
 		CP_LOG_CONFIG(INFO, "reload of %s accepted", d->cfg->file);
 		cp_daemon_services_reload(d, d->prev);
@@ -286,6 +333,7 @@ static void try_publish(struct sluiced *d)
 	}
 	log_drains(d, (unsigned int)slot);
 	cp_publish_commit(&d->pub, (unsigned int)slot, cp_now_ns());
+	d->pub_ticket = d->n_builds;
 	d->dirty = 0;
 	/* instances that appear from now on are new, whatever the old tables said */
 	cp_model_forget_seeds(d->model);
@@ -297,6 +345,12 @@ static void try_publish(struct sluiced *d)
 		       sum.n_active, sum.n_unresolved, sum.n_down, sum.n_new, sum.n_removed,
 		       sum.n_draining, sum.n_maglev_built, sum.n_maglev_copied);
 	poll_publish(d);
+}
+
+uint64_t cp_daemon_ticket(struct sluiced *d)
+{
+	cp_daemon_changed(d);
+	return d->n_builds + 1;
 }
 
 void cp_daemon_changed(struct sluiced *d)
@@ -383,15 +437,29 @@ static void on_tick(struct cp_loop_timer *t)
 	uint64_t now = cp_now_ns(), every, expiry;
 	int rc;
 
+	if (shm_lost(d))
+		return;
 	cp_shm_heartbeat(&d->shm);
 	poll_publish(d);
 
+	/*
+	 * A refresh pass runs NEIGH_STEP backends per tick, so thousands of
+	 * unresolved backends cost a bounded slice of each tick, not a stall;
+	 * the next pass is due REFRESH_*_NS after the last one ended. A pass for
+	 * new backends (start, a change of the set) runs on busy ticks, the
+	 * periodic one on idle ticks.
+	 */
 	every = cp_neigh_unresolved(d->neigh) ? REFRESH_UNRESOLVED_NS : REFRESH_NS;
-	if (now - d->last_refresh_ns >= every) {
-		d->last_refresh_ns = now;
-		rc = cp_neigh_refresh(d->neigh);
+	if (!cp_neigh_in_pass(d->neigh) && now - d->last_refresh_ns >= every)
+		cp_neigh_refresh_start(d->neigh);
+	if (cp_neigh_in_pass(d->neigh)) {
+		rc = cp_neigh_refresh_step(d->neigh, NEIGH_STEP);
 		if (rc > 0)
 			d->dirty = 1;
+		if (!cp_neigh_in_pass(d->neigh)) {
+			d->last_refresh_ns = now;
+			d->neigh_urgent = 0;
+		}
 	}
 	expiry = cp_tables_next_expiry(d->tables);
 	if (expiry && now >= expiry)
@@ -422,7 +490,10 @@ static void on_tick(struct cp_loop_timer *t)
 /* Short ticks only while something waits for the dataplane or the kernel. */
 static void update_tick(struct sluiced *d)
 {
-	set_tick(d, d->pub.word || d->starting || d->busy_logged ? TICK_BUSY_MS : TICK_IDLE_MS);
+	set_tick(d, d->pub.word || d->starting || d->busy_logged ||
+				    (d->neigh_urgent && cp_neigh_in_pass(d->neigh))
+			    ? TICK_BUSY_MS
+			    : TICK_IDLE_MS);
 }
 
 static void on_signal(struct cp_loop_fd *f, uint32_t events)
@@ -440,6 +511,8 @@ static void on_signal(struct cp_loop_fd *f, uint32_t events)
 			break;
 		case SIGTERM:
 		case SIGINT:
+			if (shm_lost(d))
+				break;
 			CP_LOG_MAIN(INFO, "%s: exiting; generation %llu stays published for the "
 					  "dataplane",
 				    strsignal((int)si.ssi_signo),
@@ -599,11 +672,13 @@ static int start(struct sluiced *d)
 	d->start_ns = d->last_refresh_ns = cp_now_ns();
 	d->starting = 1;
 	d->dirty = 1;
-	rc = cp_neigh_refresh(d->neigh);
+	cp_neigh_refresh_start(d->neigh);
+	rc = cp_neigh_refresh_step(d->neigh, NEIGH_STEP);
 	if (rc < 0) {
 		CP_LOG_NEIGH(ERR, "rtnetlink: %s", strerror(-rc));
 		return rc;
 	}
+	d->neigh_urgent = 1;
 	if (cp_neigh_unresolved(d->neigh) == 0) {
 		d->starting = 0;
 		try_publish(d);
@@ -622,7 +697,24 @@ static int run(struct sluiced *d)
 			return rc;
 		update_tick(d);
 	}
-	return 0;
+	return d->shm_lost ? -EFAULT : 0;
+}
+
+/*
+ * SIGBUS: a page of the segment vanished between two checks of its size
+ * (shm_lost()). Nothing can go on from here; one line through write(2),
+ * which a handler may call, says why the process ends.
+ */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "sluiced: SIGBUS: a page of the shared-memory segment is "
+				  "gone (the segment was truncated); exiting\n";
+
+	(void)sig;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nowhere else to say it */
+	}
+	_exit(1);
 }
 
 static void cleanup(struct sluiced *d)
@@ -659,6 +751,7 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGBUS, on_sigbus);
 	while ((c = getopt_long(argc, argv, "c:dh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

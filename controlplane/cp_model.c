@@ -13,7 +13,9 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 
+#include "cp_config.h"
 #include "cp_model.h"
+#include "sl_hash.h"
 
 /* A dynamic source's last set for one pool name. */
 struct src_set {
@@ -28,7 +30,9 @@ struct mpool {
 	struct cp_model_inst **inst;
 	uint32_t n, cap;
 	uint8_t uses; /* bit per source */
+	uint8_t af;   /* of the pool's VIPs; 0: no VIP names it */
 	bool panic;
+	uint32_t n_refused; /* entries of its sources refused by the last merge */
 	const struct cp_pool_conf *conf;
 };
 
@@ -229,33 +233,129 @@ static struct src_set *find_set(struct cp_model *m, enum cp_disc_source src, con
 struct want {
 	struct cp_disc_instance d;
 	uint8_t sources;
+	uint8_t matched; /* an instance of the model has it */
 };
 
-static int want_add(struct want **w, uint32_t *n, uint32_t *cap, const struct cp_disc_instance *d,
-		    enum cp_disc_source src)
-{
-	for (uint32_t i = 0; i < *n; i++) {
-		if ((*w)[i].d.port == d->port &&
-		    memcmp(&(*w)[i].d.addr, &d->addr, sizeof(d->addr)) == 0) {
-			(*w)[i].sources |= (uint8_t)(1u << src);
-			return 0;
-		}
-	}
-	if (*n == *cap) {
-		uint32_t nc = *cap ? *cap * 2 : 16;
-		struct want *nw = realloc(*w, nc * sizeof(*nw));
+/*
+ * Open-addressing table of indexes (value index + 1; 0: empty), so a merge
+ * of n entries costs n lookups rather than n^2 comparisons.
+ */
+struct ixmap {
+	uint32_t *v;
+	uint32_t mask;
+};
 
-		if (!nw)
-			return -ENOMEM;
-		*w = nw;
-		*cap = nc;
+static int ixmap_init(struct ixmap *t, uint32_t n)
+{
+	uint32_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	t->v = calloc(cap, sizeof(*t->v));
+	t->mask = cap - 1;
+	return t->v ? 0 : -ENOMEM;
+}
+
+static uint64_t addr_hash(const struct sl_addr *a, uint16_t port)
+{
+	return sl_hash_bytes(a, sizeof(*a), port);
+}
+
+static uint64_t name_hash(const char *name)
+{
+	return sl_hash_bytes(name, strnlen(name, SL_NAME_LEN), 0);
+}
+
+/*
+ * The slot for key hash @h: the one holding an index @eq accepts, or the
+ * empty one where it would go.
+ */
+static uint32_t *ixmap_slot(const struct ixmap *t, uint64_t h,
+			    int (*eq)(const void *ctx, uint32_t ix), const void *ctx)
+{
+	for (uint32_t i = (uint32_t)h & t->mask;; i = (i + 1) & t->mask)
+		if (!t->v[i] || eq(ctx, t->v[i] - 1))
+			return &t->v[i];
+}
+
+struct merge {
+	struct want *w;
+	uint32_t nw;
+	struct ixmap by_addr, by_name;
+	const struct cp_disc_instance *key;		       /* what ixmap_slot() looks for */
+	struct cp_model_refusal refused[CP_MODEL_REFUSED_MAX]; /* of the current source */
+	uint32_t n_src_refused, n_refused;		       /* its count, the pool's */
+};
+
+static int same_addr(const void *ctx, uint32_t ix)
+{
+	const struct merge *g = ctx;
+
+	return g->w[ix].d.port == g->key->port &&
+	       memcmp(&g->w[ix].d.addr, &g->key->addr, sizeof(g->key->addr)) == 0;
+}
+
+static int same_name(const void *ctx, uint32_t ix)
+{
+	const struct merge *g = ctx;
+
+	return strncmp(g->w[ix].d.name, g->key->name, SL_NAME_LEN) == 0;
+}
+
+static void refuse(struct merge *g, const struct cp_disc_instance *d, const char *why)
+{
+	if (g->n_src_refused < CP_MODEL_REFUSED_MAX) {
+		struct cp_model_refusal *r = &g->refused[g->n_src_refused];
+
+		r->inst = *d;
+		snprintf(r->why, sizeof(r->why), "%s", why);
 	}
-	(*w)[*n].d = *d;
-	(*w)[*n].sources = (uint8_t)(1u << src);
-	if (!(*w)[*n].d.name[0])
-		default_name((*w)[*n].d.name, sizeof((*w)[*n].d.name), &d->addr, d->af, d->port);
-	(*n)++;
-	return 0;
+	g->n_src_refused++;
+	g->n_refused++;
+}
+
+/*
+ * Add @d from @src under the config's rules (cp_config_instance_why(); the
+ * static list passed them in the loader): merged with an entry of the same
+ * address and port, refused when its name is another entry's.
+ */
+static void want_add(struct merge *g, const struct cp_disc_instance *d, enum cp_disc_source src,
+		     uint8_t pool_af)
+{
+	struct cp_disc_instance named = *d;
+	char buf[96], who[INET6_ADDRSTRLEN + 8];
+	const char *why;
+	uint32_t *as, *ns;
+
+	if (src != CP_DISC_STATIC &&
+	    (why = cp_config_instance_why(&d->addr, d->af, d->weight, d->name, pool_af, buf,
+					  sizeof(buf)))) {
+		refuse(g, d, why);
+		return;
+	}
+	g->key = d;
+	as = ixmap_slot(&g->by_addr, addr_hash(&d->addr, d->port), same_addr, g);
+	if (*as) {
+		g->w[*as - 1].sources |= (uint8_t)(1u << src);
+		return;
+	}
+	if (!named.name[0])
+		default_name(named.name, sizeof(named.name), &d->addr, d->af, d->port);
+	g->key = &named;
+	ns = ixmap_slot(&g->by_name, name_hash(named.name), same_name, g);
+	if (*ns) {
+		const struct want *o = &g->w[*ns - 1];
+
+		default_name(who, sizeof(who), &o->d.addr, o->d.af, o->d.port);
+		snprintf(buf, sizeof(buf), "name already names %s (from %s)", who,
+			 cp_disc_source_name((enum cp_disc_source)__builtin_ctz(o->sources)));
+		refuse(g, d, buf);
+		return;
+	}
+	g->w[g->nw].d = named;
+	g->w[g->nw].sources = (uint8_t)(1u << src);
+	g->w[g->nw].matched = 0;
+	*as = *ns = ++g->nw;
 }
 
 static const char *state_of(const struct cp_model_inst *inst)
@@ -349,67 +449,89 @@ static struct cp_model_inst *inst_new(struct cp_model *m, struct mpool *p, uint3
 	return inst;
 }
 
-/* Merge the pool's sources into its instances. Returns 1 if membership changed. */
-static int pool_merge(struct cp_model *m, uint32_t pool_index)
+/* Whose set the merge reports refusals of: the source that just updated, or none. */
+#define NO_SOURCE CP_DISC_MAX
+
+/*
+ * Merge the pool's sources into its instances, in n (hashed) steps for n
+ * entries. Refusals of @report's set go to the refused hook. Returns 1 if
+ * membership changed, 0, or -ENOMEM.
+ */
+static int pool_merge(struct cp_model *m, uint32_t pool_index, enum cp_disc_source report)
 {
 	struct mpool *p = &m->pools[pool_index];
-	struct want *w = NULL;
-	uint32_t nw = 0, cw = 0;
+	const struct src_set *sets[CP_DISC_MAX] = {NULL};
+	struct merge g = {0};
+	uint32_t total = 0, k = 0;
 	int diff = 0, rc = 0;
 
-	for (int s = 0; s < CP_DISC_MAX && !rc; s++) {
+	for (int s = 0; s < CP_DISC_MAX; s++) {
 		if (!(p->uses & (1u << s)))
 			continue;
 		if (s == CP_DISC_STATIC) {
-			for (uint32_t i = 0; i < p->conf->n_backends && !rc; i++) {
+			total += p->conf->n_backends;
+		} else {
+			sets[s] = find_set(m, (enum cp_disc_source)s, p->name);
+			total += sets[s] ? sets[s]->n : 0;
+		}
+	}
+	g.w = malloc((total + 1) * sizeof(*g.w));
+	if (!g.w || ixmap_init(&g.by_addr, total) || ixmap_init(&g.by_name, total)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int s = 0; s < CP_DISC_MAX; s++) {
+		if (!(p->uses & (1u << s)))
+			continue;
+		g.n_src_refused = 0;
+		if (s == CP_DISC_STATIC) {
+			for (uint32_t i = 0; i < p->conf->n_backends; i++) {
 				const struct cp_backend_conf *b = &p->conf->backends[i];
 				struct cp_disc_instance d = {.addr = b->addr, .af = b->af,
 							     .port = b->port, .weight = b->weight};
 
 				memcpy(d.name, b->name, sizeof(d.name));
-				rc = want_add(&w, &nw, &cw, &d, CP_DISC_STATIC);
+				want_add(&g, &d, CP_DISC_STATIC, p->af);
 			}
 		} else {
-			const struct src_set *set = find_set(m, (enum cp_disc_source)s, p->name);
-
-			for (uint32_t i = 0; set && i < set->n && !rc; i++)
-				rc = want_add(&w, &nw, &cw, &set->v[i], (enum cp_disc_source)s);
+			for (uint32_t i = 0; sets[s] && i < sets[s]->n; i++)
+				want_add(&g, &sets[s]->v[i], (enum cp_disc_source)s, p->af);
 		}
+		if (s == (int)report && m->hooks.refused && g.n_src_refused)
+			m->hooks.refused(m->hooks.ctx, report, p->name, g.refused,
+					 g.n_src_refused < CP_MODEL_REFUSED_MAX
+						 ? g.n_src_refused
+						 : CP_MODEL_REFUSED_MAX,
+					 g.n_src_refused);
 	}
-	if (rc)
-		goto out;
-	/* vanished: no source lists it any more */
-	for (uint32_t i = 0; i < p->n;) {
+	p->n_refused = g.n_refused;
+	/* vanished: no source lists it any more; survivors keep their order */
+	for (uint32_t i = 0; i < p->n; i++) {
 		struct cp_model_inst *inst = p->inst[i];
-		uint32_t j;
+		struct cp_disc_instance key = {.addr = inst->addr, .port = inst->port};
+		uint32_t *as;
 
-		for (j = 0; j < nw; j++)
-			if (w[j].d.port == inst->port &&
-			    memcmp(&w[j].d.addr, &inst->addr, sizeof(inst->addr)) == 0)
-				break;
-		if (j < nw) {
-			if (inst->weight != w[j].d.weight)
+		g.key = &key;
+		as = ixmap_slot(&g.by_addr, addr_hash(&inst->addr, inst->port), same_addr, &g);
+		if (*as) {
+			struct want *w = &g.w[*as - 1];
+
+			if (inst->weight != w->d.weight)
 				diff = 1;
-			inst->weight = w[j].d.weight;
-			inst->sources = w[j].sources;
-			i++;
+			inst->weight = w->d.weight;
+			inst->sources = w->sources;
+			w->matched = 1;
+			p->inst[k++] = inst;
 			continue;
 		}
 		emit(m, p->name, inst->name, inst->drained ? "drained" : state_of(inst), "removed",
 		     "no source lists it any more");
 		inst_free(m, inst);
-		memmove(&p->inst[i], &p->inst[i + 1], (p->n - i - 1) * sizeof(p->inst[0]));
-		p->n--;
 		diff = 1;
 	}
-	for (uint32_t j = 0; j < nw; j++) {
-		uint32_t i;
-
-		for (i = 0; i < p->n; i++)
-			if (w[j].d.port == p->inst[i]->port &&
-			    memcmp(&w[j].d.addr, &p->inst[i]->addr, sizeof(w[j].d.addr)) == 0)
-				break;
-		if (i < p->n)
+	p->n = k;
+	for (uint32_t j = 0; j < g.nw; j++) {
+		if (g.w[j].matched)
 			continue;
 		if (p->n == p->cap) {
 			uint32_t nc = p->cap ? p->cap * 2 : 16;
@@ -422,7 +544,7 @@ static int pool_merge(struct cp_model *m, uint32_t pool_index)
 			p->inst = ni;
 			p->cap = nc;
 		}
-		p->inst[p->n] = inst_new(m, p, pool_index, &w[j]);
+		p->inst[p->n] = inst_new(m, p, pool_index, &g.w[j]);
 		if (!p->inst[p->n]) {
 			rc = -ENOMEM;
 			goto out;
@@ -431,7 +553,9 @@ static int pool_merge(struct cp_model *m, uint32_t pool_index)
 		diff = 1;
 	}
 out:
-	free(w);
+	free(g.by_name.v);
+	free(g.by_addr.v);
+	free(g.w);
 	if (pool_select(m, p))
 		diff = 1;
 	return rc ? rc : diff;
@@ -462,6 +586,9 @@ int cp_model_configure(struct cp_model *m, const struct cp_config *cfg)
 		np[i].conf = &cfg->pools[i];
 		np[i].uses = pool_uses(&cfg->pools[i]);
 	}
+	for (uint32_t v = cfg->n_vips; v-- > 0;) /* the first VIP's family (one per pool) */
+		if (cfg->vips[v].pool_index < cfg->n_pools)
+			np[cfg->vips[v].pool_index].af = cfg->vips[v].af;
 	for (uint32_t o = 0; o < m->n_pools; o++) {
 		struct mpool *op = &m->pools[o];
 		uint32_t i;
@@ -511,7 +638,7 @@ int cp_model_configure(struct cp_model *m, const struct cp_config *cfg)
 	m->n_pools = cfg->n_pools;
 	m->cfg = cfg;
 	for (uint32_t i = 0; i < m->n_pools; i++) {
-		int r = pool_merge(m, i);
+		int r = pool_merge(m, i, NO_SOURCE);
 
 		if (r < 0)
 			rc = r;
@@ -569,7 +696,7 @@ int cp_model_update(struct cp_model *m, enum cp_disc_source src, const char *poo
 	pi = pool_index_of(m, pool);
 	if (pi < 0 || !(m->pools[pi].uses & (1u << src)))
 		return 0;
-	r = pool_merge(m, (uint32_t)pi);
+	r = pool_merge(m, (uint32_t)pi, src);
 	if (r > 0)
 		changed(m);
 	return r < 0 ? r : 0;
@@ -618,6 +745,14 @@ static struct cp_model_inst *find_inst(const struct mpool *p, const char *name)
 	return n_hit == 1 ? hit : NULL;
 }
 
+struct cp_model_inst *cp_model_find(const struct cp_model *m, const char *pool,
+				    const char *instance)
+{
+	int pi = pool_index_of(m, pool);
+
+	return pi < 0 ? NULL : find_inst(&m->pools[pi], instance);
+}
+
 int cp_model_drain(struct cp_model *m, const char *pool, const char *instance, bool drain,
 		   char *why, size_t why_len)
 {
@@ -660,6 +795,11 @@ uint32_t cp_model_pool_instances(const struct cp_model *m, uint32_t pool_index,
 bool cp_model_pool_panic(const struct cp_model *m, uint32_t pool_index)
 {
 	return pool_index < m->n_pools && m->pools[pool_index].panic;
+}
+
+uint32_t cp_model_pool_refused(const struct cp_model *m, uint32_t pool_index)
+{
+	return pool_index < m->n_pools ? m->pools[pool_index].n_refused : 0;
 }
 
 int cp_model_view(const struct cp_model *m, struct cp_config *out)

@@ -8,6 +8,12 @@
  *   drains it, or frees it at once if it was down);
  * - its weight and name come from the first source listing it in the
  *   order static, file, dns, etcd (the config wins over discovery);
+ * - an entry of a dynamic source is held to the config's rules for a
+ *   backend (cp_config_instance_why(): unicast, the family of the pool's
+ *   VIPs, a name of [A-Za-z0-9_.:[]-]), and its name must not be another
+ *   instance's: a refused entry is reported (hooks.refused), counted and
+ *   left out, so it never reaches the tables, an operator's terminal or a
+ *   drain meant for another;
  * - each instance carries its health state machine (cp_health_fsm.h;
  *   health type "none": healthy as soon as discovered), the administrative
  *   drain flag, and the reason of its last change.
@@ -65,6 +71,14 @@ struct cp_model_event {
 	const char *reason;
 };
 
+/* An entry a source reported that breaks the config's rules: not in the model. */
+struct cp_model_refusal {
+	struct cp_disc_instance inst;
+	char why[96];
+};
+
+#define CP_MODEL_REFUSED_MAX 8 /* refusals described per report; more are only counted */
+
 struct cp_model_hooks {
 	void (*event)(void *ctx, const struct cp_model_event *e);
 	/* an instance entered the model: start probing it (health type not "none") */
@@ -73,6 +87,13 @@ struct cp_model_hooks {
 	void (*inst_removed)(void *ctx, struct cp_model_inst *inst);
 	/* the serving view changed: rebuild the tables (coalesce) */
 	void (*changed)(void *ctx);
+	/*
+	 * the set @src just reported for @pool had @n_total entries refused
+	 * (cp_config_instance_why(), or a name another entry of the pool has):
+	 * the first @n of them in @r
+	 */
+	void (*refused)(void *ctx, enum cp_disc_source src, const char *pool,
+			const struct cp_model_refusal *r, uint32_t n, uint32_t n_total);
 	void *ctx;
 };
 
@@ -126,11 +147,17 @@ void cp_model_health_result(struct cp_model *m, struct cp_model_inst *inst, bool
 int cp_model_drain(struct cp_model *m, const char *pool, const char *instance, bool drain,
 		   char *why, size_t why_len);
 
+/* The instance cp_model_drain() would act on, or NULL. */
+struct cp_model_inst *cp_model_find(const struct cp_model *m, const char *pool,
+				    const char *instance);
+
 /* Instances of pool @pool_index of the configured config, in discovery order. */
 uint32_t cp_model_pool_instances(const struct cp_model *m, uint32_t pool_index,
 				 struct cp_model_inst *const **out);
 /* Whether pool @pool_index is in panic. */
 bool cp_model_pool_panic(const struct cp_model *m, uint32_t pool_index);
+/* Entries of pool @pool_index's sources the model refused (not published). */
+uint32_t cp_model_pool_refused(const struct cp_model *m, uint32_t pool_index);
 
 /*
  * The table builder's input: a copy of the configured config (VIPs shared)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 
 #include "cp_model.h"
 #include "cp_tables.h"
@@ -21,7 +22,27 @@ struct rec {
 	char ev[MAX_EV][256]; /* "event pool instance old->new: reason" */
 	uint32_t n_ev;
 	uint32_t added, removed, changed;
+	char refused[16][160]; /* "src pool address/name: why" */
+	uint32_t n_refused, refused_total;
 };
+
+static void on_refused(void *ctx, enum cp_disc_source src, const char *pool,
+		       const struct cp_model_refusal *v, uint32_t n, uint32_t n_total)
+{
+	struct rec *r = ctx;
+
+	for (uint32_t i = 0; i < n && r->n_refused < 16; i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		if (v[i].inst.af == SL_AF_INET)
+			inet_ntop(AF_INET, &v[i].inst.addr.a32[3], a, sizeof(a));
+		else
+			inet_ntop(AF_INET6, v[i].inst.addr.a8, a, sizeof(a));
+		snprintf(r->refused[r->n_refused++], sizeof(r->refused[0]), "%s %s %s/%s: %s",
+			 cp_disc_source_name(src), pool, a, v[i].inst.name, v[i].why);
+	}
+	r->refused_total += n_total;
+}
 
 static void on_event(void *ctx, const struct cp_model_event *e)
 {
@@ -52,8 +73,12 @@ static void on_changed(void *ctx)
 
 static struct cp_model *model(struct rec *r)
 {
-	struct cp_model_hooks h = {.event = on_event, .inst_added = on_added,
-				   .inst_removed = on_removed, .changed = on_changed, .ctx = r};
+	struct cp_model_hooks h = {.event = on_event,
+				   .inst_added = on_added,
+				   .inst_removed = on_removed,
+				   .changed = on_changed,
+				   .refused = on_refused,
+				   .ctx = r};
 	struct cp_model *m;
 
 	memset(r, 0, sizeof(*r));
@@ -211,6 +236,70 @@ static void test_merge_and_vanish(void **state)
 }
 
 /* health: probing -> healthy after rise, unhealthy after fall (down), panic */
+/* Every source is held to the config's rules; what breaks them is reported and left out. */
+static void test_refused(void **state)
+{
+	struct cp_config c = {0};
+	struct cp_pool_conf *p;
+	struct rec r;
+	struct cp_model *m = model(&r);
+	struct cp_disc_instance f[11], e[2];
+	static const char *const want[] = {
+		"file web 0.0.0.0/: not a unicast address",
+		"file web 255.255.255.255/: not a unicast address",
+		"file web 224.0.0.1/: not a unicast address",
+		"file web 2001:2::1/: IPv6 instance in a pool that serves IPv4 VIPs",
+		"file web ::ffff:198.18.1.20/: IPv4-mapped IPv6 address: write the IPv4 address",
+		"file web 198.18.1.21/x\nweb  fake  healthy: name is not 1-31 of [A-Za-z0-9_.:[]-]",
+		"file web 198.18.1.22/\x1b[2J: name is not 1-31 of [A-Za-z0-9_.:[]-]",
+		"file web 198.18.1.23/be2: name already names 198.18.1.12 (from file)",
+	};
+	(void)state;
+
+	cpt_vip(&c, "web", "198.18.100.1", 80, "web");
+	p = cpt_pool(&c, "web");
+	pool_health(p, CP_HEALTH_CHECK_NONE, 2, 3);
+	p->disc.file = 1;
+	p->disc.etcd = 1;
+	cpt_backend(p, "198.18.1.11", 80, 5);
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	r.n_ev = 0;
+	f[0] = di("198.18.1.12", 0, 1, "be2");
+	f[1] = di("0.0.0.0", 0, 1, "");
+	f[2] = di("255.255.255.255", 0, 1, "");
+	f[3] = di("224.0.0.1", 0, 1, "");
+	f[4] = di("2001:2::1", 0, 1, "");
+	f[5] = di("::ffff:198.18.1.20", 0, 1, "");
+	f[6] = di("198.18.1.21", 0, 1, "x\nweb  fake  healthy");
+	f[7] = di("198.18.1.22", 0, 1, "\x1b[2J");
+	f[8] = di("198.18.1.23", 0, 1, "be2");
+	f[9] = di("198.18.1.24", 0, 1, "a b");
+	f[10] = di("198.18.1.25", 0, 70000, "");
+	assert_int_equal(cp_model_update(m, CP_DISC_FILE, "web", f, 11), 0);
+	expect_view(m, 0, "198.18.1.11:80 w5; be2 w1");
+	assert_int_equal(r.n_refused, CP_MODEL_REFUSED_MAX);
+	for (uint32_t i = 0; i < CP_MODEL_REFUSED_MAX; i++)
+		assert_string_equal(r.refused[i], want[i]);
+	assert_int_equal(r.refused_total, 10);
+	assert_int_equal(cp_model_pool_refused(m, 0), 10);
+	/* across sources: the static list's name wins; the same address merges as before */
+	r.n_refused = r.refused_total = 0;
+	e[0] = di("198.18.1.30", 0, 1, "198.18.1.11:80");
+	e[1] = di("198.18.1.12", 0, 4, "be2");
+	assert_int_equal(cp_model_update(m, CP_DISC_ETCD, "web", e, 2), 0);
+	assert_int_equal(r.refused_total, 1);
+	assert_string_equal(r.refused[0], "etcd web 198.18.1.30/198.18.1.11:80: name already names "
+					  "198.18.1.11:80 (from static)");
+	expect_view(m, 0, "198.18.1.11:80 w5; be2 w1");
+	/* a merge for another reason reports nothing again, but keeps counting */
+	r.n_refused = r.refused_total = 0;
+	assert_int_equal(cp_model_update(m, CP_DISC_ETCD, "web", e + 1, 1), 0);
+	assert_int_equal(r.refused_total, 0);
+	assert_int_equal(cp_model_pool_refused(m, 0), 10);
+	cp_model_free(m);
+	cpt_config_free(&c);
+}
+
 static void test_health_and_panic(void **state)
 {
 	struct cp_config c = {0};
@@ -533,6 +622,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_source_names),
 		cmocka_unit_test(test_merge_and_vanish),
+		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_health_and_panic),
 		cmocka_unit_test(test_drain),
 		cmocka_unit_test(test_adopt_published_states),

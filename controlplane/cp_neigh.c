@@ -7,6 +7,11 @@
  * dataplane's traffic never confirms them): the kernel is asked to resolve
  * again, and the MAC changes only when it answers with another one. Taking a
  * backend out because a neighbour entry aged would move its flows.
+ *
+ * Entries are kept sorted by address (lookups are binary searches) with an
+ * index by next hop for neighbour events, and a refresh pass is done in
+ * steps of a bounded number of backends, so 100 k backends cost the event
+ * loop n log n at a reload and a bounded slice of kernel requests per tick.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,8 +58,13 @@ struct cp_neigh {
 	struct mnl_socket *req;
 	struct mnl_socket *ev;
 	uint32_t seq;
-	struct neigh_entry *e;
+	struct neigh_entry *e; /* sorted by addr */
 	uint32_t n;
+	uint32_t *by_nh; /* indexes into e sorted by (oif, nh); rebuilt when nh_dirty */
+	int nh_dirty;
+	uint32_t cursor;       /* next entry of the refresh pass */
+	uint32_t n_unresolved; /* entries with resolved == 0, kept as they change */
+	int in_pass;
 	struct neigh_port ports[SL_MAX_PORTS_LIMIT];
 	uint32_t n_ports;
 	char buf[CP_NEIGH_BUF];
@@ -127,6 +137,7 @@ void cp_neigh_free(struct cp_neigh *n)
 	if (n->ev)
 		mnl_socket_close(n->ev);
 	free(n->e);
+	free(n->by_nh);
 	free(n);
 }
 
@@ -135,44 +146,102 @@ int cp_neigh_fd(const struct cp_neigh *n)
 	return mnl_socket_get_fd(n->ev);
 }
 
+static int addr_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct sl_addr));
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct neigh_entry *)a)->addr,
+		      &((const struct neigh_entry *)b)->addr, sizeof(struct sl_addr));
+}
+
+/* The entry of @a in the sorted @e[0..n), or NULL. */
 static struct neigh_entry *find(const struct neigh_entry *e, uint32_t n, const struct sl_addr *a)
 {
-	for (uint32_t i = 0; i < n; i++)
-		if (memcmp(&e[i].addr, a, sizeof(*a)) == 0)
-			return (struct neigh_entry *)&e[i];
-	return NULL;
+	struct neigh_entry key;
+
+	key.addr = *a;
+	return bsearch(&key, e, n, sizeof(*e), entry_cmp);
+}
+
+static const struct neigh_entry *nh_base;
+
+static int nh_cmp(const void *pa, const void *pb)
+{
+	const struct neigh_entry *a = &nh_base[*(const uint32_t *)pa];
+	const struct neigh_entry *b = &nh_base[*(const uint32_t *)pb];
+
+	if (a->oif != b->oif)
+		return a->oif < b->oif ? -1 : 1;
+	return memcmp(&a->nh, &b->nh, sizeof(a->nh));
+}
+
+/* The index by next hop, for neighbour events; 0 or -ENOMEM. */
+static int nh_index(struct cp_neigh *n)
+{
+	uint32_t *ix;
+
+	if (!n->nh_dirty)
+		return 0;
+	ix = realloc(n->by_nh, (n->n + 1) * sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n->n; i++)
+		ix[i] = i;
+	nh_base = n->e;
+	qsort(ix, n->n, sizeof(*ix), nh_cmp);
+	n->by_nh = ix;
+	n->nh_dirty = 0;
+	return 0;
 }
 
 int cp_neigh_configure(struct cp_neigh *n, const struct cp_config *cfg)
 {
 	uint32_t total = 0, k = 0;
+	struct sl_addr *addr;
 	struct neigh_entry *e;
 
 	for (uint32_t p = 0; p < cfg->n_pools; p++)
 		total += cfg->pools[p].n_backends;
+	/* sort the bare addresses (small), then lay out the entries (large) in that order */
+	addr = malloc((total + 1) * sizeof(*addr));
 	e = calloc(total + 1, sizeof(*e));
-	if (!e)
+	if (!addr || !e) {
+		free(addr);
+		free(e);
 		return -ENOMEM;
+	}
 	for (uint32_t p = 0; p < cfg->n_pools; p++)
-		for (uint32_t b = 0; b < cfg->pools[p].n_backends; b++) {
-			const struct cp_backend_conf *bc = &cfg->pools[p].backends[b];
-			struct neigh_entry *old;
+		for (uint32_t b = 0; b < cfg->pools[p].n_backends; b++)
+			addr[k++] = cfg->pools[p].backends[b].addr;
+	qsort(addr, total, sizeof(*addr), addr_cmp);
+	k = 0;
+	for (uint32_t i = 0; i < total; i++) {
+		const struct neigh_entry *old;
 
-			if (find(e, k, &bc->addr))
-				continue;
-			old = find(n->e, n->n, &bc->addr);
-			if (old) {
-				e[k] = *old;
-			} else {
-				e[k].addr = bc->addr;
-				e[k].af = bc->af;
-				snprintf(e[k].why, sizeof(e[k].why), "not looked up yet");
-			}
-			k++;
+		if (k && memcmp(&e[k - 1].addr, &addr[i], sizeof(addr[i])) == 0)
+			continue; /* one entry per address, however many pools list it */
+		old = find(n->e, n->n, &addr[i]);
+		if (old) {
+			e[k] = *old;
+		} else {
+			e[k].addr = addr[i];
+			e[k].af = sl_addr_is_v4(&addr[i]) ? SL_AF_INET : SL_AF_INET6;
+			snprintf(e[k].why, sizeof(e[k].why), "not looked up yet");
 		}
+		k++;
+	}
+	free(addr);
 	free(n->e);
 	n->e = e;
 	n->n = k;
+	n->n_unresolved = 0;
+	for (uint32_t i = 0; i < k; i++)
+		n->n_unresolved += !e[i].resolved;
+	n->nh_dirty = 1;
+	n->cursor = 0; /* a pass under way starts over on the new set */
 	n->n_ports = 0;
 	for (uint32_t i = 0; i < cfg->dataplane.n_ports; i++) {
 		struct neigh_port *np = &n->ports[n->n_ports++];
@@ -383,15 +452,19 @@ static int trigger(struct cp_neigh *n, int ifindex, const struct sl_addr *dst)
 	return rc;
 }
 
+/* The ports' interface indexes, looked up once per refresh pass (they change on a reload). */
+static void ports_index(struct cp_neigh *n)
+{
+	for (uint32_t i = 0; i < n->n_ports; i++)
+		n->ports[i].ifindex =
+			n->ports[i].iface[0] ? (int)if_nametoindex(n->ports[i].iface) : 0;
+}
+
 static int port_of(struct cp_neigh *n, int ifindex)
 {
-	for (uint32_t i = 0; i < n->n_ports; i++) {
-		if (!n->ports[i].iface[0])
-			continue;
-		n->ports[i].ifindex = (int)if_nametoindex(n->ports[i].iface);
-		if (n->ports[i].ifindex == ifindex)
+	for (uint32_t i = 0; i < n->n_ports; i++)
+		if (n->ports[i].ifindex && n->ports[i].ifindex == ifindex)
 			return (int)i;
-	}
 	return -1;
 }
 
@@ -406,10 +479,19 @@ static void set_why(struct neigh_entry *e, const char *why)
 	}
 }
 
-static int unresolve(struct neigh_entry *e, const char *why)
+static void set_resolved(struct cp_neigh *n, struct neigh_entry *e)
+{
+	if (!e->resolved)
+		n->n_unresolved--;
+	e->resolved = 1;
+}
+
+static int unresolve(struct cp_neigh *n, struct neigh_entry *e, const char *why)
 {
 	int was = e->resolved;
 
+	if (was)
+		n->n_unresolved++;
 	e->resolved = 0;
 	set_why(e, why);
 	return was;
@@ -439,19 +521,19 @@ static int resolve_one(struct cp_neigh *n, struct neigh_entry *e, uint64_t now)
 	rc = get_route(n, &e->addr, &r);
 	if (rc) {
 		snprintf(why, sizeof(why), "no route to %s: %s", a, strerror(-rc));
-		return unresolve(e, why);
+		return unresolve(n, e, why);
 	}
 	if (r.type != RTN_UNICAST) {
 		snprintf(why, sizeof(why), "route to %s is not unicast (type %d%s)", a, r.type,
 			 r.type == RTN_LOCAL ? ", a local address" : "");
-		return unresolve(e, why);
+		return unresolve(n, e, why);
 	}
 	port = port_of(n, r.oif);
 	if (port < 0) {
 		if_indextoname((unsigned int)r.oif, ifname);
 		snprintf(why, sizeof(why),
 			 "route to %s leaves through %s, which is no dataplane port", a, ifname);
-		return unresolve(e, why);
+		return unresolve(n, e, why);
 	}
 	if (r.have_gw)
 		addr_from_raw(&nh, family, r.gw);
@@ -461,12 +543,14 @@ static int resolve_one(struct cp_neigh *n, struct neigh_entry *e, uint64_t now)
 		addr_from_raw(&src, family, r.src);
 
 	same_path = e->resolved && e->oif == r.oif && memcmp(&e->nh, &nh, sizeof(nh)) == 0;
+	if (e->oif != r.oif || memcmp(&e->nh, &nh, sizeof(nh)) != 0)
+		n->nh_dirty = 1;
 	rc = get_neigh(n, r.oif, &nh, &nr);
 	if (rc == 0 && nr.have_mac && (nr.state & NUD_USABLE)) {
 		int changed = !e->resolved || e->tx_port != port || memcmp(e->mac, nr.mac, 6) ||
 			      memcmp(&e->src, &src, sizeof(src));
 
-		e->resolved = 1;
+		set_resolved(n, e);
 		e->oif = r.oif;
 		e->tx_port = (uint16_t)port;
 		e->nh = nh;
@@ -496,17 +580,39 @@ static int resolve_one(struct cp_neigh *n, struct neigh_entry *e, uint64_t now)
 	if_indextoname((unsigned int)r.oif, ifname);
 	snprintf(why, sizeof(why), "waiting for the %s answer of %s on %s",
 		 family == AF_INET ? "ARP" : "ND", addr_str(&nh, a, sizeof(a)), ifname);
-	return unresolve(e, why);
+	return unresolve(n, e, why);
 }
 
-int cp_neigh_refresh(struct cp_neigh *n)
+void cp_neigh_refresh_start(struct cp_neigh *n)
+{
+	ports_index(n);
+	n->cursor = 0;
+	n->in_pass = 1;
+}
+
+int cp_neigh_in_pass(const struct cp_neigh *n)
+{
+	return n->in_pass;
+}
+
+int cp_neigh_refresh_step(struct cp_neigh *n, uint32_t budget)
 {
 	uint64_t now = cp_now_ns();
 	int changed = 0;
 
-	for (uint32_t i = 0; i < n->n; i++)
-		changed += resolve_one(n, &n->e[i], now);
+	if (!n->in_pass)
+		return 0;
+	for (; n->cursor < n->n && budget; n->cursor++, budget--)
+		changed += resolve_one(n, &n->e[n->cursor], now);
+	if (n->cursor >= n->n)
+		n->in_pass = 0;
 	return changed;
+}
+
+int cp_neigh_refresh(struct cp_neigh *n)
+{
+	cp_neigh_refresh_start(n);
+	return cp_neigh_refresh_step(n, UINT32_MAX);
 }
 
 /* A neighbour event: update every backend whose next hop it is. */
@@ -516,18 +622,35 @@ static int on_neigh(struct cp_neigh *n, const struct nlmsghdr *nlh)
 	struct sl_addr dst;
 	int changed = 0;
 
+	struct neigh_entry key;
+	uint32_t lo = 0, hi = n->n;
+
 	parse_neigh(nlh, &r);
 	if (!r.have_dst || (r.family != AF_INET && r.family != AF_INET6))
 		return 0;
 	addr_from_raw(&dst, r.family, r.dst);
-	for (uint32_t i = 0; i < n->n; i++) {
-		struct neigh_entry *e = &n->e[i];
+	/* the first backend behind (ifindex, dst) in the next-hop index */
+	key.oif = r.ifindex;
+	key.nh = dst;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct neigh_entry *m = &n->e[n->by_nh[mid]];
+		int c = m->oif != key.oif ? (m->oif < key.oif ? -1 : 1)
+					  : memcmp(&m->nh, &key.nh, sizeof(key.nh));
+
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (uint32_t i = lo; i < n->n; i++) {
+		struct neigh_entry *e = &n->e[n->by_nh[i]];
 
 		if (e->oif != r.ifindex || memcmp(&e->nh, &dst, sizeof(dst)) != 0)
-			continue;
+			break;
 		if (nlh->nlmsg_type == RTM_NEWNEIGH && r.have_mac && (r.state & NUD_USABLE)) {
 			if (!e->resolved || memcmp(e->mac, r.mac, 6) != 0) {
-				e->resolved = 1;
+				set_resolved(n, e);
 				memcpy(e->mac, r.mac, 6);
 				e->why[0] = '\0';
 				log_resolved(e, n);
@@ -547,6 +670,8 @@ int cp_neigh_process(struct cp_neigh *n)
 	int changed = 0, routes = 0;
 	ssize_t len;
 
+	if (nh_index(n) != 0)
+		return -ENOMEM;
 	for (;;) {
 		len = mnl_socket_recvfrom(n->ev, n->buf, sizeof(n->buf));
 		if (len < 0) {
@@ -572,23 +697,14 @@ int cp_neigh_process(struct cp_neigh *n)
 			}
 		}
 	}
-	if (routes) {
-		int rc = cp_neigh_refresh(n);
-
-		if (rc < 0)
-			return rc;
-		changed += rc;
-	}
+	if (routes)
+		cp_neigh_refresh_start(n); /* done in steps by the caller */
 	return changed;
 }
 
 uint32_t cp_neigh_unresolved(const struct cp_neigh *n)
 {
-	uint32_t u = 0;
-
-	for (uint32_t i = 0; i < n->n; i++)
-		u += !n->e[i].resolved;
-	return u;
+	return n->n_unresolved;
 }
 
 int cp_neigh_lookup(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh)

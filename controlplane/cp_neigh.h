@@ -36,11 +36,25 @@ int cp_neigh_configure(struct cp_neigh *n, const struct cp_config *cfg);
  * Look up route and neighbour of every tracked backend again, asking the
  * kernel to resolve neighbours that are missing or stale. Returns the number
  * of backends whose next hop changed (republish when > 0), or a negative
- * errno when netlink itself failed.
+ * errno when netlink itself failed. Two kernel requests per backend: for
+ * many backends use the pass in steps below.
  */
 int cp_neigh_refresh(struct cp_neigh *n);
 
-/* Read pending events; returns the number of changed backends or -errno. */
+/* Begin a refresh pass over every tracked backend (done by the steps). */
+void cp_neigh_refresh_start(struct cp_neigh *n);
+/* Whether a pass is under way (started here or by a route change). */
+int cp_neigh_in_pass(const struct cp_neigh *n);
+/*
+ * The next @budget backends of the pass under way; it ends after the last
+ * one. Returns the number whose next hop changed.
+ */
+int cp_neigh_refresh_step(struct cp_neigh *n, uint32_t budget);
+
+/*
+ * Read pending events; returns the number of changed backends or -errno.
+ * A route change starts a refresh pass (cp_neigh_in_pass()).
+ */
 int cp_neigh_process(struct cp_neigh *n);
 
 /* Backends without a next hop. */

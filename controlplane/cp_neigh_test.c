@@ -121,6 +121,9 @@ static int wait_resolved(struct cp_neigh *n, const char *addr, struct cp_nexthop
 			return 0;
 		poll(&pfd, 1, 20);
 		assert_true(cp_neigh_process(n) >= 0);
+		/* a route change starts a pass: sluiced steps it on its tick */
+		if (cp_neigh_in_pass(n))
+			cp_neigh_refresh_step(n, 256);
 	}
 	return cp_neigh_lookup(n, &a, nh);
 }
@@ -193,6 +196,18 @@ static void test_resolve(void **state)
 	assert_int_equal(sh("ip route add 198.18.99.0/24 via 198.18.210.12"), 0);
 	assert_int_equal(wait_resolved(n, "198.18.99.1", &nh, 3000), 0);
 	assert_memory_equal(nh.mac, mac, 6);
+	assert_int_equal(cp_neigh_unresolved(n), 1);
+
+	/* a pass in steps of 2 over the 5 addresses: bounded work per call */
+	cp_neigh_refresh_start(n);
+	assert_true(cp_neigh_in_pass(n));
+	assert_int_equal(cp_neigh_refresh_step(n, 2), 0);
+	assert_true(cp_neigh_in_pass(n));
+	assert_int_equal(cp_neigh_refresh_step(n, 2), 0);
+	assert_true(cp_neigh_in_pass(n));
+	assert_int_equal(cp_neigh_refresh_step(n, 2), 0);
+	assert_false(cp_neigh_in_pass(n));
+	assert_int_equal(cp_neigh_refresh_step(n, 2), 0);
 	assert_int_equal(cp_neigh_unresolved(n), 1);
 
 	cp_neigh_free(n);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "cp_shm.h"
 #include "sl_why.h"
@@ -79,6 +80,28 @@ static int same_geometry(const struct sl_shm_header *h, const struct sl_shm_geom
 }
 
 /*
+ * Give the segment its pages now: a sparse one that /dev/shm cannot fill
+ * kills whoever touches the missing page first with SIGBUS. 0 or -errno
+ * with @why naming the size needed and the room there is.
+ */
+static int reserve(int fd, const char *name, uint64_t bytes, char *why, size_t why_len)
+{
+	int err = posix_fallocate(fd, 0, (off_t)bytes);
+	struct statvfs vfs;
+
+	if (!err)
+		return 0;
+	if (err == ENOSPC && fstatvfs(fd, &vfs) == 0)
+		return sl_why(why, why_len, -err,
+			      "/dev/shm%s: %s: the segment needs %llu bytes, /dev/shm has %llu "
+			      "free (lower tables.* or grow /dev/shm)",
+			      name, strerror(err), (unsigned long long)bytes,
+			      (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+	return sl_why(why, why_len, -err, "/dev/shm%s: reserving %llu bytes: %s", name,
+		      (unsigned long long)bytes, strerror(err));
+}
+
+/*
  * Look at an existing segment. Returns 1 when it was adopted (@s filled),
  * 0 when it must be replaced, or a negative errno.
  */
@@ -106,6 +129,10 @@ static int try_adopt(struct cp_shm *s, int fd, const struct sl_shm_geometry *g, 
 	}
 	if (sl_shm_check_header(h, (size_t)st.st_size, reason, sizeof(reason)) == 0 &&
 	    same_geometry(h, g)) {
+		/* one made sparse elsewhere gets its pages too, or is not used */
+		rc = reserve(fd, s->name, (uint64_t)st.st_size, why, why_len);
+		if (rc)
+			goto out;
 		s->hdr = h;
 		s->size = (size_t)st.st_size;
 		s->taken_over = 1;
@@ -149,6 +176,9 @@ static int create(struct cp_shm *s, const struct sl_shm_geometry *g, char *why, 
 			  (unsigned long long)layout.total_bytes, strerror(errno));
 		goto out_unlink;
 	}
+	rc = reserve(fd, s->name, layout.total_bytes, why, why_len);
+	if (rc)
+		goto out_unlink;
 	h = mmap(NULL, layout.total_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED) {
 		rc = sl_why(why, why_len, -errno, "mmap %s: %s", s->name, strerror(errno));
@@ -161,7 +191,7 @@ static int create(struct cp_shm *s, const struct sl_shm_geometry *g, char *why, 
 	s->hdr = h;
 	s->size = layout.total_bytes;
 	s->taken_over = 0;
-	close(fd);
+	s->fd = fd;
 	return 0;
 
 out_unlink:
@@ -180,10 +210,14 @@ int cp_shm_open(struct cp_shm *s, const char *instance, const struct sl_shm_geom
 	if (rc)
 		return sl_why(why, why_len, rc, "bad instance name \"%s\"", instance ? instance : "");
 
+	s->fd = -1;
 	fd = shm_open(s->name, O_RDWR | O_CLOEXEC, 0);
 	if (fd >= 0) {
 		rc = try_adopt(s, fd, g, why, why_len);
-		close(fd);
+		if (rc == 1)
+			s->fd = fd; /* kept: cp_shm_check() watches its size */
+		else
+			close(fd);
 		if (rc < 0)
 			return rc;
 		if (rc == 0 && shm_unlink(s->name) != 0 && errno != ENOENT)
@@ -206,8 +240,26 @@ void cp_shm_close(struct cp_shm *s)
 {
 	if (s->hdr)
 		munmap(s->hdr, s->size);
+	if (s->hdr && s->fd >= 0)
+		close(s->fd);
 	s->hdr = NULL;
 	s->size = 0;
+	s->fd = -1;
+}
+
+int cp_shm_check(const struct cp_shm *s, char *why, size_t why_len)
+{
+	struct stat st;
+
+	if (fstat(s->fd, &st) != 0)
+		return sl_why(why, why_len, -errno, "/dev/shm%s: fstat: %s", s->name,
+			      strerror(errno));
+	if ((uint64_t)st.st_size < s->size)
+		return sl_why(why, why_len, -EFAULT,
+			      "/dev/shm%s shrank to %lld bytes under us (the segment is %zu): "
+			      "someone truncated it; not touching it again",
+			      s->name, (long long)st.st_size, s->size);
+	return 0;
 }
 
 void cp_shm_heartbeat(struct cp_shm *s)

@@ -16,6 +16,7 @@ struct cp_shm {
 	size_t size;    /* bytes mapped */
 	char name[64];  /* shm_open name, "/sluice-<instance>" */
 	int taken_over; /* 1: an existing segment with the same geometry was adopted */
+	int fd;		/* kept open to watch the size (cp_shm_check()) */
 };
 
 /*
@@ -26,10 +27,19 @@ struct cp_shm {
  * attached to it. Writes cp_pid. Returns 0, or a negative errno with @why:
  *   -EBUSY  another live sluiced owns it, or a dataplane is attached to a
  *           segment of another geometry
- *   -EINVAL bad instance name or geometry; others from shm_open/ftruncate/mmap
+ *   -EINVAL bad instance name or geometry
+ *   -ENOSPC /dev/shm cannot hold it (every page is reserved at creation,
+ *           posix_fallocate: a sparse segment would end in SIGBUS later)
+ *   others from shm_open/ftruncate/mmap
  */
 int cp_shm_open(struct cp_shm *s, const char *instance, const struct sl_shm_geometry *g,
 		char *why, size_t why_len);
+
+/*
+ * Whether the segment still has the size it was mapped with: touching a page
+ * past a truncation is SIGBUS. 0, or -EFAULT (shrunk) / -errno with @why.
+ */
+int cp_shm_check(const struct cp_shm *s, char *why, size_t why_len);
 
 /* Unmap; the segment itself stays for the dataplane and the next sluiced. */
 void cp_shm_close(struct cp_shm *s);

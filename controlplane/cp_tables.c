@@ -44,6 +44,11 @@ struct slot_state {
 	uint8_t draining; /* in_use, but no longer in the config */
 };
 
+struct sorted_ident {
+	const struct be_ident *id;
+	uint32_t slot;
+};
+
 /*
  * Where the last build left each pool's Maglev table, so a build whose input
  * for that pool did not change copies the table from the other slot instead
@@ -66,6 +71,9 @@ struct cp_tables {
 	uint64_t build_seq;
 	uint64_t next_expiry; /* earliest drain_deadline; 0: none draining */
 	struct slot_state *slots;
+	struct sorted_ident *capped; /* left out of the last build, sorted, into capped_ids */
+	struct be_ident *capped_ids;
+	uint32_t n_capped;
 };
 
 /* what a build does with a slot (kept[]) */
@@ -84,11 +92,6 @@ struct be_ref {
 	uint32_t pool_index;
 	uint32_t slot;
 	uint64_t uid;
-};
-
-struct sorted_ident {
-	const struct be_ident *id;
-	uint32_t slot;
 };
 
 static int ident_cmp(const struct be_ident *a, const struct be_ident *b)
@@ -140,7 +143,21 @@ void cp_tables_free(struct cp_tables *t)
 		return;
 	free(t->cache);
 	free(t->slots);
+	free(t->capped_ids);
+	free(t->capped);
 	free(t);
+}
+
+bool cp_tables_capped(const struct cp_tables *t, const char *pool, const struct sl_addr *addr,
+		      uint16_t port)
+{
+	struct be_ident id;
+	struct sorted_ident key = {&id, 0};
+
+	if (!t->n_capped)
+		return false;
+	ident_of(&id, pool, addr, port);
+	return bsearch(&key, t->capped, t->n_capped, sizeof(*t->capped), sorted_cmp) != NULL;
 }
 
 int cp_tables_pool_index(const struct cp_config *cfg, const char *name)
@@ -223,15 +240,26 @@ static int drain_check(const struct cp_tables *t, uint32_t s, const struct cp_co
 	return pool;
 }
 
+struct freed_slot {
+	uint64_t seq;
+	uint32_t slot;
+};
+
+static int freed_cmp(const void *a, const void *b)
+{
+	const struct freed_slot *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
 /* Slots for new backends, best first; returns how many were found (<= @want). */
 static uint32_t free_slots(const struct cp_tables *t, const uint8_t *kept, uint32_t want,
 			   uint32_t *out)
 {
 	uint32_t n = 0, n_old = 0;
-	struct {
-		uint64_t seq;
-		uint32_t slot;
-	} *old = NULL;
+	struct freed_slot *old = NULL;
 
 	for (uint32_t s = t->high_water; s < t->max_backends && n < want; s++)
 		out[n++] = s;
@@ -248,31 +276,42 @@ static uint32_t free_slots(const struct cp_tables *t, const uint8_t *kept, uint3
 		old[n_old].slot = s;
 		n_old++;
 	}
-	/* insertion sort by (seq, slot): reuse is rare and small */
-	for (uint32_t i = 1; i < n_old; i++)
-		for (uint32_t j = i; j > 0 && (old[j - 1].seq > old[j].seq ||
-					       (old[j - 1].seq == old[j].seq &&
-						old[j - 1].slot > old[j].slot));
-		     j--) {
-			typeof(*old) tmp = old[j];
-
-			old[j] = old[j - 1];
-			old[j - 1] = tmp;
-		}
+	qsort(old, n_old, sizeof(*old), freed_cmp);
 	for (uint32_t i = 0; i < n_old && n < want; i++)
 		out[n++] = old[i].slot;
 	free(old);
 	return n;
 }
 
+/* A backend listed twice in one pool (the model merges by address and port: a bug). */
+static int check_twice(const struct be_ident *ids, const struct be_ref *refs, uint32_t n, char *why,
+		       size_t why_len)
+{
+	struct sorted_ident *v = malloc(sizeof(*v) * (n + 1));
+	int rc = 0;
+
+	if (!v)
+		return sl_why(why, why_len, -ENOMEM, "no memory for %u backends", n);
+	for (uint32_t i = 0; i < n; i++)
+		v[i] = (struct sorted_ident){&ids[i], i};
+	qsort(v, n, sizeof(*v), sorted_cmp);
+	for (uint32_t i = 1; i < n && !rc; i++)
+		if (ident_cmp(v[i - 1].id, v[i].id) == 0)
+			rc = sl_why(why, why_len, -EINVAL, "pool %s: backend %s listed twice",
+				    refs[v[i].slot].pool->name, refs[v[i].slot].be->name);
+	free(v);
+	return rc;
+}
+
 /*
  * Match every configured backend to a slot, a draining one included (it
  * takes its slot and uid back). Fills refs[] and kept[] (SLOT_*) without
- * touching @t; a draining slot is kept from newcomers. Returns the number of
- * backends or a negative errno.
+ * touching @t; a draining slot is kept from newcomers. Newcomers that find
+ * no free slot are taken out of refs[] into @capped. Returns the number of
+ * backends left in refs[] or a negative errno.
  */
 static int assign(const struct cp_tables *t, const struct cp_config *cfg, uint64_t now_ns,
-		  struct be_ref *refs, uint32_t n_refs, uint8_t *kept,
+		  struct be_ref *refs, uint32_t n_refs, uint8_t *kept, struct be_ident *capped,
 		  struct cp_tables_summary *sum, char *why, size_t why_len)
 {
 	struct sorted_ident *cur = NULL, key, *hit;
@@ -299,13 +338,6 @@ static int assign(const struct cp_tables *t, const struct cp_config *cfg, uint64
 			const struct cp_backend_conf *bc = &pc->backends[b];
 
 			ident_of(&ids[n], pc->name, &bc->addr, bc->port);
-			for (uint32_t o = 0; o < b; o++)
-				if (ident_cmp(&ids[n - b + o], &ids[n]) == 0) {
-					rc = sl_why(why, why_len, -EINVAL,
-						  "pool %s: backend %s listed twice", pc->name,
-						  bc->name);
-					goto out;
-				}
 			if (bc->weight > SL_MAGLEV_WEIGHT_MAX) {
 				rc = sl_why(why, why_len, -EINVAL,
 					  "pool %s: backend %s: weight %u > %u", pc->name, bc->name,
@@ -324,6 +356,9 @@ static int assign(const struct cp_tables *t, const struct cp_config *cfg, uint64
 			}
 		}
 	}
+	rc = check_twice(ids, refs, n, why, why_len);
+	if (rc)
+		goto out;
 	for (uint32_t s = 0; s < t->high_water; s++) {
 		uint64_t deadline;
 
@@ -332,17 +367,28 @@ static int assign(const struct cp_tables *t, const struct cp_config *cfg, uint64
 			kept[s] = SLOT_DRAINING;
 	}
 	if (n_new) {
-		uint32_t got = free_slots(t, kept, n_new, fresh), f = 0;
+		uint32_t got = free_slots(t, kept, n_new, fresh), f = 0, k = 0;
 
-		if (got < n_new) {
-			rc = sl_why(why, why_len, -ENOSPC,
-				  "%u backends configured, the segment holds %u (tables.max_backends)",
-				  n, t->max_backends);
-			goto out;
-		}
-		for (uint32_t i = 0; i < n; i++)
-			if (refs[i].slot == UINT32_MAX)
+		/*
+		 * Past tables.max_backends the newcomers that do not fit are left
+		 * out (the last ones in config order), so every other pool and
+		 * every backend already published still are.
+		 */
+		for (uint32_t i = 0; i < n; i++) {
+			if (refs[i].slot == UINT32_MAX && f < got)
 				refs[i].slot = fresh[f++];
+			if (refs[i].slot == UINT32_MAX) {
+				if (!sum->n_capped)
+					snprintf(sum->capped_pool, sizeof(sum->capped_pool), "%s",
+						 refs[i].pool->name);
+				sum->n_capped++;
+				capped[sum->n_capped - 1] = ids[i];
+				continue;
+			}
+			refs[k++] = refs[i];
+		}
+		n = k;
+		n_new = got < n_new ? got : n_new;
 	}
 	sum->n_new = n_new;
 	rc = (int)n;
@@ -499,6 +545,8 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 	struct sl_backend *bes = sl_slot_backends(h, slot);
 	struct sl_pool *pools = sl_slot_pools(h, slot);
 	struct sl_maglev_backend *mb = NULL;
+	struct be_ident *capped = NULL;
+	struct sorted_ident *capped_sorted = NULL;
 	struct be_ref *refs = NULL;
 	uint8_t *kept = NULL;
 	uint64_t *fp = NULL;
@@ -521,14 +569,26 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 	kept = calloc(t->max_backends + 1, 1);
 	vip_pool = calloc(cfg->n_vips + 1, sizeof(*vip_pool));
 	fp = calloc(h->max_pools + 1, sizeof(*fp));
-	if (!refs || !mb || !kept || !vip_pool || !fp) {
+	capped = malloc((n_refs + 1) * sizeof(*capped));
+	if (!refs || !mb || !kept || !vip_pool || !fp || !capped) {
 		rc = sl_why(why, why_len, -ENOMEM, "no memory for the tables");
 		goto out;
 	}
-	n = assign(t, cfg, now_ns, refs, n_refs, kept, sum, why, why_len);
+	n = assign(t, cfg, now_ns, refs, n_refs, kept, capped, sum, why, why_len);
 	if (n < 0) {
 		rc = n;
 		goto out;
+	}
+	n_refs = (uint32_t)n;
+	if (sum->n_capped) {
+		capped_sorted = malloc(sum->n_capped * sizeof(*capped_sorted));
+		if (!capped_sorted) {
+			rc = sl_why(why, why_len, -ENOMEM, "no memory for the tables");
+			goto out;
+		}
+		for (uint32_t i = 0; i < sum->n_capped; i++)
+			capped_sorted[i] = (struct sorted_ident){&capped[i], i};
+		qsort(capped_sorted, sum->n_capped, sizeof(*capped_sorted), sorted_cmp);
 	}
 
 	/* the slot is ours: no worker follows it */
@@ -662,11 +722,20 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
 	}
 	t->next_uid += sum->n_new;
 	remember_tables(t, pools, (uint32_t)n_pools, fp, slot);
+	free(t->capped_ids);
+	free(t->capped);
+	t->capped = capped_sorted;
+	t->capped_ids = capped;
+	t->n_capped = sum->n_capped;
+	capped_sorted = NULL;
+	capped = NULL;
 	sum->n_vips = cfg->n_vips;
 	sum->n_pools = (uint32_t)n_pools;
 	sum->n_backends = n_refs;
 	rc = 0;
 out:
+	free(capped_sorted);
+	free(capped);
 	free(fp);
 	free(vip_pool);
 	free(kept);

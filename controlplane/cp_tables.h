@@ -20,6 +20,7 @@
 #ifndef CP_TABLES_H
 #define CP_TABLES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,8 @@ struct cp_tables_summary {
 	uint32_t n_maglev_built;  /* pool tables computed in this build */
 	uint32_t n_maglev_copied; /* unchanged pool tables copied from the other slot */
 	uint32_t n_down;       /* cp_backend_conf.down: published without ACTIVE/RESOLVED */
+	uint32_t n_capped;     /* left out: no free slot (tables.max_backends) */
+	char capped_pool[SL_NAME_LEN]; /* the pool of the first one left out */
 };
 
 /* Assignment state for a segment of @max_backends slots; NULL + errno. */
@@ -76,9 +79,12 @@ int cp_tables_adopt(struct cp_tables *t, const struct sl_shm_header *h);
  * (until now_ns + cfg->controlplane.drain_timeout s, never later than a
  * deadline already running) and frees those whose deadline passed (now_ns >=
  * deadline), whose pool left @cfg, or that never had a next hop.
+ * Newcomers (backends without a slot yet) that find no free slot are left
+ * out, the last ones in config order: the build goes on with the rest and
+ * counts them in @sum (n_capped, capped_pool); cp_tables_capped() names them.
  * The assignment in @t changes only on success. Returns 0, or -ENOSPC (more
- * VIPs/pools/backends than the segment holds), -EINVAL (duplicate backend,
- * weight out of range), -ENOMEM, with @why naming the offender.
+ * VIPs/pools than the segment holds), -EINVAL (duplicate backend, weight out
+ * of range), -ENOMEM, with @why naming the offender.
  */
 int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop_fn nexthop,
 		    void *ctx, struct sl_shm_header *h, unsigned int slot, uint64_t generation,
@@ -89,6 +95,10 @@ int cp_tables_build(struct cp_tables *t, const struct cp_config *cfg, cp_nexthop
  * build again once it has passed. 0: nothing is draining.
  */
 uint64_t cp_tables_next_expiry(const struct cp_tables *t);
+
+/* Whether the last successful build left (@pool, @addr, @port) out for want of a slot. */
+bool cp_tables_capped(const struct cp_tables *t, const char *pool, const struct sl_addr *addr,
+		      uint16_t port);
 
 /* Index of the pool named @name in @cfg->pools, or -1. */
 int cp_tables_pool_index(const struct cp_config *cfg, const char *name);

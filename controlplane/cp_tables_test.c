@@ -185,21 +185,32 @@ static void test_never_used_slots_first(void **state)
 	assert_int_equal(slot_of(h, 0, "198.18.1.5"), 0);
 	assert_int_equal(sl_slot_backends(h, 0)[0].uid, 5);
 	assert_int_equal(sl_slot_backends(h, 0)[1].uid, 0);
-	/* a fifth backend takes the slot freed last; a sixth does not fit and
-	 * the failed build leaves the assignment alone */
+	/* a fifth backend takes the slot freed last; a sixth does not fit: it is
+	 * left out (counted, named) and the other four are published as before */
 	cpt_backend(p, "198.18.1.6", 0, 1);
 	build_ok(t, &c, &nh, h, 1, 4, &sum);
 	assert_int_equal(slot_of(h, 1, "198.18.1.6"), 1);
 	assert_int_equal(sl_slot_backends(h, 1)[1].uid, 6);
 	cpt_backend(p, "198.18.1.7", 0, 1);
-	assert_int_equal(cp_tables_build(t, &c, nh_lookup, &nh, h, 0, 5, 0, &sum, why, sizeof(why)),
-			 -ENOSPC);
-	assert_string_equal(why, "5 backends configured, the segment holds 4 "
-				 "(tables.max_backends)");
-	p->n_backends--;
 	build_ok(t, &c, &nh, h, 0, 5, &sum);
+	assert_int_equal(sum.n_capped, 1);
+	assert_string_equal(sum.capped_pool, "p");
+	assert_int_equal(sum.n_backends, 4);
 	assert_int_equal(sum.n_new, 0);
+	assert_int_equal(sl_slot_hdr(h, 0)->n_backends, 4);
+	assert_int_equal(slot_of(h, 0, "198.18.1.7"), -1);
 	assert_int_equal(slot_of(h, 0, "198.18.1.6"), 1);
+	assert_int_equal(sl_slot_backends(h, 0)[1].uid, 6);
+	assert_true(cp_tables_capped(t, "p", &p->backends[4].addr, 0));
+	assert_false(cp_tables_capped(t, "p", &p->backends[3].addr, 0));
+	/* a slot frees up: the one left out comes in, with the next uid */
+	cpt_remove_backend(p, 0);
+	build_ok(t, &c, &nh, h, 1, 6, &sum);
+	assert_int_equal(sum.n_capped, 0);
+	assert_int_equal(slot_of(h, 1, "198.18.1.7"), 2);
+	assert_int_equal(sl_slot_backends(h, 1)[2].uid, 7);
+	assert_false(cp_tables_capped(t, "p", &p->backends[3].addr, 0));
+	(void)why;
 
 	cp_tables_free(t);
 	cpt_config_free(&c);

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sluicectl drain / undrain / health: one request line to sluiced's admin
- * socket, one JSON reply line back (cp_admin.h). `health` prints a table
- * (or the reply as is with --json); drain and undrain print what they did.
+ * socket, one JSON reply line back (cp_admin.h). `health` follows the pages
+ * ("next") and prints a table, or with --json one document merging them;
+ * drain and undrain print what they did and the generation that carries it.
+ * Everything from the daemon is escaped before it reaches the terminal.
+ * A "busy" daemon is asked again a few times before giving up.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +21,14 @@
 
 #include "cp_admin.h"
 #include "cp_config.h"
+#include "cp_text.h"
 #include "ctl_admin.h"
 
-#define CTL_ADMIN_TIMEOUT_MS 5000 /* ms: a live sluiced answers at once */
+#define CTL_ADMIN_TIMEOUT_MS 5000 /* ms: a live sluiced answers within CP_ADMIN_WAIT_MS */
 #define CTL_ADMIN_REPLY_MAX (4u << 20)
+#define CTL_ADMIN_BUSY_TRIES 5	   /* asks of a busy daemon */
+#define CTL_ADMIN_BUSY_WAIT_MS 300 /* ms between them */
+#define CTL_ADMIN_MAX_PAGES 100000 /* health pages followed (a loop guard) */
 
 static int socket_path(const char *config, const char *instance, char *out, size_t len)
 {
@@ -64,7 +72,14 @@ static int request(const char *path, const char *line, char **reply)
 		fprintf(stderr, "sluicectl: %s: %s (is sluiced running?)\n", path, strerror(errno));
 		goto out;
 	}
-	if (write(fd, line, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
+	/*
+	 * A busy server answers and closes before reading: the request then
+	 * meets a closed socket (EPIPE, no SIGPIPE), and the answer is still
+	 * there to read.
+	 */
+	if ((send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len ||
+	     send(fd, "\n", 1, MSG_NOSIGNAL) != 1) &&
+	    errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "sluicectl: %s: sending the request: %s\n", path, strerror(errno));
 		goto out;
 	}
@@ -116,47 +131,198 @@ out:
 	return rc;
 }
 
-static void print_health(json_t *pools)
+/* A string member of @o escaped for the terminal ("-" when absent). */
+static const char *esc(json_t *o, const char *key, char *buf, size_t len)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return cp_text_esc(v ? v : "-", SIZE_MAX, buf, len);
+}
+
+static void print_pool_line(json_t *p)
+{
+	char pool[160], health[64];
+
+	long long refused = json_integer_value(json_object_get(p, "refused"));
+
+	printf("pool %s: health %s, %s (panic_threshold %lld%%)",
+	       esc(p, "pool", pool, sizeof(pool)), esc(p, "health", health, sizeof(health)),
+	       json_is_true(json_object_get(p, "panic")) ? "PANIC: every instance serves"
+							 : "normal",
+	       (long long)json_integer_value(json_object_get(p, "panic_threshold")));
+	if (refused)
+		printf(", %lld discovered entries refused (see sluiced's log)", refused);
+	printf("\n");
+}
+
+static void print_header(void)
+{
+	printf("%-12s %-20s %-28s %-10s %-8s %-7s %-6s %-14s %s\n", "POOL", "INSTANCE", "ADDRESS",
+	       "STATE", "DRAINED", "SERVING", "WEIGHT", "SOURCES", "REASON");
+}
+
+/* The rows of one page; a pool's line once its last instance was printed. */
+static void print_health(json_t *pools, int more)
 {
 	size_t i, k;
 	json_t *p, *inst;
 
-	printf("%-12s %-20s %-28s %-10s %-8s %-7s %-6s %-14s %s\n", "POOL", "INSTANCE", "ADDRESS",
-	       "STATE", "DRAINED", "SERVING", "WEIGHT", "SOURCES", "REASON");
-	json_array_foreach(pools, i, p) {
-		const char *pool = json_string_value(json_object_get(p, "pool"));
+	json_array_foreach(pools, i, p)
+	{
 		json_t *insts = json_object_get(p, "instances");
+		char pool[160];
 
+		esc(p, "pool", pool, sizeof(pool));
 		json_array_foreach(insts, k, inst) {
-			char addr[80];
+			char addr[200], a[160], name[160], st[64], src[64], why[640], reason[560];
 			int port = (int)json_integer_value(json_object_get(inst, "port"));
 
-			snprintf(addr, sizeof(addr), "%s%s%.0d",
-				 json_string_value(json_object_get(inst, "address")),
+			snprintf(addr, sizeof(addr), "%s%s%.0d", esc(inst, "address", a, sizeof(a)),
 				 port ? ":" : "", port);
+			esc(inst, "reason", reason, sizeof(reason));
+			if (json_is_false(json_object_get(inst, "published")))
+				snprintf(why, sizeof(why),
+					 "not in the tables (tables.max_backends); %s", reason);
+			else
+				snprintf(why, sizeof(why), "%s", reason);
 			printf("%-12s %-20s %-28s %-10s %-8s %-7s %-6lld %-14s %s\n", pool,
-			       json_string_value(json_object_get(inst, "name")), addr,
-			       json_string_value(json_object_get(inst, "state")),
+			       esc(inst, "name", name, sizeof(name)), addr,
+			       esc(inst, "state", st, sizeof(st)),
 			       json_is_true(json_object_get(inst, "drained")) ? "yes" : "no",
 			       json_is_true(json_object_get(inst, "serving")) ? "yes" : "no",
 			       (long long)json_integer_value(json_object_get(inst, "weight")),
-			       json_string_value(json_object_get(inst, "sources")),
-			       json_string_value(json_object_get(inst, "reason")));
+			       esc(inst, "sources", src, sizeof(src)), why);
 		}
-		printf("pool %s: health %s, %s (panic_threshold %lld%%)\n", pool,
-		       json_string_value(json_object_get(p, "health")),
-		       json_is_true(json_object_get(p, "panic")) ? "PANIC: every instance serves"
-								  : "normal",
-		       (long long)json_integer_value(json_object_get(p, "panic_threshold")));
+		/* the last pool of a page goes on in the next one */
+		if (!more || i + 1 < json_array_size(pools))
+			print_pool_line(p);
 	}
+}
+
+/* A page's pools appended to @all; a pool cut by the previous page is continued. */
+static int merge_pools(json_t *all, json_t *pools)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(pools, i, p)
+	{
+		json_t *last = json_array_get(all, json_array_size(all) - 1);
+		const char *name = json_string_value(json_object_get(p, "pool"));
+
+		if (i == 0 && last && name &&
+		    json_equal(json_object_get(last, "pool"), json_object_get(p, "pool"))) {
+			if (json_array_extend(json_object_get(last, "instances"),
+					      json_object_get(p, "instances")))
+				return -1;
+			continue;
+		}
+		if (json_array_append(all, p))
+			return -1;
+	}
+	return 0;
+}
+
+/* One request, asked again while the daemon says busy. 0, or 1 (printed). */
+static int ask(const char *path, const char *line, json_t **out)
+{
+	for (int t = 0;; t++) {
+		char *reply = NULL;
+		json_error_t jerr;
+		json_t *o;
+
+		if (request(path, line, &reply) != 0)
+			return 1;
+		o = json_loads(reply, 0, &jerr);
+		if (!o || !json_is_object(o)) {
+			char e[300];
+
+			fprintf(stderr, "sluicectl: %s: reply is not JSON: %s\n", path,
+				cp_text_esc(reply, 200, e, sizeof(e)));
+			json_decref(o);
+			free(reply);
+			return 1;
+		}
+		if (json_is_true(json_object_get(o, "busy")) && t + 1 < CTL_ADMIN_BUSY_TRIES) {
+			json_decref(o);
+			free(reply);
+			poll(NULL, 0, CTL_ADMIN_BUSY_WAIT_MS);
+			continue;
+		}
+		*out = o;
+		free(reply);
+		return 0;
+	}
+}
+
+static int failed(const char *cmd, json_t *o)
+{
+	char e[600];
+
+	if (json_is_true(json_object_get(o, "ok")))
+		return 0;
+	fprintf(stderr, "sluicectl: %s: %s%s\n", cmd,
+		json_is_true(json_object_get(o, "pending")) ? "pending: " : "",
+		esc(o, "error", e, sizeof(e)));
+	return 1;
+}
+
+static int health(const char *path, int json)
+{
+	char line[CP_ADMIN_LINE_MAX], cursor[64] = "";
+	json_t *all = json ? json_array() : NULL;
+	int rc = 1;
+
+	if (json && !all)
+		return 1;
+	if (!json)
+		print_header();
+	for (int page = 0; page < CTL_ADMIN_MAX_PAGES; page++) {
+		json_t *o = NULL, *next;
+		int more;
+
+		snprintf(line, sizeof(line), cursor[0] ? "health %s" : "health", cursor);
+		if (ask(path, line, &o) != 0)
+			goto out;
+		if (failed("health", o)) {
+			json_decref(o);
+			goto out;
+		}
+		next = json_object_get(o, "next");
+		more = json_is_string(next) && strlen(json_string_value(next)) < sizeof(cursor);
+		if (json ? merge_pools(all, json_object_get(o, "pools")) != 0
+			 : (print_health(json_object_get(o, "pools"), more), 0)) {
+			json_decref(o);
+			goto out;
+		}
+		if (more)
+			snprintf(cursor, sizeof(cursor), "%s", json_string_value(next));
+		json_decref(o);
+		if (!more) {
+			rc = 0;
+			break;
+		}
+	}
+	if (!rc && json) {
+		json_t *doc = json_pack("{s:b,s:O}", "ok", 1, "pools", all);
+		char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+		if (text)
+			printf("%s\n", text);
+		else
+			rc = 1;
+		free(text);
+		json_decref(doc);
+	}
+out:
+	json_decref(all);
+	return rc;
 }
 
 int ctl_admin_main(const char *config, const char *instance, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 	char path[CP_PATH_LEN], line[CP_ADMIN_LINE_MAX];
-	char *reply = NULL;
-	json_error_t jerr;
 	json_t *o = NULL;
 	int json = 0, rc = 1;
 
@@ -182,28 +348,22 @@ int ctl_admin_main(const char *config, const char *instance, int argc, char **ar
 	}
 	if (socket_path(config, instance, path, sizeof(path)) != 0)
 		return 1;
-	if (request(path, line, &reply) != 0)
+	if (strcmp(cmd, "health") == 0)
+		return health(path, json);
+	if (ask(path, line, &o) != 0)
 		return 1;
-	o = json_loads(reply, 0, &jerr);
-	if (!o || !json_is_object(o)) {
-		fprintf(stderr, "sluicectl: %s: reply is not JSON: %.200s\n", path, reply);
+	if (failed(cmd, o))
 		goto out;
-	}
-	if (!json_is_true(json_object_get(o, "ok"))) {
-		const char *e = json_string_value(json_object_get(o, "error"));
+	{
+		char pool[160], inst[160];
 
-		fprintf(stderr, "sluicectl: %s: %s\n", cmd, e ? e : reply);
-		goto out;
+		printf("%s %s %s: ok, published in generation %lld\n", cmd,
+		       cp_text_esc(argv[1], SIZE_MAX, pool, sizeof(pool)),
+		       cp_text_esc(argv[2], SIZE_MAX, inst, sizeof(inst)),
+		       (long long)json_integer_value(json_object_get(o, "generation")));
 	}
-	if (json)
-		printf("%s\n", reply);
-	else if (strcmp(cmd, "health") == 0)
-		print_health(json_object_get(o, "pools"));
-	else
-		printf("%s %s %s: ok\n", cmd, argv[1], argv[2]);
 	rc = 0;
 out:
 	json_decref(o);
-	free(reply);
 	return rc;
 }

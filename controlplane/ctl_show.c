@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,7 +18,12 @@
 #include <sys/stat.h>
 
 #include "cp_shm.h"
+#include "cp_text.h"
 #include "ctl_show.h"
+
+/* a name from the segment, escaped for the terminal (an escape is 4 bytes) */
+#define ESC(name, buf) cp_text_esc((name), SL_NAME_LEN, (buf), sizeof(buf))
+#define ESC_LEN (4 * SL_NAME_LEN + 1)
 #include "sl_drop.h"
 #include "sl_why.h"
 
@@ -171,6 +177,7 @@ static void print_processes(const struct sl_shm_header *h, FILE *out)
 
 int ctl_show(const struct ctl_segment *s, FILE *out)
 {
+	char e1[ESC_LEN], e2[ESC_LEN];
 	const struct sl_shm_header *h = s->hdr;
 	char why[160], ep[64], enc[16], ab[INET6_ADDRSTRLEN];
 	const struct sl_table_hdr *th;
@@ -196,18 +203,18 @@ int ctl_show(const struct ctl_segment *s, FILE *out)
 	fprintf(out, "\nVIPs\n  %-16s %-34s %-6s %-7s %-8s %s\n", "NAME", "ADDRESS", "PROTO",
 		"MODE", "ENCAP", "POOL");
 	for (uint32_t i = 0; i < th->n_vips; i++)
-		fprintf(out, "  %-16s %-34s %-6s %-7s %-8s %s\n", vips[i].name,
+		fprintf(out, "  %-16s %-34s %-6s %-7s %-8s %s\n", ESC(vips[i].name, e1),
 			endpoint_str(&vips[i].addr, vips[i].port, ep, sizeof(ep)),
 			proto_name(vips[i].proto), mode_name(vips[i].mode),
-			encap_str(&vips[i], enc, sizeof(enc)), pools[vips[i].pool].name);
+			encap_str(&vips[i], enc, sizeof(enc)), ESC(pools[vips[i].pool].name, e2));
 
 	for (uint32_t p = 0; p < th->n_pools; p++) {
 		uint32_t n = 0;
 
 		for (uint32_t b = 0; b < th->n_backends; b++)
 			n += be[b].uid && be[b].pool == p;
-		fprintf(out, "\npool %s: %u backends, %u in the Maglev table\n", pools[p].name, n,
-			pools[p].n_active);
+		fprintf(out, "\npool %s: %u backends, %u in the Maglev table\n",
+			ESC(pools[p].name, e1), n, pools[p].n_active);
 		if (!n)
 			continue;
 		fprintf(out, "  %-5s %-24s %-26s %-6s %-10s %-17s %s\n", "SLOT", "NAME", "ADDRESS",
@@ -224,8 +231,8 @@ int ctl_show(const struct ctl_segment *s, FILE *out)
 					 x->dst_mac[4], x->dst_mac[5]);
 				snprintf(port, sizeof(port), "%u", x->tx_port);
 			}
-			fprintf(out, "  %-5u %-24s %-26s %-6u %-10s %-17s %s\n", b, x->name,
-				addr_str(&x->addr, ab, sizeof(ab)), x->weight,
+			fprintf(out, "  %-5u %-24s %-26s %-6u %-10s %-17s %s\n", b,
+				ESC(x->name, e1), addr_str(&x->addr, ab, sizeof(ab)), x->weight,
 				backend_state(x), mac, port);
 		}
 	}
@@ -249,23 +256,55 @@ static struct sl_counter sum_counter(const struct sl_shm_header *h, int backend,
 	return c;
 }
 
+/* Names come from the segment: bounded, and escaped wherever they are printed. */
 static void json_str(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
+	cp_text_json(out, s, SL_NAME_LEN);
 }
 
 #define U(x) ((unsigned long long)(x))
+
+static const struct sl_backend *by_name_base;
+
+static int same_name(uint32_t a, uint32_t b)
+{
+	return strncmp(by_name_base[a].name, by_name_base[b].name, SL_NAME_LEN) == 0;
+}
+
+/* by name, then by slot */
+static int by_name(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	int c = strncmp(by_name_base[a].name, by_name_base[b].name, SL_NAME_LEN);
+
+	return c ? c : (a > b) - (a < b);
+}
+
+/*
+ * dup[b]: an earlier slot holds a backend of the same name (of another
+ * pool), so b's key is qualified with its pool. Sorted: n log n for any
+ * table. NULL on no memory (then every key is qualified).
+ */
+static uint8_t *dup_names(const struct sl_backend *be, uint32_t n)
+{
+	uint32_t *ix = malloc((n + 1) * sizeof(*ix)), m = 0;
+	uint8_t *dup = calloc(n + 1, 1);
+
+	if (!ix || !dup) {
+		free(ix);
+		free(dup);
+		return NULL;
+	}
+	for (uint32_t b = 0; b < n; b++)
+		if (be[b].uid)
+			ix[m++] = b;
+	by_name_base = be;
+	qsort(ix, m, sizeof(*ix), by_name);
+	for (uint32_t i = 1; i < m; i++)
+		dup[ix[i]] = same_name(ix[i - 1], ix[i]);
+	free(ix);
+	return dup;
+}
 
 static void stats_json(const struct ctl_segment *s, int slot, FILE *out)
 {
@@ -274,6 +313,7 @@ static void stats_json(const struct ctl_segment *s, int slot, FILE *out)
 	uint64_t drops[SL_DROP_MAX] = { 0 };
 	char ab[INET6_ADDRSTRLEN];
 	const char *sep = "";
+	uint8_t *dup;
 
 	fprintf(out, "{\"instance\":");
 	json_str(out, s->instance);
@@ -332,18 +372,16 @@ static void stats_json(const struct ctl_segment *s, int slot, FILE *out)
 	}
 	fprintf(out, "},\"backends\":{");
 	sep = "";
+	dup = th ? dup_names(sl_slot_backends(h, (unsigned int)slot), th->n_backends) : NULL;
 	for (uint32_t b = 0; th && b < th->n_backends; b++) {
 		const struct sl_backend *be = sl_slot_backends(h, (unsigned int)slot);
 		const struct sl_pool *pools = sl_slot_pools(h, (unsigned int)slot);
 		struct sl_counter c;
 		char key[2 * SL_NAME_LEN + 2];
-		int dup = 0;
 
 		if (!be[b].uid)
 			continue;
-		for (uint32_t o = 0; o < b; o++)
-			dup |= be[o].uid && strncmp(be[o].name, be[b].name, SL_NAME_LEN) == 0;
-		if (dup) /* same name in another pool: keep keys unique */
+		if (!dup || dup[b]) /* same name in another pool: keep keys unique */
 			snprintf(key, sizeof(key), "%s/%s", pools[be[b].pool].name, be[b].name);
 		else
 			snprintf(key, sizeof(key), "%s", be[b].name);
@@ -358,6 +396,7 @@ static void stats_json(const struct ctl_segment *s, int slot, FILE *out)
 			backend_state(&be[b]));
 		sep = ",";
 	}
+	free(dup);
 	fprintf(out, "},\"drops\":{");
 	for (unsigned int d = 0; d < SL_DROP_MAX; d++)
 		fprintf(out, "%s\"%s\":%llu", d ? "," : "", sl_drop_name(d), U(drops[d]));
@@ -366,6 +405,7 @@ static void stats_json(const struct ctl_segment *s, int slot, FILE *out)
 
 static void stats_text(const struct ctl_segment *s, int slot, FILE *out)
 {
+	char e1[ESC_LEN], e2[ESC_LEN];
 	const struct sl_shm_header *h = s->hdr;
 	const struct sl_table_hdr *th = slot >= 0 ? sl_slot_hdr(h, (unsigned int)slot) : NULL;
 	uint64_t drops[SL_DROP_MAX] = { 0 };
@@ -380,10 +420,10 @@ static void stats_text(const struct ctl_segment *s, int slot, FILE *out)
 		const struct sl_port_stats *ps = sl_shm_port_stats(h, p);
 
 		if (ps->in_use)
-			fprintf(out, "  %-16.*s %12llu %14llu %12llu %14llu %10llu %10llu %10llu\n",
-				SL_NAME_LEN, ps->name, U(ps->ipackets), U(ps->ibytes),
-				U(ps->opackets), U(ps->obytes), U(ps->imissed),
-				U(ps->ierrors + ps->oerrors), U(ps->rx_nombuf));
+			fprintf(out, "  %-16s %12llu %14llu %12llu %14llu %10llu %10llu %10llu\n",
+				ESC(ps->name, e1), U(ps->ipackets), U(ps->ibytes), U(ps->opackets),
+				U(ps->obytes), U(ps->imissed), U(ps->ierrors + ps->oerrors),
+				U(ps->rx_nombuf));
 	}
 	fprintf(out, "\nworkers\n  %-3s %5s %12s %12s %12s %12s %10s %10s %10s %10s\n", "W",
 		"LCORE", "RX-PKTS", "TX-PKTS", "FLOW-HITS", "FLOW-MISSES", "ACTIVE", "EMBRYONIC",
@@ -412,8 +452,8 @@ static void stats_text(const struct ctl_segment *s, int slot, FILE *out)
 		struct sl_counter c = sum_counter(h, 0, i);
 
 		fprintf(out, "  %-24s %12llu %14llu %10llu\n",
-			sl_slot_vips(h, (unsigned int)slot)[i].name, U(c.packets), U(c.bytes),
-			U(c.flows));
+			ESC(sl_slot_vips(h, (unsigned int)slot)[i].name, e1), U(c.packets),
+			U(c.bytes), U(c.flows));
 	}
 	fprintf(out, "\nbackends\n  %-24s %-16s %12s %14s %10s\n", "NAME", "POOL", "PACKETS",
 		"BYTES", "FLOWS");
@@ -424,8 +464,8 @@ static void stats_text(const struct ctl_segment *s, int slot, FILE *out)
 		if (!be->uid)
 			continue;
 		c = sum_counter(h, 1, b);
-		fprintf(out, "  %-24s %-16s %12llu %14llu %10llu\n", be->name,
-			sl_slot_pools(h, (unsigned int)slot)[be->pool].name, U(c.packets),
+		fprintf(out, "  %-24s %-16s %12llu %14llu %10llu\n", ESC(be->name, e1),
+			ESC(sl_slot_pools(h, (unsigned int)slot)[be->pool].name, e2), U(c.packets),
 			U(c.bytes), U(c.flows));
 	}
 	fprintf(out, "\ndrops\n");

@@ -75,6 +75,19 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* A page of the segment vanished between two size checks: say so (write(2)), end. */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "sluice-dp: SIGBUS: a page of the shared-memory segment is "
+				  "gone (the segment was truncated); exiting\n";
+
+	(void)sig;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nowhere else to say it */
+	}
+	_exit(1);
+}
+
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
@@ -359,6 +372,10 @@ static void main_loop(void)
 		watch_first_forward();
 		now = rte_get_tsc_cycles();
 		if (now >= next) {
+			if (dp_shm_shrunk(&rt.shm)) {
+				stop = 1;
+				break;
+			}
 			dp_ports_stats_update(&rt.ports, rt.shm.h);
 			if (dp_shm_replaced(&rt.shm))
 				follow_replacement();
@@ -414,6 +431,8 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_sigbus;
+	sigaction(SIGBUS, &sa, NULL);
 
 	rc = dp_eal_init(&rt.cfg, argv[0]);
 	if (rc)
@@ -469,7 +488,7 @@ int main(int argc, char **argv)
 
 	main_loop();
 	DP_MAIN_LOG(INFO, "stopping");
-	rc = 0;
+	rc = rt.shm.lost ? -EFAULT : 0;
 out:
 	workers_stop();
 	if (eal_up)

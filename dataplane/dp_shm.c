@@ -22,6 +22,7 @@
 void dp_shm_init(struct dp_shm *s, const char *instance)
 {
 	memset(s, 0, sizeof(*s));
+	s->fd = -1;
 	snprintf(s->path, sizeof(s->path), SL_SHM_PATH_FMT, instance);
 }
 
@@ -104,6 +105,9 @@ int dp_shm_try_attach(struct dp_shm *s, unsigned int n_workers, unsigned int n_p
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	s->logged_gone = 0;
+	s->lost = 0;
+	s->fd = fd;
+	fd = -1; /* kept: dp_shm_shrunk() watches its size */
 	DP_SHM_LOG(INFO,
 		   "attached to %s (%zu bytes, max_workers %u, max_ports %u, max_vips %u, "
 		   "max_backends %u, maglev_size %u, published generation %llu)",
@@ -112,7 +116,8 @@ int dp_shm_try_attach(struct dp_shm *s, unsigned int n_workers, unsigned int n_p
 		   (unsigned long long)SL_GEN_OF(__atomic_load_n(&h->published, __ATOMIC_ACQUIRE)));
 	rc = 0;
 out:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -166,11 +171,29 @@ int dp_shm_replaced(struct dp_shm *s)
 	return st.st_dev != s->dev || st.st_ino != s->ino;
 }
 
+int dp_shm_shrunk(struct dp_shm *s)
+{
+	struct stat st;
+
+	if (s->lost)
+		return 1;
+	if (!s->h || s->fd < 0 || fstat(s->fd, &st) != 0 || (size_t)st.st_size >= s->mapped)
+		return 0;
+	DP_SHM_LOG(ERR,
+		   "%s shrank to %lld bytes under us (mapped %zu): someone truncated it; "
+		   "stopping before a worker touches a missing page",
+		   s->path, (long long)st.st_size, s->mapped);
+	s->lost = 1;
+	return 1;
+}
+
 void dp_shm_detach(struct dp_shm *s)
 {
 	if (!s->h)
-		return;
-	if (__atomic_load_n(&s->h->dp_pid, __ATOMIC_ACQUIRE) == (uint64_t)getpid())
+		return; /* fd is valid only while attached */
+	close(s->fd);
+	s->fd = -1;
+	if (!s->lost && __atomic_load_n(&s->h->dp_pid, __ATOMIC_ACQUIRE) == (uint64_t)getpid())
 		__atomic_store_n(&s->h->dp_pid, 0, __ATOMIC_RELEASE);
 	munmap(s->h, s->mapped);
 	s->h = NULL;

@@ -22,6 +22,8 @@ struct dp_shm {
 	size_t mapped;
 	dev_t dev;
 	ino_t ino;
+	int fd;	  /* of the mapped file, to watch its size; valid while h is set */
+	int lost; /* it shrank under us: never touched again */
 	/* what was last logged, so a waiting loop logs each state once */
 	ino_t logged_ino;
 	char logged_why[128];
@@ -60,6 +62,13 @@ void dp_shm_claim(struct dp_shm *s, unsigned int n_workers);
  * kept: the mapping stays valid and the workers keep their last tables.
  */
 int dp_shm_replaced(struct dp_shm *s);
+
+/*
+ * 1 when the mapped segment is now shorter than the mapping (someone
+ * truncated it: the next touch of a page past its end is SIGBUS); logged
+ * once, and from then on dp_shm_detach() only unmaps. 0 otherwise.
+ */
+int dp_shm_shrunk(struct dp_shm *s);
 
 /* Clear dp_pid if it is ours, unmap. @s may be unattached. */
 void dp_shm_detach(struct dp_shm *s);
