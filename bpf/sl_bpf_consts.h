@@ -18,7 +18,7 @@
 #define BE_ETH_P_IPV6 bpf_htons(0x86DD)
 #define BE_ETH_P_8021Q bpf_htons(0x8100)
 #define BE_ETH_P_8021AD bpf_htons(0x88A8)
-#define BE_IP_MF_OFFSET bpf_htons(0x3FFF) /* more-fragments flag + fragment offset */
+#define BE_IP_MF_OFFSET bpf_htons(0x3FFF)    /* more-fragments flag + fragment offset */
 #define BE_IPV4_MAPPED bpf_htonl(0x0000FFFF) /* third word of ::ffff:a.b.c.d */
 #define BE_IP6_FRAG_OFFSET bpf_htons(0xFFF8) /* fragment header: offset in 8-byte units */
 #define BE_IP6_FRAG_MORE bpf_htons(0x0001)   /* fragment header: more fragments follow */
@@ -33,7 +33,6 @@
 #define SL_IPPROTO_FRAGMENT 44
 #define SL_IPPROTO_ICMPV6 58
 #define SL_IPPROTO_DSTOPTS 60
-
 
 /* ICMP errors that quote a packet of a flow; sluice_xdp sends those to a VIP to the dataplane */
 #define SL_ICMP_DEST_UNREACH 3

@@ -20,7 +20,7 @@ static __always_inline __u16 sl_csum_fold(__u32 s)
 /* *csum after a 32-bit field covered by it changed from @from to @to */
 static __always_inline void sl_csum_replace4(__sum16 *csum, __be32 from, __be32 to)
 {
-	__u32 s = (__u16)~*csum;
+	__u32 s = (__u16) ~*csum;
 
 	s += (~from & 0xffff) + (~from >> 16);
 	s += (to & 0xffff) + (to >> 16);
@@ -30,7 +30,7 @@ static __always_inline void sl_csum_replace4(__sum16 *csum, __be32 from, __be32 
 /* *csum after a 16-bit field covered by it changed from @from to @to */
 static __always_inline void sl_csum_replace2(__sum16 *csum, __be16 from, __be16 to)
 {
-	__u32 s = (__u16)~*csum;
+	__u32 s = (__u16) ~*csum;
 
 	s += (__u16)~from;
 	s += to;

@@ -43,7 +43,7 @@ struct sl_tunnel {
 	__u32 outer_len; /* bytes after Ethernet to strip */
 	__u8 outer_v6;
 	__u8 inner_v6;
-	__u32 stat;      /* SL_DECAP_* on success */
+	__u32 stat; /* SL_DECAP_* on success */
 };
 
 /*
@@ -162,9 +162,8 @@ int sluice_decap(struct __sk_buff *skb)
 	/* Debian's UAPI has no BPF_F_ADJ_ROOM_DECAP_*; flags 0 strips the bytes */
 	if (bpf_skb_adjust_room(skb, -strip, BPF_ADJ_ROOM_MAC, 0))
 		goto fail;
-	if (t.inner_v6 != t.outer_v6 &&
-	    bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto), &inner_proto,
-				sizeof(inner_proto), 0))
+	if (t.inner_v6 != t.outer_v6 && bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto),
+							    &inner_proto, sizeof(inner_proto), 0))
 		goto fail;
 	sl_decap_count(t.stat);
 	return TC_ACT_OK;

@@ -74,8 +74,8 @@ static void stats_read(struct sluice_decap *s, uint64_t out[SL_DECAP_STAT_MAX])
 	int c;
 
 	for (i = 0; i < SL_DECAP_STAT_MAX; i++) {
-		assert_int_equal(
-			bpf_map_lookup_elem(bpf_map__fd(s->maps.sl_decap_stats), &i, vals), 0);
+		assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(s->maps.sl_decap_stats), &i, vals),
+				 0);
 		out[i] = 0;
 		for (c = 0; c < ncpu; c++)
 			out[i] += vals[c];
@@ -104,8 +104,7 @@ static void run_on(struct sluice_decap *s, const struct pkt *in, int verdict,
 		assert_int_equal(after[i] - before[i], i == (uint32_t)stat ? 1 : 0);
 }
 
-static void run(const struct pkt *in, int verdict, const struct pkt *want,
-		enum sl_decap_stat stat)
+static void run(const struct pkt *in, int verdict, const struct pkt *want, enum sl_decap_stat stat)
 {
 	run_on(skel, in, verdict, want, stat);
 }

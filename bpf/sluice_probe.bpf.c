@@ -71,13 +71,13 @@ static __always_inline void sl_probe_count(__u32 stat)
 /* What the parse found: where the headers are and what the outer header needs. */
 struct sl_probe_pkt {
 	__u32 l4_off;
-	__u32 csum_off;  /* of the L4 checksum */
-	__u16 l3_len;    /* the whole IP packet: what goes inside the tunnel */
+	__u32 csum_off; /* of the L4 checksum */
+	__u16 l3_len;	/* the whole IP packet: what goes inside the tunnel */
 	__u8 v6;
 	__u8 proto;
-	__u8 tos;        /* IPv4 TOS or IPv6 traffic class, copied to the outer header */
-	__be16 ip_id;    /* IPv4 */
-	__be16 frag_df;  /* IPv4 DF bit as on the inner header */
+	__u8 tos;	/* IPv4 TOS or IPv6 traffic class, copied to the outer header */
+	__be16 ip_id;	/* IPv4 */
+	__be16 frag_df; /* IPv4 DF bit as on the inner header */
 	__be16 dport;
 	__be32 daddr[4]; /* destination, as in the value (IPv4 in [3]) */
 };
@@ -133,7 +133,7 @@ static __always_inline __u32 sl_probe_parse(struct __sk_buff *skb, struct sl_pro
 		return SL_PROBE_PASS_NOT_PROBE;
 	pp->l4_off = SL_L3_OFF + hlen;
 	pp->csum_off = pp->l4_off + (pp->proto == SL_IPPROTO_TCP ? offsetof(struct tcphdr, check)
-							       : offsetof(struct udphdr, check));
+								 : offsetof(struct udphdr, check));
 	ports = data + pp->l4_off;
 	if ((void *)(ports + 1) > end)
 		return SL_PROBE_PASS_NOT_PROBE;
@@ -171,10 +171,9 @@ static __always_inline int sl_probe_rewrite(struct __sk_buff *skb, const struct 
 			return -1;
 	}
 	if (pv->vip_port != pv->backend_port &&
-	    (bpf_l4_csum_replace(skb, pp->csum_off, pv->backend_port, pv->vip_port,
-				 mangled | 2) ||
-	     bpf_skb_store_bytes(skb, pp->l4_off + offsetof(struct udphdr, dest), &pv->vip_port,
-				 2, 0)))
+	    (bpf_l4_csum_replace(skb, pp->csum_off, pv->backend_port, pv->vip_port, mangled | 2) ||
+	     bpf_skb_store_bytes(skb, pp->l4_off + offsetof(struct udphdr, dest), &pv->vip_port, 2,
+				 0)))
 		return -1;
 	return 0;
 }

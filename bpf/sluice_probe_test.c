@@ -23,14 +23,14 @@
 #include "sl_pkt_test.h"
 #include "sluice_probe.skel.h"
 
-#define LOCAL4 "198.18.0.2"   /* the probe socket's address */
+#define LOCAL4 "198.18.0.2" /* the probe socket's address */
 #define BACKEND4 "198.18.1.11"
 #define VIP4 "198.18.100.1"
 #define LOCAL6 "2001:2::2"
 #define BACKEND6 "2001:2:0:1::11"
 #define VIP6 "2001:2:0:100::1"
-#define LPORT 40001           /* the probe socket's port */
-#define HC_PORT 8080          /* the backend port the probe connects to */
+#define LPORT 40001  /* the probe socket's port */
+#define HC_PORT 8080 /* the backend port the probe connects to */
 #define VIP_PORT 80
 #define GUE_PORT 6080
 

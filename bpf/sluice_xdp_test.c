@@ -33,17 +33,17 @@
 #include "sl_pkt_test.h"
 #include "sluice_xdp.skel.h"
 
-#define VIP4 "198.18.100.1"     /* TCP 80 */
+#define VIP4 "198.18.100.1"	/* TCP 80 */
 #define VIP4_ANY "198.18.100.2" /* UDP, any port */
-#define VIP6 "2001:2:0:100::1"  /* UDP 53 */
+#define VIP6 "2001:2:0:100::1"	/* UDP 53 */
 #define CLIENT4 "198.18.0.10"
 #define CLIENT6 "2001:2::10"
-#define LOCAL4 "198.18.0.2"        /* a probe socket's address on this host */
+#define LOCAL4 "198.18.0.2" /* a probe socket's address on this host */
 #define LOCAL6 "2001:2::2"
 #define BACKEND4 "198.18.1.11"
 #define BACKEND6 "2001:2:0:1::11"
-#define LPORT 40001                /* the probe socket's port */
-#define HC_PORT 8080               /* the backend port the probe socket is connected to */
+#define LPORT 40001  /* the probe socket's port */
+#define HC_PORT 8080 /* the backend port the probe socket is connected to */
 
 static struct sluice_xdp *skel;
 
@@ -149,8 +149,8 @@ static void stats_read(uint64_t out[SL_XDP_STAT_MAX])
 	int c;
 
 	for (i = 0; i < SL_XDP_STAT_MAX; i++) {
-		assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.sl_xdp_stats), &i, vals),
-				 0);
+		assert_int_equal(
+			bpf_map_lookup_elem(bpf_map__fd(skel->maps.sl_xdp_stats), &i, vals), 0);
 		out[i] = 0;
 		for (c = 0; c < ncpu; c++)
 			out[i] += vals[c];
@@ -335,7 +335,8 @@ static void test_ip6_ext_limit(void **state)
 			pkt_put(&p, ext, sizeof(ext));
 		}
 		pkt_udp(&p, 5000, 53, 0);
-		run(&p, XDP_PASS, n <= SL_IP6_EXT_MAX ? SL_XDP_PASS_NO_XSK : SL_XDP_PASS_IP6_EXT_LIMIT);
+		run(&p, XDP_PASS,
+		    n <= SL_IP6_EXT_MAX ? SL_XDP_PASS_NO_XSK : SL_XDP_PASS_IP6_EXT_LIMIT);
 	}
 }
 
@@ -707,8 +708,8 @@ static void test_vip_redirect_to_xsk(void **state)
 	(void)state;
 	assert_int_equal(unshare(CLONE_NEWNET), 0);
 	assert_int_equal(if_up("lo"), 0);
-	buf = mmap(NULL, frames * fsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		   -1, 0);
+	buf = mmap(NULL, frames * fsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		   0);
 	assert_true(buf != MAP_FAILED);
 	assert_int_equal(xsk_umem__create(&umem, buf, frames * fsize, &fq, &cq, NULL), 0);
 	assert_int_equal(xsk_socket__create(&xsk, "lo", 0, umem, &rx, &tx, &cfg), 0);

@@ -103,8 +103,7 @@ static inline uint32_t sl_crc32c_u64(uint32_t crc, uint64_t w)
  * result is fit for Maglev's hash % M and the flow table's low bits.
  */
 static inline __attribute__((always_inline)) uint32_t
-sl_flow_hash_with(const struct sl_flow_key *k, int three_tuple,
-		  uint32_t (*crc)(uint32_t, uint64_t))
+sl_flow_hash_with(const struct sl_flow_key *k, int three_tuple, uint32_t (*crc)(uint32_t, uint64_t))
 {
 	const uint64_t *w = (const uint64_t *)k;
 	uint64_t last = three_tuple ? (uint64_t)k->proto << 40 | (uint64_t)k->af << 48 : w[4];

@@ -66,8 +66,8 @@ static void test_sw_equals_sse(void **state)
 		c = (uint32_t)(x >> 32);
 	}
 	for (uint32_t i = 0; i < 100000; i++) {
-		struct sl_flow_key k = v4_key(0xc6120000 + (i >> 8), (uint16_t)(i * 7919), 0xc6126401,
-					      80, (i & 1) ? IPPROTO_TCP : IPPROTO_UDP);
+		struct sl_flow_key k = v4_key(0xc6120000 + (i >> 8), (uint16_t)(i * 7919),
+					      0xc6126401, 80, (i & 1) ? IPPROTO_TCP : IPPROTO_UDP);
 
 		assert_int_equal(sl_flow_hash(&k, 0), sl_flow_hash_with(&k, 0, sl_crc32c_u64_sw));
 		assert_int_equal(sl_flow_hash(&k, 1), sl_flow_hash_with(&k, 1, sl_crc32c_u64_sw));
@@ -115,13 +115,13 @@ static void test_three_tuple(void **state)
 static void test_spread_mod_65537(void **state)
 {
 	const uint32_t m = 65537, groups = 64, n = 16u << 16;
-	uint32_t *cnt = calloc(m, sizeof(*cnt)), g[64] = { 0 }, max = 0;
+	uint32_t *cnt = calloc(m, sizeof(*cnt)), g[64] = {0}, max = 0;
 
 	(void)state;
 	assert_non_null(cnt);
 	for (uint32_t i = 0; i < n; i++) {
-		struct sl_flow_key k = v4_key(0xc6120001 + (i >> 16), (uint16_t)i, 0xc6126401, 80,
-					      IPPROTO_TCP);
+		struct sl_flow_key k =
+			v4_key(0xc6120001 + (i >> 16), (uint16_t)i, 0xc6126401, 80, IPPROTO_TCP);
 
 		cnt[sl_flow_hash(&k, 0) % m]++;
 	}

@@ -94,7 +94,8 @@ int sl_maglev_build(const struct sl_maglev_backend *b, size_t n, uint32_t m, uin
 				/* skip < m and m prime: the walk visits every entry once */
 				do {
 					e = (uint32_t)((p[i].offset +
-							(uint64_t)p[i].next * p[i].skip) % m);
+							(uint64_t)p[i].next * p[i].skip) %
+						       m);
 					p[i].next++;
 				} while (table[e] != UINT32_MAX);
 				table[e] = p[i].b->id;

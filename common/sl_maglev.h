@@ -17,7 +17,7 @@ struct sl_maglev_backend {
 	uint8_t key[SL_MAGLEV_KEY_MAX]; /* identity: address and port, see sl_maglev_key() */
 	uint8_t key_len;
 	uint32_t weight; /* 0: no entries */
-	uint32_t id;     /* value written into the table */
+	uint32_t id;	 /* value written into the table */
 };
 
 /* Identity of a backend: its 16-byte (IPv4-mapped) address and wire-order port. */

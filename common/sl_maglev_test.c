@@ -121,7 +121,7 @@ static void test_weights_proportional(void **state)
 	enum { N = 4 };
 	struct sl_maglev_backend b[N];
 	uint32_t *t = malloc(M_DEFAULT * 4), per[N];
-	uint32_t w[N] = { 1, 2, 3, 4 };
+	uint32_t w[N] = {1, 2, 3, 4};
 
 	(void)state;
 	make_backends(b, N);
@@ -140,7 +140,7 @@ static void test_weights_proportional(void **state)
 /* Removing one of N backends moves at most 1/N + 1 % of the entries. */
 static void test_disruption(void **state)
 {
-	const size_t ns[] = { 3, 10, 100, 1000 };
+	const size_t ns[] = {3, 10, 100, 1000};
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {

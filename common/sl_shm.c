@@ -15,7 +15,7 @@
 #include "sl_shm.h"
 #include "sl_why.h"
 
-#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
 
 uint64_t sl_checksum(const void *p, size_t len)
 {
@@ -76,20 +76,20 @@ static int check_limits(const struct limit *l, size_t n, char *why, size_t why_l
 {
 	for (size_t i = 0; i < n; i++)
 		if (l[i].value < l[i].min || l[i].value > l[i].max)
-			return sl_why(why, why_len, -ERANGE, "%s %u out of range [%u, %u]", l[i].name,
-				    l[i].value, l[i].min, l[i].max);
+			return sl_why(why, why_len, -ERANGE, "%s %u out of range [%u, %u]",
+				      l[i].name, l[i].value, l[i].min, l[i].max);
 	return 0;
 }
 
 static int check_geometry(const struct sl_shm_geometry *g, char *why, size_t why_len)
 {
 	const struct limit l[] = {
-		{ "max_workers", g->max_workers, 1, SL_MAX_WORKERS_LIMIT },
-		{ "max_ports", g->max_ports, 1, SL_MAX_PORTS_LIMIT },
-		{ "max_vips", g->max_vips, 1, SL_MAX_VIPS_LIMIT },
-		{ "max_pools", g->max_pools, 1, SL_MAX_POOLS_LIMIT },
-		{ "max_backends", g->max_backends, 1, SL_MAX_BACKENDS_LIMIT },
-		{ "maglev_size", g->maglev_size, SL_MAGLEV_SIZE_MIN, SL_MAGLEV_SIZE_MAX },
+		{"max_workers", g->max_workers, 1, SL_MAX_WORKERS_LIMIT},
+		{"max_ports", g->max_ports, 1, SL_MAX_PORTS_LIMIT},
+		{"max_vips", g->max_vips, 1, SL_MAX_VIPS_LIMIT},
+		{"max_pools", g->max_pools, 1, SL_MAX_POOLS_LIMIT},
+		{"max_backends", g->max_backends, 1, SL_MAX_BACKENDS_LIMIT},
+		{"maglev_size", g->maglev_size, SL_MAGLEV_SIZE_MIN, SL_MAGLEV_SIZE_MAX},
 	};
 	int rc = check_limits(l, sizeof(l) / sizeof(l[0]), why, why_len);
 
@@ -150,39 +150,38 @@ int sl_shm_layout(const struct sl_shm_geometry *g, struct sl_shm_header *h, char
 	return 0;
 }
 
-int sl_shm_check_header(const struct sl_shm_header *h, size_t mapped, char *why,
-			size_t why_len)
+int sl_shm_check_header(const struct sl_shm_header *h, size_t mapped, char *why, size_t why_len)
 {
 	struct sl_shm_header expect;
 	struct sl_shm_geometry g;
 	const struct limit sizes[] = {
-		{ "header size", h->header_size, sizeof(struct sl_shm_header),
-		  sizeof(struct sl_shm_header) },
-		{ "sl_vip size", h->vip_size, sizeof(struct sl_vip), sizeof(struct sl_vip) },
-		{ "sl_pool size", h->pool_size, sizeof(struct sl_pool), sizeof(struct sl_pool) },
-		{ "sl_backend size", h->backend_size, sizeof(struct sl_backend),
-		  sizeof(struct sl_backend) },
+		{"header size", h->header_size, sizeof(struct sl_shm_header),
+		 sizeof(struct sl_shm_header)},
+		{"sl_vip size", h->vip_size, sizeof(struct sl_vip), sizeof(struct sl_vip)},
+		{"sl_pool size", h->pool_size, sizeof(struct sl_pool), sizeof(struct sl_pool)},
+		{"sl_backend size", h->backend_size, sizeof(struct sl_backend),
+		 sizeof(struct sl_backend)},
 	};
 	int rc;
 
 	if (mapped && mapped < sizeof(*h))
 		return sl_why(why, why_len, -EFBIG, "segment of %zu bytes is smaller than a header",
-			    mapped);
+			      mapped);
 	if (h->magic != SL_SHM_MAGIC)
 		return sl_why(why, why_len, -EBADMSG, "bad magic 0x%08x, expected 0x%08x", h->magic,
-			    SL_SHM_MAGIC);
+			      SL_SHM_MAGIC);
 	if (h->abi_version != SL_SHM_ABI_VERSION)
 		return sl_why(why, why_len, -EPROTO, "ABI version %u, expected %u", h->abi_version,
-			    SL_SHM_ABI_VERSION);
+			      SL_SHM_ABI_VERSION);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		if (sizes[i].value != sizes[i].min)
 			return sl_why(why, why_len, -EPROTO, "%s %u, expected %u", sizes[i].name,
-				    sizes[i].value, sizes[i].min);
+				      sizes[i].value, sizes[i].min);
 	if (h->geometry_checksum != geometry_checksum(h))
 		return sl_why(why, why_len, -EBADMSG,
-			    "geometry checksum 0x%016llx does not match its fields (0x%016llx)",
-			    (unsigned long long)h->geometry_checksum,
-			    (unsigned long long)geometry_checksum(h));
+			      "geometry checksum 0x%016llx does not match its fields (0x%016llx)",
+			      (unsigned long long)h->geometry_checksum,
+			      (unsigned long long)geometry_checksum(h));
 
 	sl_shm_geometry_of(h, &g);
 	rc = sl_shm_layout(&g, &expect, why, why_len);
@@ -193,7 +192,7 @@ int sl_shm_check_header(const struct sl_shm_header *h, size_t mapped, char *why,
 		return sl_why(why, why_len, -EPROTO, "offsets do not match the geometry");
 	if (mapped && h->total_bytes > mapped)
 		return sl_why(why, why_len, -EFBIG, "segment needs %llu bytes, %zu mapped",
-			    (unsigned long long)h->total_bytes, mapped);
+			      (unsigned long long)h->total_bytes, mapped);
 	return 0;
 }
 
@@ -209,8 +208,8 @@ void sl_shm_seal_slot(struct sl_shm_header *h, unsigned int slot)
 	sl_slot_hdr(h, slot)->checksum = slot_checksum(h, slot);
 }
 
-static int check_vip(const struct sl_table_hdr *t, const struct sl_vip *v, uint32_t i,
-		     char *why, size_t why_len)
+static int check_vip(const struct sl_table_hdr *t, const struct sl_vip *v, uint32_t i, char *why,
+		     size_t why_len)
 {
 	if (v->af != SL_AF_INET && v->af != SL_AF_INET6)
 		return sl_why(why, why_len, -ERANGE, "vip %u: address family %u", i, v->af);
@@ -220,15 +219,14 @@ static int check_vip(const struct sl_table_hdr *t, const struct sl_vip *v, uint3
 		return sl_why(why, why_len, -ERANGE, "vip %u: mode %u", i, v->mode);
 	if (v->pool >= t->n_pools)
 		return sl_why(why, why_len, -ERANGE, "vip %u: pool %u >= n_pools %u", i, v->pool,
-			    t->n_pools);
+			      t->n_pools);
 	if (v->tunnel_src_plen > 128)
 		return sl_why(why, why_len, -ERANGE, "vip %u: tunnel source prefix /%u", i,
-			    v->tunnel_src_plen);
+			      v->tunnel_src_plen);
 	return 0;
 }
 
-int sl_shm_check_slot(const struct sl_shm_header *h, unsigned int slot, char *why,
-		      size_t why_len)
+int sl_shm_check_slot(const struct sl_shm_header *h, unsigned int slot, char *why, size_t why_len)
 {
 	const struct sl_table_hdr *t = sl_slot_hdr(h, slot);
 	const struct sl_vip *vips = sl_slot_vips(h, slot);
@@ -237,16 +235,16 @@ int sl_shm_check_slot(const struct sl_shm_header *h, unsigned int slot, char *wh
 
 	if (t->n_vips > h->max_vips)
 		return sl_why(why, why_len, -ERANGE, "n_vips %u > max_vips %u", t->n_vips,
-			    h->max_vips);
+			      h->max_vips);
 	if (t->n_pools > h->max_pools)
 		return sl_why(why, why_len, -ERANGE, "n_pools %u > max_pools %u", t->n_pools,
-			    h->max_pools);
+			      h->max_pools);
 	if (t->n_backends > h->max_backends)
 		return sl_why(why, why_len, -ERANGE, "n_backends %u > max_backends %u",
-			    t->n_backends, h->max_backends);
+			      t->n_backends, h->max_backends);
 	if (t->maglev_size != h->maglev_size)
-		return sl_why(why, why_len, -ERANGE, "maglev_size %u, segment has %u", t->maglev_size,
-			    h->maglev_size);
+		return sl_why(why, why_len, -ERANGE, "maglev_size %u, segment has %u",
+			      t->maglev_size, h->maglev_size);
 	if (t->checksum != slot_checksum(h, slot))
 		return sl_why(why, why_len, -EBADMSG, "slot %u checksum mismatch", slot);
 
@@ -260,12 +258,13 @@ int sl_shm_check_slot(const struct sl_shm_header *h, unsigned int slot, char *wh
 			continue;
 		if (be[i].pool >= t->n_pools)
 			return sl_why(why, why_len, -ERANGE, "backend %u: pool %u >= n_pools %u", i,
-				    be[i].pool, t->n_pools);
+				      be[i].pool, t->n_pools);
 		if (be[i].tx_port >= h->max_ports)
-			return sl_why(why, why_len, -ERANGE, "backend %u: port %u >= max_ports %u", i,
-				    be[i].tx_port, h->max_ports);
+			return sl_why(why, why_len, -ERANGE, "backend %u: port %u >= max_ports %u",
+				      i, be[i].tx_port, h->max_ports);
 		if (!(be[i].flags & SL_BACKEND_F_RESOLVED))
-			return sl_why(why, why_len, -ERANGE, "backend %u: active without next hop", i);
+			return sl_why(why, why_len, -ERANGE, "backend %u: active without next hop",
+				      i);
 	}
 	for (uint32_t p = 0; p < t->n_pools; p++) {
 		const uint32_t *m = sl_slot_maglev(h, slot, p);
@@ -275,9 +274,10 @@ int sl_shm_check_slot(const struct sl_shm_header *h, unsigned int slot, char *wh
 				continue;
 			if (m[e] >= t->n_backends || !(be[m[e]].flags & SL_BACKEND_F_ACTIVE) ||
 			    be[m[e]].pool != p)
-				return sl_why(why, why_len, -ERANGE,
-					    "pool %u maglev entry %u: backend %u not active in it", p,
-					    e, m[e]);
+				return sl_why(
+					why, why_len, -ERANGE,
+					"pool %u maglev entry %u: backend %u not active in it", p,
+					e, m[e]);
 		}
 	}
 	return 0;

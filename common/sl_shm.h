@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <arpa/inet.h>
 
+#include "sl_addr.h"
 #include "sl_shm_types.h"
 
 struct sl_shm_geometry {
@@ -42,16 +43,14 @@ int sl_shm_layout(const struct sl_shm_geometry *g, struct sl_shm_header *h, char
  *   -EBADMSG  magic or checksum wrong     -EPROTO  version or struct sizes
  *   -ERANGE   geometry out of limits      -EFBIG   larger than the mapping
  */
-int sl_shm_check_header(const struct sl_shm_header *h, size_t mapped, char *why,
-			size_t why_len);
+int sl_shm_check_header(const struct sl_shm_header *h, size_t mapped, char *why, size_t why_len);
 
 /*
  * Check a table slot before anyone follows it: header counts within the
  * geometry, every index in range, the content checksum. Returns 0 or
  * -EBADMSG/-ERANGE with @why naming the first bad field.
  */
-int sl_shm_check_slot(const struct sl_shm_header *h, unsigned int slot, char *why,
-		      size_t why_len);
+int sl_shm_check_slot(const struct sl_shm_header *h, unsigned int slot, char *why, size_t why_len);
 
 /* Recompute and store the checksum of @slot (the writer's last step). */
 void sl_shm_seal_slot(struct sl_shm_header *h, unsigned int slot);
@@ -84,8 +83,7 @@ static inline struct sl_pool *sl_slot_pools(const struct sl_shm_header *h, unsig
 	return (struct sl_pool *)(sl_slot_vips(h, slot) + h->max_vips);
 }
 
-static inline struct sl_backend *sl_slot_backends(const struct sl_shm_header *h,
-						  unsigned int slot)
+static inline struct sl_backend *sl_slot_backends(const struct sl_shm_header *h, unsigned int slot)
 {
 	return (struct sl_backend *)(sl_slot_pools(h, slot) + h->max_pools);
 }
@@ -123,20 +121,6 @@ static inline struct sl_port_stats *sl_shm_port_stats(const struct sl_shm_header
 						      unsigned int port)
 {
 	return (struct sl_port_stats *)sl_shm_at(h, h->port_stats_offset) + port;
-}
-
-/* IPv4-mapped helpers: sl_addr holds ::ffff:a.b.c.d for IPv4. */
-static inline void sl_addr_from_v4(struct sl_addr *a, uint32_t be_addr)
-{
-	a->a32[0] = 0;
-	a->a32[1] = 0;
-	a->a32[2] = htonl(0xffff);
-	a->a32[3] = be_addr;
-}
-
-static inline int sl_addr_is_v4(const struct sl_addr *a)
-{
-	return a->a32[0] == 0 && a->a32[1] == 0 && a->a32[2] == htonl(0xffff);
 }
 
 #endif /* SL_SHM_H */

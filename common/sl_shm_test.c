@@ -141,8 +141,7 @@ static void test_header_refusals(void **state)
 	assert_non_null(strstr(why, "geometry checksum"));
 	h->max_vips = geo.max_vips;
 
-	assert_int_equal(sl_shm_check_header(h, h->total_bytes - 4096, why, sizeof(why)),
-			 -EFBIG);
+	assert_int_equal(sl_shm_check_header(h, h->total_bytes - 4096, why, sizeof(why)), -EFBIG);
 	assert_non_null(strstr(why, "mapped"));
 	assert_int_equal(sl_shm_check_header(h, h->total_bytes, NULL, 0), 0);
 	free(h);

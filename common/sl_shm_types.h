@@ -54,9 +54,9 @@
 #define SL_BACKEND_NONE UINT32_MAX /* empty Maglev entry (pool has no backend) */
 
 /* published/ack word: generation in the high bits, slot in bit 0 */
-#define SL_GEN_WORD(gen, slot) (((uint64_t)(gen) << 1) | ((uint64_t)(slot) & 1))
+#define SL_GEN_WORD(gen, slot) (((uint64_t)(gen) << 1) | ((uint64_t)(slot)&1))
 #define SL_GEN_OF(word) ((word) >> 1)
-#define SL_SLOT_OF(word) ((unsigned int)((word) & 1))
+#define SL_SLOT_OF(word) ((unsigned int)((word)&1))
 
 enum sl_af {
 	SL_AF_INET = 4,
@@ -71,10 +71,10 @@ enum sl_fwd_mode {
 
 /* sl_vip.flags */
 #define SL_VIP_F_HASH_3TUPLE (1u << 0) /* hash src addr, dst addr, proto only */
-#define SL_VIP_F_GUE (1u << 1)         /* tunnel mode: GUE (UDP) instead of IPIP */
+#define SL_VIP_F_GUE (1u << 1)	       /* tunnel mode: GUE (UDP) instead of IPIP */
 
 /* sl_backend.flags */
-#define SL_BACKEND_F_ACTIVE (1u << 0)   /* may receive flows (present, next hop known) */
+#define SL_BACKEND_F_ACTIVE (1u << 0)	/* may receive flows (present, next hop known) */
 #define SL_BACKEND_F_RESOLVED (1u << 1) /* mac/port hold a valid next hop */
 /*
  * Removed from the config (or from discovery) but kept until its drain
@@ -127,10 +127,10 @@ struct sl_shm_header {
 	uint64_t cp_heartbeat_ns; /* CLOCK_MONOTONIC of sluiced's last loop turn */
 	uint8_t pad1[SL_CACHE_LINE - 24];
 
-	uint64_t dp_pid;       /* 0: no dataplane attached */
-	uint64_t dp_workers;   /* number of ack cells in use, written by sluice-dp */
-	uint64_t dp_start_ns;  /* CLOCK_REALTIME at dataplane start */
-	uint64_t dp_rejected;  /* generations refused by the dataplane's checks */
+	uint64_t dp_pid;	      /* 0: no dataplane attached */
+	uint64_t dp_workers;	      /* number of ack cells in use, written by sluice-dp */
+	uint64_t dp_start_ns;	      /* CLOCK_REALTIME at dataplane start */
+	uint64_t dp_rejected;	      /* generations refused by the dataplane's checks */
 	uint64_t dp_last_reject_word; /* SL_GEN_WORD of the last refused table */
 	char dp_reject_reason[64];    /* NUL-terminated, why it was refused */
 	uint8_t pad2[24];
@@ -138,7 +138,7 @@ struct sl_shm_header {
 _Static_assert(sizeof(struct sl_shm_header) == 5 * SL_CACHE_LINE, "header layout");
 
 struct sl_shm_ack {
-	uint64_t word;     /* SL_GEN_WORD the worker uses; 0 before its first table */
+	uint64_t word;	   /* SL_GEN_WORD the worker uses; 0 before its first table */
 	uint64_t lcore_id; /* informational */
 	uint8_t pad[SL_CACHE_LINE - 16];
 } __attribute__((aligned(SL_CACHE_LINE)));
@@ -158,14 +158,14 @@ _Static_assert(sizeof(struct sl_table_hdr) == SL_CACHE_LINE, "table header is on
 
 struct sl_vip {
 	struct sl_addr addr;
-	__be16 port; /* 0: any port */
+	__be16 port;   /* 0: any port */
 	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t af;    /* enum sl_af */
 	uint8_t mode;  /* enum sl_fwd_mode */
 	uint8_t pad0;
-	uint16_t flags;   /* SL_VIP_F_* */
-	uint32_t pool;    /* index into pools */
-	__be16 gue_port;  /* destination UDP port of GUE, wire order */
+	uint16_t flags;		 /* SL_VIP_F_* */
+	uint32_t pool;		 /* index into pools */
+	__be16 gue_port;	 /* destination UDP port of GUE, wire order */
 	uint8_t tunnel_src_plen; /* prefix length of tunnel_src (varied per flow) */
 	uint8_t pad1;
 	struct sl_addr tunnel_src; /* outer source prefix for tunnel mode */
@@ -184,13 +184,13 @@ _Static_assert(sizeof(struct sl_pool) == 64, "sl_pool layout");
 
 struct sl_backend {
 	struct sl_addr addr;
-	uint64_t uid;   /* unique for the life of the shm segment; flows remember it */
-	uint32_t pool;  /* index into pools */
+	uint64_t uid;  /* unique for the life of the shm segment; flows remember it */
+	uint32_t pool; /* index into pools */
 	uint16_t weight;
-	uint8_t af;     /* enum sl_af */
-	uint8_t flags;  /* SL_BACKEND_F_* */
-	__be16 port;    /* service port (informational; dsr/tunnel keep the VIP port) */
-	uint16_t tx_port; /* dataplane port index the next hop is on */
+	uint8_t af;	    /* enum sl_af */
+	uint8_t flags;	    /* SL_BACKEND_F_* */
+	__be16 port;	    /* service port (informational; dsr/tunnel keep the VIP port) */
+	uint16_t tx_port;   /* dataplane port index the next hop is on */
 	uint8_t dst_mac[6]; /* next hop (the backend itself or a router) */
 	uint8_t pad0[6];
 	struct sl_addr src; /* route's preferred source towards addr: default outer source */
@@ -224,12 +224,12 @@ struct sl_worker_stats {
 	uint64_t table_switches;
 	uint64_t lcore_id;
 	uint64_t queue_id;
-	uint64_t flows_embryonic;   /* entries of bare SYNs and of fragmented datagrams */
+	uint64_t flows_embryonic;	   /* entries of bare SYNs and of fragmented datagrams */
 	uint64_t flow_embryonic_evictions; /* such entries pushed out for a new flow */
-	uint64_t flow_untracked;    /* SYNs forwarded unremembered: buckets all established */
-	uint64_t icmp_forwarded;    /* ICMP errors sent on to the instance of their flow */
-	uint64_t frag_forwarded;    /* fragments forwarded (first and later ones) */
-	uint64_t frag_split;        /* IPv4 packets without DF split to fit the tunnel */
+	uint64_t flow_untracked; /* SYNs forwarded unremembered: buckets all established */
+	uint64_t icmp_forwarded; /* ICMP errors sent on to the instance of their flow */
+	uint64_t frag_forwarded; /* fragments forwarded (first and later ones) */
+	uint64_t frag_split;	 /* IPv4 packets without DF split to fit the tunnel */
 	uint64_t drops[SL_DROP_MAX];
 } __attribute__((aligned(SL_CACHE_LINE)));
 

@@ -20,7 +20,7 @@ int dp_eal_is_vdev(const char *devargs)
 }
 
 /* Does the config's EAL list hold option @opt ("--file-prefix", "-a", ...)? */
-static int has_opt(const struct cp_config *cfg, const char *opt)
+static int has_opt(const struct cfg *cfg, const char *opt)
 {
 	size_t n = strlen(opt);
 
@@ -45,9 +45,9 @@ static int push(struct dp_eal_args *a, char *arg)
 	return 0;
 }
 
-int dp_eal_args_build(const struct cp_config *cfg, const char *prog, struct dp_eal_args *a)
+int dp_eal_args_build(const struct cfg *cfg, const char *prog, struct dp_eal_args *a)
 {
-	const struct cp_dataplane_conf *dp = &cfg->dataplane;
+	const struct cfg_dataplane *dp = &cfg->dataplane;
 	int has_allow = has_opt(cfg, "-a") || has_opt(cfg, "--allow");
 	int pci_opt = has_allow || has_opt(cfg, "-b") || has_opt(cfg, "--block") ||
 		      has_opt(cfg, "--no-pci");
@@ -77,7 +77,7 @@ int dp_eal_args_build(const struct cp_config *cfg, const char *prog, struct dp_e
 	return rc ? -E2BIG : 0;
 }
 
-int dp_eal_init(const struct cp_config *cfg, const char *prog)
+int dp_eal_init(const struct cfg *cfg, const char *prog)
 {
 	struct dp_eal_args a;
 	char line[2048];

@@ -6,9 +6,9 @@
 #ifndef DP_EAL_H
 #define DP_EAL_H
 
-#include "controlplane/cp_config_types.h"
+#include "cfg_types.h"
 
-#define DP_EAL_ARGV_MAX (CP_EAL_ARGS_MAX + 2 * SL_MAX_PORTS_LIMIT + 8)
+#define DP_EAL_ARGV_MAX (CFG_EAL_ARGS_MAX + 2 * SL_MAX_PORTS_LIMIT + 8)
 
 struct dp_eal_args {
 	char *argv[DP_EAL_ARGV_MAX + 1]; /* NULL-terminated; points into cfg and below */
@@ -26,9 +26,9 @@ int dp_eal_is_vdev(const char *devargs);
  * config with no PCI port and no PCI option gets "--no-pci". Virtual devices
  * are not added: dp_port.c probes them after EAL init. Returns 0 or -E2BIG.
  */
-int dp_eal_args_build(const struct cp_config *cfg, const char *prog, struct dp_eal_args *a);
+int dp_eal_args_build(const struct cfg *cfg, const char *prog, struct dp_eal_args *a);
 
 /* rte_eal_init() with dp_eal_args_build(); logs the command line. 0 or -errno. */
-int dp_eal_init(const struct cp_config *cfg, const char *prog);
+int dp_eal_init(const struct cfg *cfg, const char *prog);
 
 #endif /* DP_EAL_H */

@@ -15,8 +15,8 @@
 #include "dp_eal.h"
 #include "dp_port.h"
 
-static struct cp_config cfg;
-static char *eal_none[] = { NULL };
+static struct cfg cfg;
+static char *eal_none[] = {NULL};
 
 static void config(char **eal, const char *devargs0, const char *devargs1)
 {
@@ -25,10 +25,10 @@ static void config(char **eal, const char *devargs0, const char *devargs1)
 	snprintf(cfg.instance, sizeof(cfg.instance), "edge1");
 	for (uint32_t i = 0; eal[i]; i++)
 		cfg.dataplane.eal[cfg.dataplane.n_eal++] = eal[i];
-	snprintf(cfg.dataplane.ports[0].devargs, CP_DEVARGS_LEN, "%s", devargs0);
+	snprintf(cfg.dataplane.ports[0].devargs, CFG_DEVARGS_LEN, "%s", devargs0);
 	cfg.dataplane.n_ports = 1;
 	if (devargs1) {
-		snprintf(cfg.dataplane.ports[1].devargs, CP_DEVARGS_LEN, "%s", devargs1);
+		snprintf(cfg.dataplane.ports[1].devargs, CFG_DEVARGS_LEN, "%s", devargs1);
 		cfg.dataplane.n_ports = 2;
 	}
 }
@@ -50,7 +50,7 @@ static const char *line(void)
 
 static void test_vdev_only(void **state)
 {
-	char *eal[] = { "-l", "0-1", "--no-huge", "-m", "512", NULL };
+	char *eal[] = {"-l", "0-1", "--no-huge", "-m", "512", NULL};
 
 	(void)state;
 	config(eal, "net_af_xdp0,iface=sl-lb0", NULL);
@@ -60,7 +60,7 @@ static void test_vdev_only(void **state)
 
 static void test_own_file_prefix_kept(void **state)
 {
-	char *eal[] = { "-l", "0-1", "--file-prefix=mine", NULL };
+	char *eal[] = {"-l", "0-1", "--file-prefix=mine", NULL};
 
 	(void)state;
 	config(eal, "net_null0", NULL);
@@ -76,7 +76,7 @@ static void test_pci_allowed(void **state)
 
 static void test_pci_with_own_allow_list(void **state)
 {
-	char *eal[] = { "-a", "0000:02:00.0", NULL };
+	char *eal[] = {"-a", "0000:02:00.0", NULL};
 
 	(void)state;
 	config(eal, "0000:02:00.0", NULL);
@@ -98,12 +98,14 @@ static void test_af_xdp_devargs(void **state)
 
 	(void)state;
 	assert_int_equal(dp_port_devargs("net_af_xdp0,iface=sl-lb0", "/run/sluice/e-xdp.o", 1, out,
-					 sizeof(out)), 0);
+					 sizeof(out)),
+			 0);
 	assert_string_equal(out, "net_af_xdp0,iface=sl-lb0,xdp_prog=/run/sluice/e-xdp.o");
 
 	/* the config's own program and queue count win */
 	assert_int_equal(dp_port_devargs("net_af_xdp1,iface=a,xdp_prog=/x.o,queue_count=4",
-					 "/run/sluice/e-xdp.o", 2, out, sizeof(out)), 0);
+					 "/run/sluice/e-xdp.o", 2, out, sizeof(out)),
+			 0);
 	assert_string_equal(out, "net_af_xdp1,iface=a,xdp_prog=/x.o,queue_count=4");
 
 	/* two workers: two queues */
@@ -120,12 +122,9 @@ static void test_af_xdp_devargs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vdev_only),
-		cmocka_unit_test(test_own_file_prefix_kept),
-		cmocka_unit_test(test_pci_allowed),
-		cmocka_unit_test(test_pci_with_own_allow_list),
-		cmocka_unit_test(test_is_vdev),
-		cmocka_unit_test(test_af_xdp_devargs),
+		cmocka_unit_test(test_vdev_only),   cmocka_unit_test(test_own_file_prefix_kept),
+		cmocka_unit_test(test_pci_allowed), cmocka_unit_test(test_pci_with_own_allow_list),
+		cmocka_unit_test(test_is_vdev),	    cmocka_unit_test(test_af_xdp_devargs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

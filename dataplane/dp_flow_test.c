@@ -21,7 +21,11 @@
 #include "sl_shm.h"
 
 static const struct dp_flow_timeouts timeouts = {
-	.tcp = 300, .tcp_fin = 10, .udp = 30, .tcp_syn = 5, .frag = 2,
+	.tcp = 300,
+	.tcp_fin = 10,
+	.udp = 30,
+	.tcp_syn = 5,
+	.frag = 2,
 };
 
 static struct sl_flow_key key(uint16_t sport, uint8_t proto)
@@ -51,8 +55,8 @@ static struct dp_flow_entry *add_cls(struct dp_flow_table *t, const struct sl_fl
 	return e;
 }
 
-static struct dp_flow_entry *add(struct dp_flow_table *t, const struct sl_flow_key *k,
-				 uint64_t now, uint32_t backend)
+static struct dp_flow_entry *add(struct dp_flow_table *t, const struct sl_flow_key *k, uint64_t now,
+				 uint32_t backend)
 {
 	struct dp_flow_entry *e =
 		add_cls(t, k, now, backend, k->proto == IPPROTO_TCP ? DP_FLOW_TCP : DP_FLOW_UDP);
@@ -177,7 +181,7 @@ static int same_bucket_keys(struct sl_flow_key *out, int n, const struct dp_flow
 /* The word-parallel signature compare agrees with a plain loop, on every way. */
 static void test_sig_match(void **state)
 {
-	static const uint16_t vals[] = { 0, 1, 0x7fff, 0x8000, 0x8001, 0xffff, 0x00ff, 0xff00 };
+	static const uint16_t vals[] = {0, 1, 0x7fff, 0x8000, 0x8001, 0xffff, 0x00ff, 0xff00};
 	struct dp_flow_bucket bk;
 
 	(void)state;

@@ -37,7 +37,8 @@ static inline uint32_t dp_tunnel_flow_label(uint32_t hash)
 /* Bytes the tunnel adds in front of the inner L3 packet (Ethernet excluded). */
 static inline uint32_t dp_tunnel_overhead(const struct sl_vip *vip, const struct sl_backend *be)
 {
-	return (be->af == SL_AF_INET ? 20u : 40u) + (vip->flags & SL_VIP_F_GUE ? DP_GUE_HDR_LEN : 0);
+	return (be->af == SL_AF_INET ? 20u : 40u) +
+	       (vip->flags & SL_VIP_F_GUE ? DP_GUE_HDR_LEN : 0);
 }
 
 static inline void dp_fwd_set_macs(struct rte_ether_hdr *eth, const struct sl_backend *be,

@@ -15,7 +15,7 @@
 #include <netinet/in.h>
 
 #include "dp_fwd.h"
-#include "sl_shm.h"
+#include "sl_addr.h"
 
 #define BE_ETH_P_IP RTE_BE16(RTE_ETHER_TYPE_IPV4)
 #define BE_ETH_P_IPV6 RTE_BE16(RTE_ETHER_TYPE_IPV6)
@@ -56,9 +56,9 @@ static inline uint16_t ip4_hdr_cksum(const struct rte_ipv4_hdr *h)
 
 	memcpy(w, h, sizeof(w));
 	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]; /* < 2^35 */
-	s = (s & 0xffff) + (s >> 16);                  /* < 2^20 */
-	s = (s & 0xffff) + (s >> 16);                  /* < 2^16 + 2^4 */
-	s = (s & 0xffff) + (s >> 16);                  /* <= 0xffff */
+	s = (s & 0xffff) + (s >> 16);			/* < 2^20 */
+	s = (s & 0xffff) + (s >> 16);			/* < 2^16 + 2^4 */
+	s = (s & 0xffff) + (s >> 16);			/* <= 0xffff */
 	return (uint16_t)~s;
 }
 
@@ -78,8 +78,7 @@ static uint16_t udp6_cksum(const struct rte_mbuf *m, const struct rte_ipv6_hdr *
 }
 
 unsigned int dp_fwd_tunnel(struct rte_mbuf *m, const struct dp_pkt *pkt, const struct sl_vip *vip,
-			   const struct sl_backend *be, uint32_t hash,
-			   const struct dp_port_ctx *tx)
+			   const struct sl_backend *be, uint32_t hash, const struct dp_port_ctx *tx)
 {
 	const uint8_t *inner = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt->l2_len);
 	uint32_t overhead = dp_tunnel_overhead(vip, be);

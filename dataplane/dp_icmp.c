@@ -120,11 +120,11 @@ unsigned int dp_icmp_too_big(struct rte_mempool *mp, const struct rte_mbuf *m,
 		memcpy(&frag, frame + pkt->l2_len + 6, 2);
 		if (!(frag & BE_IP4_DF))
 			return SL_DROP_TOO_BIG_NO_ICMP;
-		quote = RTE_MIN(quote, DP_ICMP4_MAX_LEN - sizeof(struct rte_ipv4_hdr) -
-					       ICMP_HDR_LEN);
+		quote = RTE_MIN(quote,
+				DP_ICMP4_MAX_LEN - sizeof(struct rte_ipv4_hdr) - ICMP_HDR_LEN);
 	} else {
-		quote = RTE_MIN(quote, DP_ICMP6_MAX_LEN - sizeof(struct rte_ipv6_hdr) -
-					       ICMP_HDR_LEN);
+		quote = RTE_MIN(quote,
+				DP_ICMP6_MAX_LEN - sizeof(struct rte_ipv6_hdr) - ICMP_HDR_LEN);
 	}
 	r = rte_pktmbuf_alloc(mp);
 	if (!r)

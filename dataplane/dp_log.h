@@ -17,14 +17,14 @@ extern int dp_logtype_port;
 extern int dp_logtype_shm;
 extern int dp_logtype_tables;
 
-#define DP_LOG_(type, comp, level, fmt, ...)                                                   \
+#define DP_LOG_(type, comp, level, fmt, ...)                                                       \
 	rte_log(RTE_LOG_##level, type, "sluice-dp " comp ": " fmt "\n", ##__VA_ARGS__)
 
 #define DP_MAIN_LOG(level, fmt, ...) DP_LOG_(dp_logtype_main, "main", level, fmt, ##__VA_ARGS__)
 #define DP_EAL_LOG(level, fmt, ...) DP_LOG_(dp_logtype_eal, "eal", level, fmt, ##__VA_ARGS__)
 #define DP_PORT_LOG(level, fmt, ...) DP_LOG_(dp_logtype_port, "port", level, fmt, ##__VA_ARGS__)
 #define DP_SHM_LOG(level, fmt, ...) DP_LOG_(dp_logtype_shm, "shm", level, fmt, ##__VA_ARGS__)
-#define DP_TABLES_LOG(level, fmt, ...)                                                         \
+#define DP_TABLES_LOG(level, fmt, ...)                                                             \
 	DP_LOG_(dp_logtype_tables, "tables", level, fmt, ##__VA_ARGS__)
 
 #endif /* DP_LOG_H */

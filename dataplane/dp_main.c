@@ -33,7 +33,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
-#include "controlplane/cp_config.h"
+#include "cfg.h"
 #include "dp_eal.h"
 #include "dp_flow.h"
 #include "dp_log.h"
@@ -47,12 +47,12 @@
 #include "sl_shm.h"
 
 #define DP_TABLES_POLL_NS 1000000L /* 1 ms between two looks at header.published */
-#define DP_STATS_PERIOD_MS 100     /* port statistics into shm */
+#define DP_STATS_PERIOD_MS 100	   /* port statistics into shm */
 
 static volatile sig_atomic_t stop;
 
 struct dp_runtime {
-	struct cp_config cfg;
+	struct cfg cfg;
 	struct dp_ports ports;
 	struct dp_shm shm;
 	struct dp_shm next_shm; /* a replacement segment being attached */
@@ -61,7 +61,7 @@ struct dp_runtime {
 	unsigned int n_workers;
 	volatile int workers_quit;
 	int workers_running;
-	char xdp_prog[CP_PATH_LEN + 32];
+	char xdp_prog[CFG_PATH_LEN + 32];
 	struct dp_steer steer;
 	uint64_t start_ns, ports_ns, table_ns; /* CLOCK_MONOTONIC: start, ports up, first table */
 	int forwarded;			       /* the first forwarded packet was logged */
@@ -98,15 +98,15 @@ static void usage(FILE *f, const char *prog)
 		"  -h, --help         this text\n"
 		"EAL options come from dataplane.eal in FILE. Runs in the foreground, logs\n"
 		"to stdout; SIGINT or SIGTERM stops it cleanly.\n",
-		prog, CP_CONFIG_DEFAULT_PATH);
+		prog, CFG_DEFAULT_PATH);
 }
 
-static int is_af_xdp(const struct cp_port_conf *pc)
+static int is_af_xdp(const struct cfg_port *pc)
 {
 	return strncmp(pc->devargs, "net_af_xdp", 10) == 0;
 }
 
-static int has_af_xdp_port(const struct cp_config *cfg)
+static int has_af_xdp_port(const struct cfg *cfg)
 {
 	for (uint32_t i = 0; i < cfg->dataplane.n_ports; i++)
 		if (is_af_xdp(&cfg->dataplane.ports[i]))
@@ -133,7 +133,7 @@ static int steer_check_ports(void)
 	char why[1024];
 
 	for (uint32_t i = 0; i < rt.cfg.dataplane.n_ports; i++) {
-		const struct cp_port_conf *pc = &rt.cfg.dataplane.ports[i];
+		const struct cfg_port *pc = &rt.cfg.dataplane.ports[i];
 		int rc;
 
 		if (!is_af_xdp(pc) || !pc->iface[0])
@@ -156,7 +156,7 @@ static int steer_claim_ports(void)
 
 	dp_steer_init(&rt.steer);
 	for (uint32_t i = 0; i < rt.cfg.dataplane.n_ports; i++) {
-		const struct cp_port_conf *pc = &rt.cfg.dataplane.ports[i];
+		const struct cfg_port *pc = &rt.cfg.dataplane.ports[i];
 		int rc;
 
 		if (!is_af_xdp(pc) || !pc->iface[0])
@@ -220,7 +220,7 @@ static int worker_main(void *arg)
 
 static int workers_create(void)
 {
-	const struct cp_dataplane_conf *dp = &rt.cfg.dataplane;
+	const struct cfg_dataplane *dp = &rt.cfg.dataplane;
 	const struct dp_flow_timeouts to = {
 		.tcp = dp->tcp_timeout,
 		.tcp_fin = dp->tcp_fin_timeout,
@@ -237,7 +237,8 @@ static int workers_create(void)
 		DP_MAIN_LOG(ERR, "cannot allocate %u workers", rt.n_workers);
 		return -ENOMEM;
 	}
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
 		struct dp_worker *w = &rt.workers[i];
 
 		w->index = i;
@@ -360,7 +361,7 @@ static void follow_replacement(void)
 
 static void main_loop(void)
 {
-	const struct timespec pause = { 0, DP_TABLES_POLL_NS };
+	const struct timespec pause = {0, DP_TABLES_POLL_NS};
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t period = hz / 1000 * DP_STATS_PERIOD_MS;
 	uint64_t next = rte_get_tsc_cycles() + period;
@@ -388,12 +389,12 @@ static void main_loop(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	const char *config = CP_CONFIG_DEFAULT_PATH;
-	struct cp_config_error err;
+	const char *config = CFG_DEFAULT_PATH;
+	struct cfg_error err;
 	struct sigaction sa;
 	char msg[512];
 	int eal_up = 0;
@@ -420,9 +421,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	rc = cp_config_load(config, NULL, &rt.cfg, &err);
+	rc = cfg_load(config, NULL, &rt.cfg, &err);
 	if (rc) {
-		fprintf(stderr, "sluice-dp: %s\n", cp_config_strerror(&err, msg, sizeof(msg)));
+		fprintf(stderr, "sluice-dp: %s\n", cfg_strerror(&err, msg, sizeof(msg)));
 		return 1;
 	}
 
@@ -440,8 +441,10 @@ int main(int argc, char **argv)
 	eal_up = 1;
 	rt.n_workers = rte_lcore_count() - 1;
 	if (rt.n_workers == 0) {
-		DP_MAIN_LOG(ERR, "%s: dataplane.eal gives 1 lcore; sluice-dp needs the main lcore "
-			    "and at least one worker (e.g. \"-l\", \"0-1\")", rt.cfg.file);
+		DP_MAIN_LOG(ERR,
+			    "%s: dataplane.eal gives 1 lcore; sluice-dp needs the main lcore "
+			    "and at least one worker (e.g. \"-l\", \"0-1\")",
+			    rt.cfg.file);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -450,13 +453,15 @@ int main(int argc, char **argv)
 		rc = dp_xdp_prog_path(rt.cfg.dataplane.xdp_prog, rt.cfg.instance, rt.xdp_prog,
 				      sizeof(rt.xdp_prog));
 		if (rc == -ENOENT && !rt.cfg.dataplane.xdp_prog[0])
-			DP_PORT_LOG(WARNING, "built without bpf/sluice_xdp: af_xdp ports load the "
+			DP_PORT_LOG(WARNING,
+				    "built without bpf/sluice_xdp: af_xdp ports load the "
 				    "PMD's default program (every packet to the dataplane)");
 		else if (rc)
 			goto out;
 		else
 			DP_PORT_LOG(INFO, "af_xdp ports steer with %s (%s)", rt.xdp_prog,
-				    rt.cfg.dataplane.xdp_prog[0] ? "dataplane.xdp_prog" : "built-in");
+				    rt.cfg.dataplane.xdp_prog[0] ? "dataplane.xdp_prog"
+								 : "built-in");
 	}
 	rc = steer_check_ports();
 	if (rc)
@@ -503,6 +508,6 @@ out:
 		DP_MAIN_LOG(INFO, "exiting cleanly");
 	if (eal_up)
 		rte_eal_cleanup();
-	cp_config_free(&rt.cfg);
+	cfg_free(&rt.cfg);
 	return rc ? 1 : 0;
 }

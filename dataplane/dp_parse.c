@@ -17,7 +17,7 @@
 #include <netinet/in.h>
 
 #include "dp_parse.h"
-#include "sl_shm.h"
+#include "sl_addr.h"
 
 /* wire-order constants, so no swap per packet */
 #define BE_ETH_P_IP RTE_BE16(RTE_ETHER_TYPE_IPV4)

@@ -17,24 +17,24 @@
 #include "sl_drop.h"
 #include "sl_shm.h"
 
-#define B16(v) ((v) >> 8) & 0xff, (v) & 0xff
+#define B16(v) ((v) >> 8) & 0xff, (v)&0xff
 #define MACS 0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02
 #define ETH(type) MACS, B16(type)
 #define VLAN(tci, type) B16(tci), B16(type)
 /* 198.18.0.1 -> 198.18.100.1, id 1, TTL 64, checksum not checked by the parser */
-#define IP4(vihl, tot, frag, proto)                                                          \
+#define IP4(vihl, tot, frag, proto)                                                                \
 	(vihl), 0, B16(tot), 0, 1, B16(frag), 64, (proto), 0, 0, 198, 18, 0, 1, 198, 18, 100, 1
 /* 2001:2::1 -> 2001:2:0:100::1 */
-#define IP6(plen, nh)                                                                        \
-	0x60, 0, 0, 0, B16(plen), (nh), 64, 0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  \
-		0, 1, 0x20, 0x01, 0, 0x02, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 1
+#define IP6(plen, nh)                                                                              \
+	0x60, 0, 0, 0, B16(plen), (nh), 64, 0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  \
+		1, 0x20, 0x01, 0, 0x02, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 1
 /* quoted by an ICMP error: 198.18.100.1 -> 198.18.0.9 (an instance's reply to a client) */
-#define IP4Q(tot, frag, proto)                                                               \
+#define IP4Q(tot, frag, proto)                                                                     \
 	0x45, 0, B16(tot), 0, 7, B16(frag), 63, (proto), 0, 0, 198, 18, 100, 1, 198, 18, 0, 9
 /* quoted: 2001:2:0:100::1 -> 2001:2::9 */
-#define IP6Q(plen, nh)                                                                       \
-	0x60, 0, 0, 0, B16(plen), (nh), 63, 0x20, 0x01, 0, 0x02, 0, 0, 0x01, 0, 0, 0, 0, 0, 0,  \
-		0, 0, 1, 0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9
+#define IP6Q(plen, nh)                                                                             \
+	0x60, 0, 0, 0, B16(plen), (nh), 63, 0x20, 0x01, 0, 0x02, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0,  \
+		0, 1, 0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9
 /* the first 8 bytes of the quoted TCP header, 80 -> 12345 */
 #define TCPQ 0, 80, 0x30, 0x39, 0, 0, 0, 1
 /* IPv6 fragment header: next header, offset (8-byte units) and M flag, identification 0x1234 */
@@ -42,7 +42,8 @@
 /* 8-byte extension header: next header, length 0, PadN of 4 bytes */
 #define EXT8(nh) (nh), 0, 1, 4, 0, 0, 0, 0
 /* TCP 12345 -> 80, @doff_byte = data offset << 4 */
-#define TCP(doff_byte, flags) 0x30, 0x39, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, (doff_byte), (flags), 0xff, 0xff, 0, 0, 0, 0
+#define TCP(doff_byte, flags)                                                                      \
+	0x30, 0x39, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, (doff_byte), (flags), 0xff, 0xff, 0, 0, 0, 0
 #define UDP(len) 0x30, 0x39, 0, 53, B16(len), 0, 0
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86dd
@@ -57,12 +58,12 @@ struct fixture {
 	uint16_t l2_len, l4_off, l3_len;
 	uint8_t af, proto, tcp_flags;
 	uint16_t sport, dport; /* host order */
-	uint8_t frag;          /* enum dp_frag_kind */
+	uint8_t frag;	       /* enum dp_frag_kind */
 	uint8_t icmp_error;
 };
 
-#define FX(n, v, ...)                                                                        \
-	static const uint8_t n##_bytes[] = { __VA_ARGS__ };                                    \
+#define FX(n, v, ...)                                                                              \
+	static const uint8_t n##_bytes[] = {__VA_ARGS__};                                          \
 	static const unsigned int n##_verdict = (v)
 
 FX(eth_short, SL_DROP_ETH_TRUNCATED, MACS, 0x08);
@@ -74,8 +75,7 @@ FX(ip4_ihl_small, SL_DROP_IP4_BAD_IHL, ETH(ETH_P_IP), IP4(0x44, 40, 0, 6), TCP(0
 /* IHL 15 = 60 bytes, the frame holds 20 + 20 */
 FX(ip4_ihl_beyond, SL_DROP_IP4_BAD_IHL, ETH(ETH_P_IP), IP4(0x4f, 40, 0, 6), TCP(0x50, 2));
 FX(ip4_len_beyond, SL_DROP_IP4_BAD_LENGTH, ETH(ETH_P_IP), IP4(0x45, 41, 0, 6), TCP(0x50, 2));
-FX(ip4_len_below_ihl, SL_DROP_IP4_BAD_LENGTH, ETH(ETH_P_IP), IP4(0x45, 19, 0, 6),
-   TCP(0x50, 2));
+FX(ip4_len_below_ihl, SL_DROP_IP4_BAD_LENGTH, ETH(ETH_P_IP), IP4(0x45, 19, 0, 6), TCP(0x50, 2));
 /* IHL 6: one 4-byte option (NOP NOP NOP EOL); TCP then sits at 14 + 24 */
 FX(ip4_options, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x46, 44, 0, 6), 1, 1, 1, 0, TCP(0x50, 0x12));
 /* the first fragment carries the ports; a later one (offset 4 = 32 bytes) has none */
@@ -85,8 +85,8 @@ FX(ip4_frag_last, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 28, 0x0004, 17), UDP(8))
 /* a first fragment cut inside its TCP header */
 FX(ip4_frag_short, SL_DROP_FRAGMENT, ETH(ETH_P_IP), IP4(0x45, 30, 0x2000, 6), TCP(0x50, 2));
 /* a later fragment of ICMP: nothing to place it by */
-FX(ip4_frag_icmp, SL_DROP_L4_UNSUPPORTED, ETH(ETH_P_IP), IP4(0x45, 28, 0x0004, 1), 0, 0, 0, 0,
-   0, 0, 0, 0);
+FX(ip4_frag_icmp, SL_DROP_L4_UNSUPPORTED, ETH(ETH_P_IP), IP4(0x45, 28, 0x0004, 1), 0, 0, 0, 0, 0, 0,
+   0, 0);
 /* DF alone is not a fragment */
 FX(ip4_df, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 40, 0x4000, 6), TCP(0x50, 0x02));
 FX(ip6_ext_tcp, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(36, 0), EXT8(60), EXT8(6), TCP(0x50, 0x11));
@@ -94,74 +94,77 @@ FX(ip6_ext_tcp, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(36, 0), EXT8(60), EXT8(6), TCP
 FX(ip6_frag_atomic, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(36, 0), EXT8(44), FRAG6(6, 0, 0),
    TCP(0x50, 2));
 FX(ip6_frag_first, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(28, 44), FRAG6(6, 0, 1), TCP(0x50, 2));
-FX(ip6_frag_later, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(24, 44), FRAG6(17, 181, 0), 1, 2, 3, 4,
-   5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+FX(ip6_frag_later, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(24, 44), FRAG6(17, 181, 0), 1, 2, 3, 4, 5, 6,
+   7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
 FX(ip6_frag_twice, SL_DROP_IP6_EXTHDR, ETH(ETH_P_IPV6), IP6(36, 44), FRAG6(44, 0, 1),
    FRAG6(6, 0, 1), TCP(0x50, 2));
 /* a first fragment whose TCP header is in the next fragment (RFC 7112 forbids it) */
-FX(ip6_frag_split_hdr, SL_DROP_FRAGMENT, ETH(ETH_P_IPV6), IP6(16, 44), FRAG6(6, 0, 1), 0x30,
-   0x39, 0, 80, 0, 0, 0, 1);
+FX(ip6_frag_split_hdr, SL_DROP_FRAGMENT, ETH(ETH_P_IPV6), IP6(16, 44), FRAG6(6, 0, 1), 0x30, 0x39,
+   0, 80, 0, 0, 0, 1);
 /* SL_IP6_EXT_MAX extension headers parse, one more is over the limit */
-FX(ip6_ext_max, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(84, 0), EXT8(60), EXT8(43), EXT8(60),
-   EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(6), TCP(0x50, 2));
-FX(ip6_ext_over, SL_DROP_IP6_EXT_LIMIT, ETH(ETH_P_IPV6), IP6(92, 0), EXT8(60), EXT8(43),
-   EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(6), TCP(0x50, 2));
+FX(ip6_ext_max, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(84, 0), EXT8(60), EXT8(43), EXT8(60), EXT8(60),
+   EXT8(60), EXT8(60), EXT8(60), EXT8(6), TCP(0x50, 2));
+FX(ip6_ext_over, SL_DROP_IP6_EXT_LIMIT, ETH(ETH_P_IPV6), IP6(92, 0), EXT8(60), EXT8(43), EXT8(60),
+   EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(6), TCP(0x50, 2));
 /* destination options says 16 bytes, only 8 remain in the payload */
 FX(ip6_ext_short, SL_DROP_IP6_EXTHDR, ETH(ETH_P_IPV6), IP6(8, 60), 6, 1, 1, 4, 0, 0, 0, 0);
 FX(ip6_ah, SL_DROP_IP6_EXTHDR, ETH(ETH_P_IPV6), IP6(28, 51), EXT8(6), TCP(0x50, 2));
 FX(ip6_short, SL_DROP_IP6_TRUNCATED, ETH(ETH_P_IPV6), 0x60, 0, 0, 0, 0, 20, 6, 64);
 FX(ip6_len_beyond, SL_DROP_IP6_BAD_LENGTH, ETH(ETH_P_IPV6), IP6(21, 6), TCP(0x50, 2));
-FX(ip6_version, SL_DROP_IP6_BAD_VERSION, ETH(ETH_P_IPV6), IP4(0x45, 40, 0, 6), TCP(0x50, 2),
-   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+FX(ip6_version, SL_DROP_IP6_BAD_VERSION, ETH(ETH_P_IPV6), IP4(0x45, 40, 0, 6), TCP(0x50, 2), 0, 0,
+   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 /* echo requests to a VIP are no errors: the dataplane forwards only errors */
-FX(icmp, SL_DROP_ICMP_NOT_ERROR, ETH(ETH_P_IP), IP4(0x45, 28, 0, 1), 8, 0, 0xf7, 0xff, 0, 0, 0,
-   0);
+FX(icmp, SL_DROP_ICMP_NOT_ERROR, ETH(ETH_P_IP), IP4(0x45, 28, 0, 1), 8, 0, 0xf7, 0xff, 0, 0, 0, 0);
 FX(icmp6, SL_DROP_ICMP_NOT_ERROR, ETH(ETH_P_IPV6), IP6(8, 58), 128, 0, 0, 0, 0, 0, 0, 0);
 FX(icmp_short, SL_DROP_L4_TRUNCATED, ETH(ETH_P_IP), IP4(0x45, 24, 0, 1), 3, 4, 0, 0);
 /* fragmentation needed (MTU 1400) about the instance's 1500-byte reply to 198.18.0.9 */
-FX(icmp_frag_needed, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 3, 4, 0, 0, 0, 0,
-   B16(1400), IP4Q(1500, 0x4000, 6), TCPQ);
+FX(icmp_frag_needed, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 3, 4, 0, 0, 0, 0, B16(1400),
+   IP4Q(1500, 0x4000, 6), TCPQ);
 /* time exceeded about a UDP reply, quoting only 8 bytes past the header */
 FX(icmp_ttl_udp, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 11, 0, 0, 0, 0, 0, 0, 0,
    IP4Q(100, 0, 17), 0, 53, 0x30, 0x39, 0, 80, 0, 0);
-FX(icmp_quote_short, SL_DROP_ICMP_TRUNCATED, ETH(ETH_P_IP), IP4(0x45, 52, 0, 1), 3, 4, 0, 0, 0,
-   0, B16(1400), IP4Q(1500, 0x4000, 6), 0, 80, 0x30, 0x39);
+FX(icmp_quote_short, SL_DROP_ICMP_TRUNCATED, ETH(ETH_P_IP), IP4(0x45, 52, 0, 1), 3, 4, 0, 0, 0, 0,
+   B16(1400), IP4Q(1500, 0x4000, 6), 0, 80, 0x30, 0x39);
 /* the quote is not from where the error is addressed (198.18.100.1) */
-FX(icmp_quote_other, SL_DROP_ICMP_UNMATCHED, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 3, 4, 0, 0, 0,
-   0, B16(1400), 0x45, 0, B16(1500), 0, 7, 0x40, 0, 63, 6, 0, 0, 198, 18, 100, 2, 198, 18, 0,
-   9, TCPQ);
-FX(icmp_quote_icmp, SL_DROP_ICMP_UNMATCHED, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 3, 1, 0, 0, 0,
-   0, 0, 0, IP4Q(84, 0, 1), 0, 0, 0, 0, 0, 0, 0, 0);
-FX(icmp_quote_later_frag, SL_DROP_ICMP_UNMATCHED, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 11, 1, 0,
-   0, 0, 0, 0, 0, IP4Q(100, 0x0010, 17), 0, 53, 0x30, 0x39, 0, 80, 0, 0);
+FX(icmp_quote_other, SL_DROP_ICMP_UNMATCHED, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 3, 4, 0, 0, 0, 0,
+   B16(1400), 0x45, 0, B16(1500), 0, 7, 0x40, 0, 63, 6, 0, 0, 198, 18, 100, 2, 198, 18, 0, 9, TCPQ);
+FX(icmp_quote_icmp, SL_DROP_ICMP_UNMATCHED, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 3, 1, 0, 0, 0, 0, 0,
+   0, IP4Q(84, 0, 1), 0, 0, 0, 0, 0, 0, 0, 0);
+FX(icmp_quote_later_frag, SL_DROP_ICMP_UNMATCHED, ETH(ETH_P_IP), IP4(0x45, 56, 0, 1), 11, 1, 0, 0,
+   0, 0, 0, 0, IP4Q(100, 0x0010, 17), 0, 53, 0x30, 0x39, 0, 80, 0, 0);
 /* ICMPv6 packet too big (MTU 1400) about the instance's reply to 2001:2::9 */
 FX(icmp6_too_big, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(56, 58), 2, 0, 0, 0, 0, 0, 0x05, 0x78,
    IP6Q(1440, 6), TCPQ);
 /* destination unreachable quoting a packet with a destination options header */
 FX(icmp6_unreach_ext, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(64, 58), 1, 4, 0, 0, 0, 0, 0, 0,
    IP6Q(16, 60), EXT8(17), 0, 53, 0x30, 0x39, 0, 16, 0, 0);
-FX(icmp6_quote_short, SL_DROP_ICMP_TRUNCATED, ETH(ETH_P_IPV6), IP6(52, 58), 2, 0, 0, 0, 0, 0,
-   0x05, 0x78, IP6Q(1440, 6), 0, 80, 0x30, 0x39);
+FX(icmp6_quote_short, SL_DROP_ICMP_TRUNCATED, ETH(ETH_P_IPV6), IP6(52, 58), 2, 0, 0, 0, 0, 0, 0x05,
+   0x78, IP6Q(1440, 6), 0, 80, 0x30, 0x39);
 FX(icmp6_nd, SL_DROP_ICMP_NOT_ERROR, ETH(ETH_P_IPV6), IP6(8, 58), 135, 0, 0, 0, 0, 0, 0, 0);
 /* the frame has 20 TCP bytes but the IPv4 total length covers 10 of them */
 FX(tcp_short, SL_DROP_L4_TRUNCATED, ETH(ETH_P_IP), IP4(0x45, 30, 0, 6), TCP(0x50, 2));
 FX(tcp_doff_small, SL_DROP_TCP_BAD_DOFF, ETH(ETH_P_IP), IP4(0x45, 40, 0, 6), TCP(0x40, 2));
 FX(tcp_doff_beyond, SL_DROP_TCP_BAD_DOFF, ETH(ETH_P_IP), IP4(0x45, 40, 0, 6), TCP(0x60, 2));
 FX(udp_short, SL_DROP_L4_TRUNCATED, ETH(ETH_P_IP), IP4(0x45, 27, 0, 17), UDP(8));
-FX(vlan_ip4, DP_PARSE_OK, ETH(0x8100), VLAN(100, ETH_P_IP), IP4(0x45, 40, 0, 6),
-   TCP(0x50, 0x04));
-FX(qinq_ip4, DP_PARSE_OK, ETH(0x88a8), VLAN(10, 0x8100), VLAN(100, ETH_P_IP),
+FX(vlan_ip4, DP_PARSE_OK, ETH(0x8100), VLAN(100, ETH_P_IP), IP4(0x45, 40, 0, 6), TCP(0x50, 0x04));
+FX(qinq_ip4, DP_PARSE_OK, ETH(0x88a8), VLAN(10, 0x8100), VLAN(100, ETH_P_IP), IP4(0x45, 40, 0, 6),
+   TCP(0x50, 0x10));
+FX(three_tags, SL_DROP_NOT_IP, ETH(0x88a8), VLAN(10, 0x8100), VLAN(100, 0x8100), VLAN(7, ETH_P_IP),
    IP4(0x45, 40, 0, 6), TCP(0x50, 0x10));
-FX(three_tags, SL_DROP_NOT_IP, ETH(0x88a8), VLAN(10, 0x8100), VLAN(100, 0x8100),
-   VLAN(7, ETH_P_IP), IP4(0x45, 40, 0, 6), TCP(0x50, 0x10));
 /* 28 bytes of UDP datagram, then Ethernet padding up to 60 bytes */
-FX(udp4_padded, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 28, 0, 17), UDP(8), 0, 0, 0, 0, 0, 0,
-   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+FX(udp4_padded, DP_PARSE_OK, ETH(ETH_P_IP), IP4(0x45, 28, 0, 17), UDP(8), 0, 0, 0, 0, 0, 0, 0, 0, 0,
+   0, 0, 0, 0, 0, 0, 0, 0, 0);
 FX(udp6, DP_PARSE_OK, ETH(ETH_P_IPV6), IP6(12, 17), UDP(12), 1, 2, 3, 4);
 
 #define ROW(n) .name = #n, .bytes = n##_bytes, .len = sizeof(n##_bytes)
-#define DROP(n) { ROW(n), .verdict = n##_verdict }
-#define PASS(n, ...) { ROW(n), n##_verdict, __VA_ARGS__ }
+#define DROP(n)                                                                                    \
+	{                                                                                          \
+		ROW(n), .verdict = n##_verdict                                                     \
+	}
+#define PASS(n, ...)                                                                               \
+	{                                                                                          \
+		ROW(n), n##_verdict, __VA_ARGS__                                                   \
+	}
 
 static const struct fixture fixtures[] = {
 	DROP(eth_short),
@@ -271,8 +274,8 @@ static void test_frag_id(void **state)
  */
 static void test_icmp_error_key(void **state)
 {
-	static const uint8_t client6[16] = { 0x20, 0x01, 0, 2, [15] = 9 };
-	static const uint8_t vip6[16] = { 0x20, 0x01, 0, 2, 0, 0, 1, 0, [15] = 1 };
+	static const uint8_t client6[16] = {0x20, 0x01, 0, 2, [15] = 9};
+	static const uint8_t vip6[16] = {0x20, 0x01, 0, 2, 0, 0, 1, 0, [15] = 1};
 	struct sl_addr client, vip;
 	struct dp_pkt pkt;
 
@@ -309,8 +312,8 @@ static void test_ip4_key_mapped(void **state)
 
 static void test_ip6_key(void **state)
 {
-	static const uint8_t src[16] = { 0x20, 0x01, 0, 2, [15] = 1 };
-	static const uint8_t dst[16] = { 0x20, 0x01, 0, 2, 0, 0, 1, 0, [15] = 1 };
+	static const uint8_t src[16] = {0x20, 0x01, 0, 2, [15] = 1};
+	static const uint8_t dst[16] = {0x20, 0x01, 0, 2, 0, 0, 1, 0, [15] = 1};
 	struct dp_pkt pkt;
 
 	(void)state;
@@ -330,7 +333,7 @@ static void test_every_truncation(void **state)
 		unsigned int want = len < 14   ? SL_DROP_ETH_TRUNCATED
 				    : len < 22 ? SL_DROP_VLAN_TRUNCATED
 				    : len < 42 ? SL_DROP_IP4_TRUNCATED
-						: SL_DROP_IP4_BAD_LENGTH;
+					       : SL_DROP_IP4_BAD_LENGTH;
 
 		if (v != want)
 			fail_msg("length %u: %s, expected %s", len, sl_drop_name(v),
@@ -341,12 +344,9 @@ static void test_every_truncation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixtures),
-		cmocka_unit_test(test_ip4_key_mapped),
-		cmocka_unit_test(test_ip6_key),
-		cmocka_unit_test(test_frag_id),
-		cmocka_unit_test(test_icmp_error_key),
-		cmocka_unit_test(test_every_truncation),
+		cmocka_unit_test(test_fixtures),       cmocka_unit_test(test_ip4_key_mapped),
+		cmocka_unit_test(test_ip6_key),	       cmocka_unit_test(test_frag_id),
+		cmocka_unit_test(test_icmp_error_key), cmocka_unit_test(test_every_truncation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

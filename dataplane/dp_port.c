@@ -86,10 +86,10 @@ static int probe(struct dp_port *p)
 	return rc;
 }
 
-static int create_pool(struct dp_ports *ps, const struct cp_config *cfg, unsigned int n_queues,
+static int create_pool(struct dp_ports *ps, const struct cfg *cfg, unsigned int n_queues,
 		       unsigned int n_workers)
 {
-	const struct cp_dataplane_conf *dp = &cfg->dataplane;
+	const struct cfg_dataplane *dp = &cfg->dataplane;
 	uint32_t need, n = dp->mbufs;
 	uint32_t max_mtu = 0;
 	uint16_t data_room;
@@ -98,8 +98,10 @@ static int create_pool(struct dp_ports *ps, const struct cp_config *cfg, unsigne
 	need = dp->n_ports * n_queues * (dp->rx_desc + dp->tx_desc) +
 	       (n_workers + 1) * (DP_MBUF_CACHE + DP_BURST_MAX * 2);
 	if (n < need) {
-		DP_PORT_LOG(WARNING, "dataplane.mbufs %u is less than the %u the queues can hold; "
-			    "using %u", n, need, need);
+		DP_PORT_LOG(WARNING,
+			    "dataplane.mbufs %u is less than the %u the queues can hold; "
+			    "using %u",
+			    n, need, need);
 		n = need;
 	}
 	for (uint32_t i = 0; i < dp->n_ports; i++)
@@ -108,11 +110,13 @@ static int create_pool(struct dp_ports *ps, const struct cp_config *cfg, unsigne
 	data_room = RTE_MBUF_DEFAULT_BUF_SIZE;
 	if (max_mtu + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN + RTE_PKTMBUF_HEADROOM > data_room)
 		data_room = RTE_ALIGN_CEIL(max_mtu + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN +
-					   RTE_PKTMBUF_HEADROOM, 1024);
+						   RTE_PKTMBUF_HEADROOM,
+					   1024);
 	ps->mbuf_pool = rte_pktmbuf_pool_create("sluice_mbufs", n, DP_MBUF_CACHE, 0, data_room,
 						rte_socket_id());
 	if (!ps->mbuf_pool) {
-		DP_PORT_LOG(ERR, "cannot create a pool of %u mbufs of %u bytes: %s "
+		DP_PORT_LOG(ERR,
+			    "cannot create a pool of %u mbufs of %u bytes: %s "
 			    "(lower dataplane.mbufs or give EAL more memory, -m)",
 			    n, data_room, rte_strerror(rte_errno));
 		return -rte_errno;
@@ -121,10 +125,10 @@ static int create_pool(struct dp_ports *ps, const struct cp_config *cfg, unsigne
 	return 0;
 }
 
-static int setup(struct dp_port *p, const struct cp_dataplane_conf *dp,
-		 const struct cp_port_conf *pc, unsigned int n_queues, struct rte_mempool *pool)
+static int setup(struct dp_port *p, const struct cfg_dataplane *dp, const struct cfg_port *pc,
+		 unsigned int n_queues, struct rte_mempool *pool)
 {
-	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = dp->rx_desc, nb_txd = dp->tx_desc, mtu;
 	int socket = rte_eth_dev_socket_id(p->port_id);
@@ -138,9 +142,10 @@ static int setup(struct dp_port *p, const struct cp_dataplane_conf *dp,
 	if (rc)
 		goto out;
 	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues) {
-		DP_PORT_LOG(ERR, "port %s (%s): %u worker queues, the device has at most %u RX "
-			    "and %u TX queues", p->name, p->devargs, n_queues, info.max_rx_queues,
-			    info.max_tx_queues);
+		DP_PORT_LOG(ERR,
+			    "port %s (%s): %u worker queues, the device has at most %u RX "
+			    "and %u TX queues",
+			    p->name, p->devargs, n_queues, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
 	if (n_queues > 1) {
@@ -148,8 +153,10 @@ static int setup(struct dp_port *p, const struct cp_dataplane_conf *dp,
 		if (conf.rx_adv_conf.rss_conf.rss_hf)
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		else
-			DP_PORT_LOG(INFO, "port %s: no RSS offload, the device spreads %u queues "
-				    "itself", p->name, n_queues);
+			DP_PORT_LOG(INFO,
+				    "port %s: no RSS offload, the device spreads %u queues "
+				    "itself",
+				    p->name, n_queues);
 	}
 	step = "configure";
 	rc = rte_eth_dev_configure(p->port_id, n_queues, n_queues, &conf);
@@ -191,10 +198,11 @@ static int setup(struct dp_port *p, const struct cp_dataplane_conf *dp,
 		goto out;
 	p->mtu = mtu;
 	p->n_queues = n_queues;
-	DP_PORT_LOG(INFO, "port %s: %s (port id %u) up, mac " RTE_ETHER_ADDR_PRT_FMT
-		    ", mtu %u, %u queues%s", p->name, p->devargs, p->port_id,
-		    RTE_ETHER_ADDR_BYTES(&p->mac), p->mtu, n_queues,
-		    conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? ", RSS" : "");
+	DP_PORT_LOG(INFO,
+		    "port %s: %s (port id %u) up, mac " RTE_ETHER_ADDR_PRT_FMT
+		    ", mtu %u, %u queues%s",
+		    p->name, p->devargs, p->port_id, RTE_ETHER_ADDR_BYTES(&p->mac), p->mtu,
+		    n_queues, conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? ", RSS" : "");
 out:
 	if (rc)
 		DP_PORT_LOG(ERR, "port %s (%s): %s failed: %s", p->name, p->devargs, step,
@@ -202,10 +210,10 @@ out:
 	return rc < 0 ? rc : -rc;
 }
 
-int dp_ports_open(struct dp_ports *ps, const struct cp_config *cfg, unsigned int n_queues,
+int dp_ports_open(struct dp_ports *ps, const struct cfg *cfg, unsigned int n_queues,
 		  unsigned int n_workers, const char *xdp_prog)
 {
-	const struct cp_dataplane_conf *dp = &cfg->dataplane;
+	const struct cfg_dataplane *dp = &cfg->dataplane;
 	int rc;
 
 	memset(ps, 0, sizeof(*ps));
@@ -218,14 +226,15 @@ int dp_ports_open(struct dp_ports *ps, const struct cp_config *cfg, unsigned int
 	if (rc)
 		return rc;
 	for (uint32_t i = 0; i < dp->n_ports; i++) {
-		const struct cp_port_conf *pc = &dp->ports[i];
+		const struct cfg_port *pc = &dp->ports[i];
 		struct dp_port *p = &ps->port[i];
 		size_t n;
 
 		if (pc->rx_queues && pc->rx_queues != n_queues) {
-			DP_PORT_LOG(ERR, "%s: dataplane.ports[%u].rx_queues = %u, but there are %u "
-				    "worker lcores (one queue each)", cfg->file, i, pc->rx_queues,
-				    n_queues);
+			DP_PORT_LOG(ERR,
+				    "%s: dataplane.ports[%u].rx_queues = %u, but there are %u "
+				    "worker lcores (one queue each)",
+				    cfg->file, i, pc->rx_queues, n_queues);
 			return -EINVAL;
 		}
 		snprintf(p->name, sizeof(p->name), "%s", pc->name);
@@ -306,7 +315,8 @@ void dp_ports_close(struct dp_ports *ps)
 		if (p->started) {
 			rc = rte_eth_dev_stop(p->port_id);
 			if (rc)
-				DP_PORT_LOG(WARNING, "port %s: stop: %s", p->name, rte_strerror(-rc));
+				DP_PORT_LOG(WARNING, "port %s: stop: %s", p->name,
+					    rte_strerror(-rc));
 			p->started = 0;
 		}
 		rc = rte_eth_dev_close(p->port_id);

@@ -11,16 +11,16 @@
 
 #include <rte_ether.h>
 
-#include "controlplane/cp_config_types.h"
+#include "cfg_types.h"
 #include "dp_types.h"
 #include "sl_shm_types.h"
 
-#define DP_PORT_DEVARGS_LEN (CP_DEVARGS_LEN + CP_PATH_LEN + 64)
+#define DP_PORT_DEVARGS_LEN (CFG_DEVARGS_LEN + CFG_PATH_LEN + 64)
 #define DP_MBUF_CACHE 256 /* mbufs per lcore cache */
 
 struct dp_port {
 	char name[SL_NAME_LEN];
-	char devargs[DP_PORT_DEVARGS_LEN]; /* as probed (xdp_prog=, queue_count= added) */
+	char devargs[DP_PORT_DEVARGS_LEN];  /* as probed (xdp_prog=, queue_count= added) */
 	char dev_name[DP_PORT_DEVARGS_LEN]; /* device name: devargs up to the first ',' */
 	uint16_t port_id;
 	uint16_t n_queues;
@@ -52,7 +52,7 @@ int dp_port_devargs(const char *devargs, const char *xdp_prog, unsigned int n_qu
  * PMD's default). Returns 0 or a negative errno after logging which port
  * and which step failed; what was opened is left for dp_ports_close().
  */
-int dp_ports_open(struct dp_ports *ps, const struct cp_config *cfg, unsigned int n_queues,
+int dp_ports_open(struct dp_ports *ps, const struct cfg *cfg, unsigned int n_queues,
 		  unsigned int n_workers, const char *xdp_prog);
 
 /* Worker @queue's view of every port (dp_worker.ports[]). */

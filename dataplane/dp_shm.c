@@ -124,7 +124,7 @@ out:
 int dp_shm_attach(struct dp_shm *s, unsigned int n_workers, unsigned int n_ports,
 		  const volatile sig_atomic_t *stop)
 {
-	const struct timespec pause = { 0, DP_SHM_POLL_MS * 1000000L };
+	const struct timespec pause = {0, DP_SHM_POLL_MS * 1000000L};
 	int logged = 0;
 	int rc;
 

@@ -29,7 +29,7 @@ struct dp_tables {
 	struct dp_table *retired[DP_TABLES_RETIRED_MAX];
 	unsigned int n_retired;
 	uint64_t rejected_word; /* last refused word: not checked again */
-	uint64_t waiting_word;  /* word held back while retired[] is full (logged once) */
+	uint64_t waiting_word;	/* word held back while retired[] is full (logged once) */
 };
 
 struct dp_tables *dp_tables_create(struct sl_shm_header *h, unsigned int n_workers)

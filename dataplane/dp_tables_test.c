@@ -207,8 +207,7 @@ static void test_generation_mismatch_refused(void **state)
 	assert_int_equal(dp_tables_poll(f->t), -EBADMSG);
 	assert_null(current(f));
 	assert_int_equal(f->h->dp_rejected, 1);
-	assert_string_equal(f->h->dp_reject_reason,
-			    "slot 0 holds generation 7, published names 4");
+	assert_string_equal(f->h->dp_reject_reason, "slot 0 holds generation 7, published names 4");
 }
 
 static void test_duplicate_vip_refused(void **state)

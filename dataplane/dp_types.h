@@ -17,8 +17,8 @@
 #define DP_MAX_PORTS SL_MAX_PORTS_LIMIT
 #define DP_BURST_MAX 64
 
-struct dp_vip_index;   /* dp_vip.h: (address, port, protocol) -> VIP index */
-struct dp_flow_table;  /* dp_flow.h: per-worker connection table */
+struct dp_vip_index;  /* dp_vip.h: (address, port, protocol) -> VIP index */
+struct dp_flow_table; /* dp_flow.h: per-worker connection table */
 struct rte_mempool;
 
 /*
@@ -43,7 +43,7 @@ struct dp_port_ctx {
 	uint16_t port_id;  /* DPDK port id */
 	uint16_t tx_queue; /* this worker's TX queue on the port */
 	uint16_t rx_queue; /* this worker's RX queue on the port */
-	uint16_t mtu;      /* L3 MTU of the port */
+	uint16_t mtu;	   /* L3 MTU of the port */
 	struct rte_ether_addr mac;
 };
 
@@ -55,9 +55,9 @@ struct dp_worker {
 	struct dp_flow_table *flows;
 	struct sl_shm_ack *ack;
 	struct sl_worker_stats *stats;
-	struct sl_counter *vip_stats;     /* [max_vips] */
+	struct sl_counter *vip_stats;	  /* [max_vips] */
 	struct sl_counter *backend_stats; /* [max_backends] */
-	struct rte_mempool *mbuf_pool;    /* for ICMP replies */
+	struct rte_mempool *mbuf_pool;	  /* for ICMP replies */
 	uint16_t n_ports;
 	uint16_t burst;
 	struct dp_port_ctx ports[DP_MAX_PORTS];

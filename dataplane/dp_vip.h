@@ -25,8 +25,8 @@ struct dp_vip_slot {
 _Static_assert(sizeof(struct dp_vip_slot) == 32, "two slots per cache line");
 
 struct dp_vip_index {
-	uint32_t mask;     /* slots - 1, slots a power of two, at most half full */
-	uint32_t n_any;    /* VIPs with port 0: skip the second probe when none */
+	uint32_t mask;	/* slots - 1, slots a power of two, at most half full */
+	uint32_t n_any; /* VIPs with port 0: skip the second probe when none */
 	struct dp_vip_slot slots[];
 };
 

@@ -34,7 +34,8 @@
 
 static void test_dsr(void **state)
 {
-	const struct dpt_spec s = { "198.18.0.10", "198.18.100.1", IPPROTO_TCP, 40000, 80, 0x02, 100 };
+	const struct dpt_spec s = {
+		"198.18.0.10", "198.18.100.1", IPPROTO_TCP, 40000, 80, 0x02, 100};
 	uint8_t in[2048], out[2048];
 	uint32_t len = dpt_build(in, &s, NULL, NULL), be = dpt_maglev_pick(dpt.w.table, V_DSR, &s);
 
@@ -42,7 +43,7 @@ static void test_dsr(void **state)
 	assert_true(be == 0 || be == 1);
 	assert_int_equal(dpt_send_spec(&s), 1);
 	assert_int_equal(dpt_take(1, out), len);
-	memcpy(in, (uint8_t[6]){ 2, 0, 0, 0, 1, (uint8_t)be }, 6);
+	memcpy(in, (uint8_t[6]){2, 0, 0, 0, 1, (uint8_t)be}, 6);
 	memcpy(in + 6, dpt_port_mac[1], 6);
 	assert_memory_equal(out, in, len);
 	assert_int_equal(rte_ring_count(dpt.tx_ring[0]), 0);
@@ -63,8 +64,8 @@ static void test_dsr(void **state)
 /* IPIP from a VLAN-tagged, padded frame: tag and padding gone, inner packet intact. */
 static void test_ipip4(void **state)
 {
-	const struct dpt_spec s = { "198.18.0.10", "198.18.100.2", IPPROTO_TCP, 40001, 80, 0x02, 0,
-				1, 100, 0x28 };
+	const struct dpt_spec s = {
+		"198.18.0.10", "198.18.100.2", IPPROTO_TCP, 40001, 80, 0x02, 0, 1, 100, 0x28};
 	uint8_t in[2048], out[2048], e[2048];
 	uint16_t l2, l3;
 	uint32_t be = dpt_maglev_pick(dpt.w.table, V_IPIP, &s), len;
@@ -80,8 +81,8 @@ static void test_ipip4(void **state)
 
 	dpt_expect_eth(e, be, 0x0800);
 	{
-		uint8_t ip[20] = { 0x45, 0x28, 0, 60, 0x12, 0x34, 0x40, 0, 64, 4, 0, 0,
-				   198, 18, 1, 1, 198, 18, 1, 0 };
+		uint8_t ip[20] = {0x45, 0x28, 0,   60, 0x12, 0x34, 0x40, 0,  64, 4,
+				  0,	0,    198, 18, 1,    1,	   198,	 18, 1,	 0};
 
 		ip[19] = (uint8_t)(21 + be - 2);
 		dpt_put16(ip + 10, (uint16_t)~dpt_ref_sum(ip, 20, 0));
@@ -96,11 +97,12 @@ static void test_ipip4(void **state)
 
 static void test_ip6ip6(void **state)
 {
-	const struct dpt_spec s = { "2001:2::10", "2001:2:0:100::1", IPPROTO_TCP, 40002, 80, 0x02, 33,
-				0, 0, 0xb8 };
+	const struct dpt_spec s = {
+		"2001:2::10", "2001:2:0:100::1", IPPROTO_TCP, 40002, 80, 0x02, 33, 0, 0, 0xb8};
 	uint8_t in[2048], out[2048], e[2048];
 	uint16_t l2, l3;
-	uint32_t be = dpt_maglev_pick(dpt.w.table, V_IP6IP6, &s), fl = dpt_flow_hash_of(&s) & 0xfffff, len;
+	uint32_t be = dpt_maglev_pick(dpt.w.table, V_IP6IP6, &s),
+		 fl = dpt_flow_hash_of(&s) & 0xfffff, len;
 
 	(void)state;
 	dpt_build(in, &s, &l2, &l3);
@@ -129,7 +131,7 @@ static void test_ip6ip6(void **state)
 /* GUE over IPv4, outer source from the VIP's /24 with the host byte from the flow hash. */
 static void test_gue4(void **state)
 {
-	const struct dpt_spec s = { "198.18.0.10", "198.18.100.3", IPPROTO_UDP, 5353, 9999, 0, 20 };
+	const struct dpt_spec s = {"198.18.0.10", "198.18.100.3", IPPROTO_UDP, 5353, 9999, 0, 20};
 	uint8_t in[2048], out[2048], e[2048];
 	uint16_t l2, l3;
 	uint32_t be = dpt_maglev_pick(dpt.w.table, V_GUE4, &s), h = dpt_flow_hash_of(&s), len;
@@ -141,8 +143,8 @@ static void test_gue4(void **state)
 	assert_int_equal(len, 14 + 20 + 8 + l3);
 	dpt_expect_eth(e, be, 0x0800);
 	{
-		uint8_t ip[20] = { 0x45, 0, 0, 0, 0x12, 0x34, 0, 0, 64, 17, 0, 0,
-				   198, 18, 200, 0, 198, 18, 1, 0 };
+		uint8_t ip[20] = {0x45, 0, 0,	0,  0x12, 0x34, 0,   0,	 64, 17,
+				  0,	0, 198, 18, 200,  0,	198, 18, 1,  0};
 
 		dpt_put16(ip + 2, (uint16_t)(20 + 8 + l3));
 		ip[15] = (uint8_t)h;
@@ -160,7 +162,7 @@ static void test_gue4(void **state)
 
 static void test_gue6(void **state)
 {
-	const struct dpt_spec s = { "2001:2::10", "2001:2:0:100::3", IPPROTO_UDP, 5353, 53, 0, 31 };
+	const struct dpt_spec s = {"2001:2::10", "2001:2:0:100::3", IPPROTO_UDP, 5353, 53, 0, 31};
 	uint8_t in[2048], out[2048], e[2048];
 	uint16_t l2, l3;
 	uint32_t be = dpt_maglev_pick(dpt.w.table, V_GUE6, &s), h = dpt_flow_hash_of(&s), len, sum;
@@ -201,11 +203,11 @@ static void test_gue6(void **state)
 
 static void test_not_vip(void **state)
 {
-	const struct dpt_spec other = { "198.18.0.10", "198.18.100.77", IPPROTO_TCP, 1, 80, 2, 0 };
-	const struct dpt_spec port = { "198.18.0.10", "198.18.100.1", IPPROTO_TCP, 1, 81, 2, 0 };
-	const struct dpt_spec proto = { "198.18.0.10", "198.18.100.1", IPPROTO_UDP, 1, 80, 0, 0 };
+	const struct dpt_spec other = {"198.18.0.10", "198.18.100.77", IPPROTO_TCP, 1, 80, 2, 0};
+	const struct dpt_spec port = {"198.18.0.10", "198.18.100.1", IPPROTO_TCP, 1, 81, 2, 0};
+	const struct dpt_spec proto = {"198.18.0.10", "198.18.100.1", IPPROTO_UDP, 1, 80, 0, 0};
 	/* the any-port VIP 198.18.100.3 is UDP only */
-	const struct dpt_spec any_tcp = { "198.18.0.10", "198.18.100.3", IPPROTO_TCP, 1, 80, 2, 0 };
+	const struct dpt_spec any_tcp = {"198.18.0.10", "198.18.100.3", IPPROTO_TCP, 1, 80, 2, 0};
 
 	(void)state;
 	assert_int_equal(dpt_send_spec(&other), 0);
@@ -220,7 +222,7 @@ static void test_not_vip(void **state)
 
 static void test_no_backend(void **state)
 {
-	const struct dpt_spec s = { "198.18.0.10", "198.18.100.9", IPPROTO_TCP, 1, 80, 2, 0 };
+	const struct dpt_spec s = {"198.18.0.10", "198.18.100.9", IPPROTO_TCP, 1, 80, 2, 0};
 
 	(void)state;
 	assert_int_equal(dpt_send_spec(&s), 0);
@@ -230,7 +232,7 @@ static void test_no_backend(void **state)
 
 static void test_no_table(void **state)
 {
-	const struct dpt_spec s = { "198.18.0.10", "198.18.100.1", IPPROTO_TCP, 1, 80, 2, 0 };
+	const struct dpt_spec s = {"198.18.0.10", "198.18.100.1", IPPROTO_TCP, 1, 80, 2, 0};
 
 	(void)state;
 	dpt.w.table = NULL;
@@ -241,7 +243,7 @@ static void test_no_table(void **state)
 
 static void test_parse_drop_counted(void **state)
 {
-	uint8_t f[60] = { 0 };
+	uint8_t f[60] = {0};
 	struct rte_mbuf *m;
 
 	(void)state;
@@ -255,8 +257,8 @@ static void test_parse_drop_counted(void **state)
 
 static struct dpt_spec flow_spec(int i)
 {
-	struct dpt_spec s = { "198.18.0.10", "198.18.100.2", IPPROTO_TCP, (uint16_t)(20000 + i), 80,
-			  0x10, 10 };
+	struct dpt_spec s = {
+		"198.18.0.10", "198.18.100.2", IPPROTO_TCP, (uint16_t)(20000 + i), 80, 0x10, 10};
 
 	return s;
 }
@@ -373,8 +375,8 @@ static void test_syn_repicks(void **state)
 static void test_too_big_v4_df(void **state)
 {
 	/* 1481 bytes of IPv4: 1501 with the outer header, over the 1500 DPT_MTU */
-	const struct dpt_spec s = { "198.18.0.10", "198.18.100.2", IPPROTO_TCP, 40003, 80, 0x10, 1441,
-				1 };
+	const struct dpt_spec s = {
+		"198.18.0.10", "198.18.100.2", IPPROTO_TCP, 40003, 80, 0x10, 1441, 1};
 	uint8_t in[2048], out[2048], e[2048];
 	uint16_t l2, l3;
 	uint32_t len;
@@ -390,13 +392,13 @@ static void test_too_big_v4_df(void **state)
 	memcpy(e + 6, dpt_port_mac[0], 6);
 	dpt_put16(e + 12, 0x0800);
 	{
-		uint8_t ip[20] = { 0x45, 0xc0, 0x02, 0x40, 0, 0, 0, 0, 64, 1, 0, 0,
-				   198, 18, 100, 2, 198, 18, 0, 10 };
+		uint8_t ip[20] = {0x45, 0xc0, 0x02, 0x40, 0,   0, 0,   0,  64, 1,
+				  0,	0,    198,  18,	  100, 2, 198, 18, 0,  10};
 
 		dpt_put16(ip + 10, (uint16_t)~dpt_ref_sum(ip, 20, 0));
 		memcpy(e + 14, ip, 20);
 	}
-	memcpy(e + 34, (uint8_t[8]){ 3, 4, 0, 0, 0, 0, 0x05, 0xc8 }, 8); /* DPT_MTU 1480 */
+	memcpy(e + 34, (uint8_t[8]){3, 4, 0, 0, 0, 0, 0x05, 0xc8}, 8); /* DPT_MTU 1480 */
 	memcpy(e + 42, in + l2, 548);
 	dpt_put16(e + 36, (uint16_t)~dpt_ref_sum(e + 34, 556, 0));
 	assert_memory_equal(out, e, len);
@@ -412,11 +414,11 @@ static void test_too_big_v4_df(void **state)
  */
 static void test_split_v4_no_df(void **state)
 {
-	const struct dpt_spec s = { "198.18.0.10", "198.18.100.2", IPPROTO_TCP, 40004, 80, 0x10,
-				    1441, 0 };
-	const struct dpt_spec fits = { "198.18.0.10", "198.18.100.2", IPPROTO_TCP, 40004, 80, 0x10,
-				       1440, 0 };
-	static const uint16_t piece_len[2] = { 1476, 25 }, frag_word[2] = { 0x2000, 182 };
+	const struct dpt_spec s = {
+		"198.18.0.10", "198.18.100.2", IPPROTO_TCP, 40004, 80, 0x10, 1441, 0};
+	const struct dpt_spec fits = {
+		"198.18.0.10", "198.18.100.2", IPPROTO_TCP, 40004, 80, 0x10, 1440, 0};
+	static const uint16_t piece_len[2] = {1476, 25}, frag_word[2] = {0x2000, 182};
 	uint8_t in[2048], out[2048], e[2048];
 	uint32_t be = dpt_maglev_pick(dpt.w.table, V_IPIP, &s), off = 0;
 	uint16_t l2, l3;
@@ -438,8 +440,8 @@ static void test_split_v4_no_df(void **state)
 		assert_int_equal(len, 14 + 20 + piece_len[i]);
 		dpt_expect_eth(e, be, 0x0800);
 		{
-			uint8_t ip[20] = { 0x45, 0, 0, 0, 0x12, 0x34, 0, 0, 64, 4, 0, 0,
-					   198, 18, 1, 1, 198, 18, 1, 0 };
+			uint8_t ip[20] = {0x45, 0, 0,	0,  0x12, 0x34, 0,   0,	 64, 4,
+					  0,	0, 198, 18, 1,	  1,	198, 18, 1,  0};
 			uint8_t *inner = e + 34;
 
 			dpt_put16(ip + 2, (uint16_t)(20 + piece_len[i]));
@@ -471,8 +473,8 @@ static void test_split_v4_no_df(void **state)
 static void test_too_big_v6(void **state)
 {
 	/* 40 + 20 + 1401 = 1461 bytes of IPv6, 1501 with the outer header */
-	const struct dpt_spec s = { "2001:2::10", "2001:2:0:100::1", IPPROTO_TCP, 40005, 80, 0x10,
-				1401 };
+	const struct dpt_spec s = {"2001:2::10", "2001:2:0:100::1", IPPROTO_TCP, 40005, 80, 0x10,
+				   1401};
 	uint8_t in[2048], out[2048], e[2048];
 	uint16_t l2, l3;
 	uint32_t len, sum;
@@ -497,7 +499,7 @@ static void test_too_big_v6(void **state)
 		dpt_put_addr(ip + 8, "2001:2:0:100::1");
 		dpt_put_addr(ip + 24, "2001:2::10");
 	}
-	memcpy(e + 54, (uint8_t[8]){ 2, 0, 0, 0, 0, 0, 0x05, 0xb4 }, 8); /* DPT_MTU 1460 */
+	memcpy(e + 54, (uint8_t[8]){2, 0, 0, 0, 0, 0, 0x05, 0xb4}, 8); /* DPT_MTU 1460 */
 	memcpy(e + 62, in + l2, 1232);
 	sum = dpt_ref_sum(e + 22, 32, 0);
 	sum = dpt_ref_sum(e + 54, 1240, sum + 1240 + 58);
@@ -509,11 +511,10 @@ static void test_too_big_v6(void **state)
 /* A mempool with nothing left: the too-big packet is dropped as no_mbuf. */
 static void test_too_big_no_mbuf(void **state)
 {
-	const struct dpt_spec s = { "198.18.0.10", "198.18.100.2", IPPROTO_TCP, 40006, 80, 0x10, 1441,
-				1 };
-	struct rte_mempool *empty = rte_pktmbuf_pool_create("sl_dpf_empty", 1, 0, 0,
-							    RTE_MBUF_DEFAULT_BUF_SIZE,
-							    SOCKET_ID_ANY);
+	const struct dpt_spec s = {
+		"198.18.0.10", "198.18.100.2", IPPROTO_TCP, 40006, 80, 0x10, 1441, 1};
+	struct rte_mempool *empty = rte_pktmbuf_pool_create(
+		"sl_dpf_empty", 1, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	struct rte_mbuf *hold;
 
 	(void)state;
@@ -556,7 +557,7 @@ static int wait_ack(uint64_t word)
 static void test_run_switch_ack(void **state)
 {
 	static struct run_arg a;
-	const struct dpt_spec s = { "198.18.0.10", "198.18.100.1", IPPROTO_TCP, 40007, 80, 0x02, 0 };
+	const struct dpt_spec s = {"198.18.0.10", "198.18.100.1", IPPROTO_TCP, 40007, 80, 0x02, 0};
 	uint8_t f[2048];
 	struct rte_mbuf *m;
 	pthread_t th;

@@ -41,9 +41,10 @@
 #include <rte_ring.h>
 
 #include "bench_lib.h"
-#include "controlplane/cp_publish.h"
-#include "controlplane/cp_shm.h"
-#include "controlplane/cp_tables.h"
+#include "cp_loop.h"
+#include "cp_publish.h"
+#include "cp_shm.h"
+#include "cp_tables.h"
 #include "dataplane/dp_flow.h"
 #include "dataplane/dp_tables.h"
 #include "dataplane/dp_worker.h"
@@ -53,7 +54,7 @@
 #define RING_SIZE 16384
 #define BURST 32
 
-static const uint8_t port_mac[2][6] = { { 2, 0, 0, 0, 0, 0xa0 }, { 2, 0, 0, 0, 0, 0xb0 } };
+static const uint8_t port_mac[2][6] = {{2, 0, 0, 0, 0, 0xa0}, {2, 0, 0, 0, 0, 0xb0}};
 
 static struct rte_mempool *pool;
 static struct rte_ring *rx_ring[2], *tx_ring[2];
@@ -69,7 +70,7 @@ struct scenario {
 };
 
 /* Each VIP listed in the table below, as the config makes it. */
-static int make_config(struct cp_config *c)
+static int make_config(struct cfg *c)
 {
 	if (bench_cfg_init(c, 8, 8))
 		return -ENOMEM;
@@ -79,20 +80,21 @@ static int make_config(struct cp_config *c)
 		return -ENOMEM;
 	if (!bench_cfg_vip(c, "dsr4", "198.18.100.1", 80, IPPROTO_TCP, SL_MODE_DSR, 0, "dsr") ||
 	    !bench_cfg_vip(c, "ipip4", "198.18.100.2", 80, IPPROTO_TCP, SL_MODE_TUNNEL,
-			   CP_ENCAP_IPIP, "v4") ||
+			   CFG_ENCAP_IPIP, "v4") ||
 	    !bench_cfg_vip(c, "ip6ip6", "2001:2:0:100::1", 80, IPPROTO_TCP, SL_MODE_TUNNEL,
-			   CP_ENCAP_IPIP, "v6") ||
+			   CFG_ENCAP_IPIP, "v6") ||
 	    !bench_cfg_vip(c, "gue4", "198.18.100.3", 80, IPPROTO_TCP, SL_MODE_TUNNEL,
-			   CP_ENCAP_GUE, "v4"))
+			   CFG_ENCAP_GUE, "v4"))
 		return -EINVAL;
 	return 0;
 }
 
 static int setup_eal(void)
 {
-	char *argv[] = { "bench_ipp", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-			 "--file-prefix", "slpb-ipp", "-l", "0", "--log-level", "error", NULL };
-	const char *names[2] = { "slpb_ipp_p0", "slpb_ipp_p1" };
+	char *argv[] = {"bench_ipp",   "--no-huge",	"-m",	    "512", "--no-pci",
+			"--no-shconf", "--file-prefix", "slpb-ipp", "-l",  "0",
+			"--log-level", "error",		NULL};
+	const char *names[2] = {"slpb_ipp_p0", "slpb_ipp_p1"};
 	struct rte_eth_conf conf;
 
 	memset(&conf, 0, sizeof(conf));
@@ -109,9 +111,11 @@ static int setup_eal(void)
 		int id;
 
 		snprintf(n, sizeof(n), "slpb_ipp_rx%d", p);
-		rx_ring[p] = rte_ring_create(n, RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		rx_ring[p] =
+			rte_ring_create(n, RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(n, sizeof(n), "slpb_ipp_tx%d", p);
-		tx_ring[p] = rte_ring_create(n, RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		tx_ring[p] =
+			rte_ring_create(n, RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (!rx_ring[p] || !tx_ring[p])
 			return -1;
 		id = rte_eth_from_rings(names[p], &rx_ring[p], 1, &tx_ring[p], 1, SOCKET_ID_ANY);
@@ -136,17 +140,25 @@ static int setup_eal(void)
 /* Segment, real table build and publish, the dataplane's watcher: the table the worker follows. */
 static int setup_table(struct sl_shm_header **seg_out)
 {
-	struct sl_shm_geometry g = { .max_workers = 1, .max_ports = 2, .max_vips = 8,
-				     .max_pools = 8, .max_backends = 64, .maglev_size = 65537 };
+	struct sl_shm_geometry g = {.max_workers = 1,
+				    .max_ports = 2,
+				    .max_vips = 8,
+				    .max_pools = 8,
+				    .max_backends = 64,
+				    .maglev_size = 65537};
 	const struct dp_flow_timeouts to = {
-		.tcp = 300, .tcp_fin = 10, .udp = 30, .tcp_syn = 5, .frag = 2,
+		.tcp = 300,
+		.tcp_fin = 10,
+		.udp = 30,
+		.tcp_syn = 5,
+		.frag = 2,
 	};
 	struct cp_tables_summary sum;
 	struct cp_publisher pub;
 	struct sl_shm_header h, *seg;
 	struct cp_tables *ct;
 	struct dp_tables *dt;
-	struct cp_config cfg;
+	struct cfg cfg;
 	char why[256] = "";
 	int slot, rc;
 
@@ -162,13 +174,14 @@ static int setup_table(struct sl_shm_header **seg_out)
 	memcpy(seg, &h, sizeof(h));
 	slot = cp_publish_slot(seg);
 	rc = cp_tables_build(ct, &cfg, bench_nexthop, NULL, seg, (unsigned int)slot,
-			     cp_publish_next_generation(seg), cp_now_ns(), &sum, why, sizeof(why));
+			     cp_publish_next_generation(seg), cp_loop_now_ns(), &sum, why,
+			     sizeof(why));
 	if (rc) {
 		fprintf(stderr, "bench_ipp: table build: %s\n", why);
 		return -1;
 	}
 	cp_publish_init(&pub, seg, 1000);
-	cp_publish_commit(&pub, (unsigned int)slot, cp_now_ns());
+	cp_publish_commit(&pub, (unsigned int)slot, cp_loop_now_ns());
 	dt = dp_tables_create(seg, 1);
 	if (!dt || dp_tables_poll(dt) != 1) {
 		fprintf(stderr, "bench_ipp: the dataplane watcher refused the table: %.*s\n",
@@ -195,8 +208,8 @@ static int enqueue(const struct scenario *s, uint32_t first, uint32_t n, uint8_t
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t k = first + i;
 		char src[64];
-		struct bench_flow fl = { src, s->vip, s->proto, (uint16_t)(1024 + k % 60000),
-					 s->dport, flags, 64 };
+		struct bench_flow fl = {src,	  s->vip, s->proto, (uint16_t)(1024 + k % 60000),
+					s->dport, flags,  64};
 		struct rte_mbuf *m;
 		uint32_t len;
 
@@ -262,10 +275,10 @@ static uint64_t drops_total(void)
 int main(int argc, char **argv)
 {
 	static const struct scenario sc[] = {
-		{ "dsr4", "198.18.100.1", IPPROTO_TCP, 80, 0, 0 },
-		{ "ipip4", "198.18.100.2", IPPROTO_TCP, 80, 0, 0 },
-		{ "ip6ip6", "2001:2:0:100::1", IPPROTO_TCP, 80, 1, 0 },
-		{ "gue4", "198.18.100.3", IPPROTO_TCP, 80, 0, 0 },
+		{"dsr4", "198.18.100.1", IPPROTO_TCP, 80, 0, 0},
+		{"ipip4", "198.18.100.2", IPPROTO_TCP, 80, 0, 0},
+		{"ip6ip6", "2001:2:0:100::1", IPPROTO_TCP, 80, 1, 0},
+		{"gue4", "198.18.100.3", IPPROTO_TCP, 80, 0, 0},
 	};
 	struct sl_shm_header *seg;
 	uint32_t n = 4096, flow_base = 0;
@@ -288,7 +301,8 @@ int main(int argc, char **argv)
 			uint32_t tx;
 			char name[64];
 
-			snprintf(name, sizeof(name), "%s_%s", est ? "established" : "new", sc[i].name);
+			snprintf(name, sizeof(name), "%s_%s", est ? "established" : "new",
+				 sc[i].name);
 			if (est) {
 				/*
 				 * open the flows first, unmeasured: the SYN, then the
@@ -310,7 +324,8 @@ int main(int argc, char **argv)
 				return 1;
 			measure(name);
 			tx = drain_tx();
-			printf("{\"scenario\": \"%s\", \"packets\": %u, \"tx\": %u, \"drops\": %llu, "
+			printf("{\"scenario\": \"%s\", \"packets\": %u, \"tx\": %u, \"drops\": "
+			       "%llu, "
 			       "\"flow_hits\": %llu, \"flow_misses\": %llu}\n",
 			       name, n, tx, (unsigned long long)(drops_total() - drops),
 			       (unsigned long long)(w.stats->flow_hits - hits),

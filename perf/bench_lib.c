@@ -13,7 +13,7 @@
 #include "bench_lib.h"
 #include "sl_shm.h"
 
-int bench_cfg_init(struct cp_config *c, uint32_t max_vips, uint32_t max_pools)
+int bench_cfg_init(struct cfg *c, uint32_t max_vips, uint32_t max_pools)
 {
 	memset(c, 0, sizeof(*c));
 	c->vips = calloc(max_vips, sizeof(*c->vips));
@@ -26,7 +26,7 @@ int bench_cfg_init(struct cp_config *c, uint32_t max_vips, uint32_t max_pools)
 	return 0;
 }
 
-void bench_cfg_free(struct cp_config *c)
+void bench_cfg_free(struct cfg *c)
 {
 	for (uint32_t i = 0; c->pools && i < c->n_pools; i++)
 		free(c->pools[i].backends);
@@ -35,10 +35,10 @@ void bench_cfg_free(struct cp_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-struct cp_pool_conf *bench_cfg_pool(struct cp_config *c, const char *name, uint32_t n, uint8_t af,
-				    uint32_t first)
+struct cfg_pool *bench_cfg_pool(struct cfg *c, const char *name, uint32_t n, uint8_t af,
+				uint32_t first)
 {
-	struct cp_pool_conf *p = &c->pools[c->n_pools];
+	struct cfg_pool *p = &c->pools[c->n_pools];
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
@@ -46,7 +46,7 @@ struct cp_pool_conf *bench_cfg_pool(struct cp_config *c, const char *name, uint3
 	if (!p->backends)
 		return NULL;
 	for (uint32_t i = 0; i < n; i++) {
-		struct cp_backend_conf *b = &p->backends[i];
+		struct cfg_backend *b = &p->backends[i];
 		uint32_t k = first + i;
 
 		b->af = af;
@@ -68,11 +68,10 @@ struct cp_pool_conf *bench_cfg_pool(struct cp_config *c, const char *name, uint3
 	return p;
 }
 
-struct cp_vip_conf *bench_cfg_vip(struct cp_config *c, const char *name, const char *addr,
-				  uint16_t port, uint8_t proto, uint8_t mode, uint8_t encap,
-				  const char *pool)
+struct cfg_vip *bench_cfg_vip(struct cfg *c, const char *name, const char *addr, uint16_t port,
+			      uint8_t proto, uint8_t mode, uint8_t encap, const char *pool)
 {
-	struct cp_vip_conf *v = &c->vips[c->n_vips];
+	struct cfg_vip *v = &c->vips[c->n_vips];
 	uint32_t v4;
 
 	memset(v, 0, sizeof(*v));
@@ -97,7 +96,7 @@ struct cp_vip_conf *bench_cfg_vip(struct cp_config *c, const char *name, const c
 
 int bench_nexthop(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh)
 {
-	static const uint8_t mac[6] = { 2, 0, 0, 0, 1, 1 };
+	static const uint8_t mac[6] = {2, 0, 0, 0, 1, 1};
 	uint8_t af;
 
 	(void)ctx;
@@ -114,9 +113,10 @@ int bench_nexthop(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh)
 
 uint32_t bench_frame(uint8_t *f, size_t cap, const struct bench_flow *fl, const uint8_t dst_mac[6])
 {
-	static const uint8_t client_mac[6] = { 2, 0, 0, 0, 0, 0xc1 };
+	static const uint8_t client_mac[6] = {2, 0, 0, 0, 0, 0xc1};
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f;
-	uint32_t l4_hlen = fl->proto == IPPROTO_TCP ? 20 : 8, len = fl->frame_len < 60 ? 60 : fl->frame_len;
+	uint32_t l4_hlen = fl->proto == IPPROTO_TCP ? 20 : 8,
+		 len = fl->frame_len < 60 ? 60 : fl->frame_len;
 	uint32_t v4s, v4d, l3_hlen, l4_len;
 	uint8_t *l4;
 	int v4 = inet_pton(AF_INET, fl->src, &v4s) == 1;
@@ -187,7 +187,7 @@ uint32_t bench_frame(uint8_t *f, size_t cap, const struct bench_flow *fl, const 
 
 FILE *bench_pcap_open(const char *path)
 {
-	const uint32_t hdr[6] = { 0xa1b2c3d4u, 2u | 4u << 16, 0, 0, 65535, 1 };
+	const uint32_t hdr[6] = {0xa1b2c3d4u, 2u | 4u << 16, 0, 0, 65535, 1};
 	FILE *f = fopen(path, "wb");
 
 	if (f && fwrite(hdr, sizeof(hdr), 1, f) != 1) {
@@ -199,7 +199,7 @@ FILE *bench_pcap_open(const char *path)
 
 int bench_pcap_add(FILE *f, const uint8_t *frame, uint32_t len)
 {
-	const uint32_t rec[4] = { 0, 0, len, len };
+	const uint32_t rec[4] = {0, 0, len, len};
 
 	if (fwrite(rec, sizeof(rec), 1, f) != 1 || fwrite(frame, len, 1, f) != 1)
 		return -EIO;

@@ -12,31 +12,30 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "controlplane/cp_config_types.h"
-#include "controlplane/cp_tables.h"
+#include "cfg_types.h"
+#include "cp_tables.h"
 
 #define BENCH_TX_PORT 1 /* every backend's next hop leaves by port 1 */
 
 /* An empty config with room for @max_vips VIPs and @max_pools pools; 0 or -ENOMEM. */
-int bench_cfg_init(struct cp_config *c, uint32_t max_vips, uint32_t max_pools);
-void bench_cfg_free(struct cp_config *c);
+int bench_cfg_init(struct cfg *c, uint32_t max_vips, uint32_t max_pools);
+void bench_cfg_free(struct cfg *c);
 
 /*
  * Append pool @name with @n backends of family @af (SL_AF_INET: 198.18.32.0
  * + @first + i; SL_AF_INET6: 2001:2:0:1::(first + i + 1)), weight 1, port 0
  * (the VIP's). Returns the pool or NULL.
  */
-struct cp_pool_conf *bench_cfg_pool(struct cp_config *c, const char *name, uint32_t n, uint8_t af,
-				    uint32_t first);
+struct cfg_pool *bench_cfg_pool(struct cfg *c, const char *name, uint32_t n, uint8_t af,
+				uint32_t first);
 
 /*
  * Append VIP @name (@addr, @port host order, @proto) in @mode (SL_MODE_*)
  * with @encap (CP_ENCAP_*, tunnel only) on pool @pool. GUE VIPs use UDP
  * port 6080. Returns the VIP or NULL.
  */
-struct cp_vip_conf *bench_cfg_vip(struct cp_config *c, const char *name, const char *addr,
-				  uint16_t port, uint8_t proto, uint8_t mode, uint8_t encap,
-				  const char *pool);
+struct cfg_vip *bench_cfg_vip(struct cfg *c, const char *name, const char *addr, uint16_t port,
+			      uint8_t proto, uint8_t mode, uint8_t encap, const char *pool);
 
 /* cp_nexthop_fn: every backend resolved via port BENCH_TX_PORT, MAC 02:00:00:00:01:01. */
 int bench_nexthop(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh);
@@ -44,10 +43,10 @@ int bench_nexthop(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh);
 /* One client packet. */
 struct bench_flow {
 	const char *src, *dst; /* addresses, both IPv4 or both IPv6 */
-	uint8_t proto;         /* IPPROTO_TCP / IPPROTO_UDP */
+	uint8_t proto;	       /* IPPROTO_TCP / IPPROTO_UDP */
 	uint16_t sport, dport; /* host order */
 	uint8_t tcp_flags;
-	uint16_t frame_len;    /* wanted frame length without FCS (>= the headers, >= 60) */
+	uint16_t frame_len; /* wanted frame length without FCS (>= the headers, >= 60) */
 };
 
 /*

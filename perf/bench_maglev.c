@@ -30,7 +30,7 @@ static uint64_t now_ns(void)
 /* Backend i: 198.18.(i / 250 + 1).(i % 250 + 1):80 as an IPv4-mapped address. */
 static void backend(struct sl_maglev_backend *b, uint32_t i)
 {
-	uint8_t a[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 0, 0 };
+	uint8_t a[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 0, 0};
 
 	a[14] = (uint8_t)(i / 250 + 1);
 	a[15] = (uint8_t)(i % 250 + 1);
@@ -56,7 +56,8 @@ static int run(uint32_t n, uint32_t m, int repeats, int first)
 		uint64_t t0 = now_ns();
 
 		if (sl_maglev_build(bs, n, m, t)) {
-			fprintf(stderr, "bench_maglev: build of %u backends at M=%u failed\n", n, m);
+			fprintf(stderr, "bench_maglev: build of %u backends at M=%u failed\n", n,
+				m);
 			goto out;
 		}
 		ns[r] = now_ns() - t0;
@@ -90,7 +91,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	static const uint32_t ns[] = { 10, 100, 1000 }, ms[] = { 65537, 655373 };
+	static const uint32_t ns[] = {10, 100, 1000}, ms[] = {65537, 655373};
 	int repeats = 11, opt, first = 1;
 
 	while ((opt = getopt(argc, argv, "r:h")) != -1) {

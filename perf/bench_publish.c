@@ -35,19 +35,21 @@
 
 #include "bench_lib.h"
 #include "bench_stats.h"
-#include "controlplane/cp_publish.h"
-#include "controlplane/cp_shm.h"
-#include "controlplane/cp_tables.h"
+#include "cp_loop.h"
+#include "cp_publish.h"
+#include "cp_shm.h"
+#include "cp_tables.h"
 #include "sl_drop.h"
 #include "sl_shm.h"
 
-static const uint8_t dp_port0_mac[6] = { 2, 0, 0, 0, 0, 0xa0 };
+static const uint8_t dp_port0_mac[6] = {2, 0, 0, 0, 0, 0xa0};
 
 static int usage(const char *prog)
 {
 	fprintf(stderr,
 		"Usage: %s pcap FILE [-v VIPS] [-f FLOWS]\n"
-		"       %s run INSTANCE [-v VIPS] [-b BACKENDS] [-m M] [-n PUBLISHES] [-w SECONDS]\n"
+		"       %s run INSTANCE [-v VIPS] [-b BACKENDS] [-m M] [-n PUBLISHES] [-w "
+		"SECONDS]\n"
 		"       %s stats INSTANCE\n",
 		prog, prog, prog);
 	return 2;
@@ -69,8 +71,8 @@ static int cmd_pcap(const char *path, uint32_t vips, uint32_t flows)
 	}
 	for (uint32_t i = 0; i < flows; i++) {
 		char src[32], dst[32];
-		struct bench_flow fl = { src, dst, IPPROTO_TCP, (uint16_t)(1024 + i % 60000), 80,
-					 0x10, 64 };
+		struct bench_flow fl = {src, dst,  IPPROTO_TCP, (uint16_t)(1024 + i % 60000),
+					80,  0x10, 64};
 		uint32_t len;
 
 		snprintf(src, sizeof(src), "198.18.10.%u", i / 60000 + 1);
@@ -92,7 +94,7 @@ static void snap(const struct sl_shm_header *h, struct counters *c)
 {
 	const volatile struct sl_worker_stats *s = sl_shm_worker_stats(h, 0);
 
-	c->ns = cp_now_ns();
+	c->ns = cp_loop_now_ns();
 	c->rx = s->rx_packets;
 	c->tx = s->tx_packets;
 	c->hits = s->flow_hits;
@@ -128,7 +130,7 @@ static uint64_t drops_sum(const struct counters *c)
 
 static void sleep_us(long us)
 {
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+	struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
 
 	nanosleep(&ts, NULL);
 }
@@ -136,12 +138,12 @@ static void sleep_us(long us)
 /* Publish what @slot holds; returns the ack latency in ns, or 0 on timeout (@msg says why). */
 static uint64_t publish_wait(struct cp_publisher *pub, unsigned int slot, char *msg, size_t len)
 {
-	uint64_t t0 = cp_now_ns();
+	uint64_t t0 = cp_loop_now_ns();
 	enum cp_publish_state st;
 
 	cp_publish_commit(pub, slot, t0);
 	for (;;) {
-		st = cp_publish_poll(pub, cp_now_ns(), msg, len);
+		st = cp_publish_poll(pub, cp_loop_now_ns(), msg, len);
 		/*
 		 * The clock is read again after the poll saw the acks: the one
 		 * passed in may be old, as this process shares a core with the
@@ -150,7 +152,7 @@ static uint64_t publish_wait(struct cp_publisher *pub, unsigned int slot, char *
 		 * Acked means every attached worker acked: else the publish failed.
 		 */
 		if (st == CP_PUBLISH_ACKED && strstr(msg, " acked by 1 workers")) {
-			uint64_t d = cp_now_ns() - t0;
+			uint64_t d = cp_loop_now_ns() - t0;
 
 			return d ? d : 1;
 		}
@@ -160,8 +162,8 @@ static uint64_t publish_wait(struct cp_publisher *pub, unsigned int slot, char *
 	}
 }
 
-static int build(struct cp_tables *ct, struct cp_config *cfg, struct sl_shm_header *h,
-		 int *slot_out, uint64_t *ns)
+static int build(struct cp_tables *ct, struct cfg *cfg, struct sl_shm_header *h, int *slot_out,
+		 uint64_t *ns)
 {
 	struct cp_tables_summary sum;
 	char why[256] = "";
@@ -170,13 +172,13 @@ static int build(struct cp_tables *ct, struct cp_config *cfg, struct sl_shm_head
 
 	while ((slot = cp_publish_slot(h)) == -EBUSY)
 		sleep_us(100);
-	t0 = cp_now_ns();
+	t0 = cp_loop_now_ns();
 	if (cp_tables_build(ct, cfg, bench_nexthop, NULL, h, (unsigned int)slot,
 			    cp_publish_next_generation(h), t0, &sum, why, sizeof(why))) {
 		fprintf(stderr, "bench_publish: table build: %s\n", why);
 		return -1;
 	}
-	*ns = cp_now_ns() - t0;
+	*ns = cp_loop_now_ns() - t0;
 	*slot_out = slot;
 	return 0;
 }
@@ -184,15 +186,18 @@ static int build(struct cp_tables *ct, struct cp_config *cfg, struct sl_shm_head
 static int cmd_run(const char *inst, uint32_t vips, uint32_t backends, uint32_t m,
 		   uint32_t publishes, uint32_t warm_s)
 {
-	struct sl_shm_geometry g = { .max_workers = 1, .max_ports = 2, .max_vips = vips,
-				     .max_pools = vips, .max_backends = vips * backends,
-				     .maglev_size = m };
+	struct sl_shm_geometry g = {.max_workers = 1,
+				    .max_ports = 2,
+				    .max_vips = vips,
+				    .max_pools = vips,
+				    .max_backends = vips * backends,
+				    .maglev_size = m};
 	uint64_t *lat = calloc(publishes, sizeof(*lat)), *bns = calloc(publishes, sizeof(*bns));
 	uint64_t *order = calloc(publishes, sizeof(*order));
 	struct counters c0, c1, c2;
 	struct cp_publisher pub;
 	struct cp_tables *ct = cp_tables_new(g.max_backends);
-	struct cp_config cfg;
+	struct cfg cfg;
 	struct cp_shm shm;
 	char why[256] = "", msg[512] = "";
 	uint64_t first_ns, timeouts = 0;
@@ -206,8 +211,8 @@ static int cmd_run(const char *inst, uint32_t vips, uint32_t backends, uint32_t 
 		snprintf(name, sizeof(name), "p%u", i);
 		vip_addr(addr, sizeof(addr), i);
 		if (!bench_cfg_pool(&cfg, name, backends, SL_AF_INET, i * backends) ||
-		    !bench_cfg_vip(&cfg, name, addr, 80, IPPROTO_TCP, SL_MODE_TUNNEL, CP_ENCAP_IPIP,
-				   name))
+		    !bench_cfg_vip(&cfg, name, addr, 80, IPPROTO_TCP, SL_MODE_TUNNEL,
+				   CFG_ENCAP_IPIP, name))
 			return 1;
 	}
 	if (cp_shm_open(&shm, inst, &g, why, sizeof(why))) {
@@ -218,7 +223,7 @@ static int cmd_run(const char *inst, uint32_t vips, uint32_t backends, uint32_t 
 	if (build(ct, &cfg, shm.hdr, &slot, &first_ns))
 		goto out;
 	/* the first table: wait for the dataplane to attach and ack it */
-	for (int i = 0; i < 600 && !cp_pid_alive(shm.hdr->dp_pid, NULL); i++)
+	for (int i = 0; i < 600 && !cp_shm_pid_alive(shm.hdr->dp_pid, NULL); i++)
 		sleep_us(100000);
 	if (!publish_wait(&pub, (unsigned int)slot, msg, sizeof(msg))) {
 		fprintf(stderr, "bench_publish: first table: %s\n", msg);
@@ -228,7 +233,7 @@ static int cmd_run(const char *inst, uint32_t vips, uint32_t backends, uint32_t 
 	sleep_us((long)warm_s * 1000000);
 	snap(shm.hdr, &c1);
 	for (uint32_t i = 0; i < publishes; i++) {
-		struct cp_backend_conf *b = &cfg.pools[i % vips].backends[(i / vips) % backends];
+		struct cfg_backend *b = &cfg.pools[i % vips].backends[(i / vips) % backends];
 
 		b->weight = b->weight ? 0 : 1;
 		if (build(ct, &cfg, shm.hdr, &slot, &bns[i]))
@@ -249,14 +254,15 @@ static int cmd_run(const char *inst, uint32_t vips, uint32_t backends, uint32_t 
 	       "\"max\": %.1f, \"min\": %.1f},\n \"build_ms\": {\"p50\": %.2f, \"max\": %.2f, "
 	       "\"first\": %.2f},\n",
 	       vips, backends, vips * backends, m, (unsigned long long)shm.hdr->slot_bytes,
-	       publishes, (unsigned long long)timeouts,
-	       bench_percentile(lat, publishes, 50) / 1e3, bench_percentile(lat, publishes, 99) / 1e3,
-	       lat[publishes - 1] / 1e3, lat[timeouts] / 1e3,
-	       bench_percentile(bns, publishes, 50) / 1e6, bns[publishes - 1] / 1e6, first_ns / 1e6);
+	       publishes, (unsigned long long)timeouts, bench_percentile(lat, publishes, 50) / 1e3,
+	       bench_percentile(lat, publishes, 99) / 1e3, lat[publishes - 1] / 1e3,
+	       lat[timeouts] / 1e3, bench_percentile(bns, publishes, 50) / 1e6,
+	       bns[publishes - 1] / 1e6, first_ns / 1e6);
 	printf(" \"idle\": {\"seconds\": %.3f, \"rx\": %llu, \"tx\": %llu, \"mpps\": %.3f, "
 	       "\"drops\": ",
 	       (c1.ns - c0.ns) / 1e9, (unsigned long long)(c1.rx - c0.rx),
-	       (unsigned long long)(c1.tx - c0.tx), (double)(c1.tx - c0.tx) * 1e3 / (c1.ns - c0.ns));
+	       (unsigned long long)(c1.tx - c0.tx),
+	       (double)(c1.tx - c0.tx) * 1e3 / (c1.ns - c0.ns));
 	print_drops(&c0, &c1);
 	printf("},\n \"during_publishes\": {\"seconds\": %.3f, \"rx\": %llu, \"tx\": %llu, "
 	       "\"mpps\": %.3f, \"flow_hits\": %llu, \"flow_misses\": %llu, "
@@ -308,7 +314,7 @@ static int cmd_stats(const char *inst)
 	       (unsigned long long)c.rx, (unsigned long long)c.tx,
 	       (unsigned long long)drops_sum(&c));
 	print_drops(NULL, &c);
-	printf(", \"dp_attached\": %d}\n", cp_pid_alive(shm.hdr->dp_pid, NULL));
+	printf(", \"dp_attached\": %d}\n", cp_shm_pid_alive(shm.hdr->dp_pid, NULL));
 	cp_shm_close(&shm);
 	return 0;
 }
@@ -330,13 +336,26 @@ int main(int argc, char **argv)
 		if (v <= 0 && !(opt == 'w' && v == 0))
 			return usage(argv[0]);
 		switch (opt) {
-		case 'v': vips = (uint32_t)v; break;
-		case 'b': backends = (uint32_t)v; break;
-		case 'm': m = (uint32_t)v; break;
-		case 'n': publishes = (uint32_t)v; break;
-		case 'f': flows = (uint32_t)v; break;
-		case 'w': warm = (uint32_t)v; break;
-		default: return usage(argv[0]);
+		case 'v':
+			vips = (uint32_t)v;
+			break;
+		case 'b':
+			backends = (uint32_t)v;
+			break;
+		case 'm':
+			m = (uint32_t)v;
+			break;
+		case 'n':
+			publishes = (uint32_t)v;
+			break;
+		case 'f':
+			flows = (uint32_t)v;
+			break;
+		case 'w':
+			warm = (uint32_t)v;
+			break;
+		default:
+			return usage(argv[0]);
 		}
 	}
 	if (strcmp(cmd, "pcap") == 0)

@@ -25,8 +25,8 @@
 #include <arpa/inet.h>
 
 #include "bench_stats.h"
-#include "cp_config.h"
-#include "cp_disc_etcd_kv.h"
+#include "cfg.h"
+#include "cp_etcd_kvt.h"
 #include "cp_log.h"
 #include "cp_model.h"
 #include "cp_neigh.h"
@@ -67,8 +67,8 @@ static char tmp_dir[64];
 static uint64_t run_config(uint32_t n)
 {
 	char path[128], addr[32];
-	struct cp_config_error err;
-	struct cp_config c;
+	struct cfg_error err;
+	struct cfg c;
 	uint64_t t0, t;
 	uint16_t port;
 	FILE *f;
@@ -93,20 +93,20 @@ static uint64_t run_config(uint32_t n)
 		fclose(f);
 	}
 	t0 = now_ns();
-	rc = cp_config_load(path, (char *const[]){NULL}, &c, &err);
+	rc = cfg_load(path, (char *const[]){NULL}, &c, &err);
 	t = now_ns() - t0;
 	if (rc) {
 		char msg[512];
 
-		fprintf(stderr, "bench_scale: %s\n", cp_config_strerror(&err, msg, sizeof(msg)));
+		fprintf(stderr, "bench_scale: %s\n", cfg_strerror(&err, msg, sizeof(msg)));
 		exit(1);
 	}
-	cp_config_free(&c);
+	cfg_free(&c);
 	return t;
 }
 
 /* A config of one VIP and one pool "web" that takes the file source. */
-static void small_config(struct cp_config *c, uint32_t max_backends)
+static void small_config(struct cfg *c, uint32_t max_backends)
 {
 	memset(c, 0, sizeof(*c));
 	c->vips = calloc(1, sizeof(*c->vips));
@@ -151,7 +151,7 @@ static uint64_t run_model(uint32_t n)
 {
 	struct cp_disc_instance *v = instances(n);
 	struct cp_model *m = cp_model_new(NULL);
-	struct cp_config c;
+	struct cfg c;
 	uint64_t t0, t;
 
 	small_config(&c, n + 16);
@@ -162,13 +162,13 @@ static uint64_t run_model(uint32_t n)
 		die("model update", ENOMEM);
 	t = now_ns() - t0;
 	cp_model_free(m);
-	cp_config_free(&c);
+	cfg_free(&c);
 	free(v);
 	return t;
 }
 
 /* The model's view of n instances (what sluiced hands cp_neigh and cp_tables). */
-static void view_of(uint32_t n, struct cp_config *c, struct cp_model **m)
+static void view_of(uint32_t n, struct cfg *c, struct cp_model **m)
 {
 	struct cp_disc_instance *v = instances(n);
 
@@ -184,7 +184,7 @@ static void view_of(uint32_t n, struct cp_config *c, struct cp_model **m)
 static uint64_t neigh_timed(uint32_t n, int configure)
 {
 	struct cp_neigh *ng = cp_neigh_new();
-	struct cp_config c, view;
+	struct cfg c, view;
 	struct cp_model *m;
 	uint64_t t0, t;
 
@@ -204,7 +204,7 @@ static uint64_t neigh_timed(uint32_t n, int configure)
 	t = now_ns() - t0;
 	cp_model_view_free(&view);
 	cp_model_free(m);
-	cp_config_free(&c);
+	cfg_free(&c);
 	cp_neigh_free(ng);
 	return t;
 }
@@ -226,7 +226,7 @@ static uint64_t run_tables(uint32_t n)
 	struct cp_neigh *ng = cp_neigh_new();
 	struct cp_tables_summary sum;
 	struct sl_shm_header layout, *h;
-	struct cp_config c, view;
+	struct cfg c, view;
 	struct cp_tables *tb;
 	struct cp_model *m;
 	char why[256];
@@ -254,7 +254,7 @@ static uint64_t run_tables(uint32_t n)
 	}
 	cp_model_view_free(&view);
 	cp_model_free(m);
-	cp_config_free(&c);
+	cfg_free(&c);
 	cp_tables_free(tb);
 	cp_neigh_free(ng);
 	free(h);
@@ -309,7 +309,7 @@ struct path {
 };
 
 static const struct path paths[] = {
-	{"config_load", "cp_config_load() of one pool of n backends", run_config, 1},
+	{"config_load", "cfg_load() of one pool of n backends", run_config, 1},
 	{"model_merge", "cp_model_update() of a discovery set of n instances", run_model, 1},
 	{"neigh_configure", "cp_neigh_configure() with n backends", run_neigh, 1},
 	{"tables_build", "cp_tables_build() of n backends, next hops from cp_neigh", run_tables, 1},

@@ -9,7 +9,7 @@
 
 static void test_percentile(void **state)
 {
-	uint64_t v[10] = { 9, 1, 8, 2, 7, 3, 6, 4, 5, 10 };
+	uint64_t v[10] = {9, 1, 8, 2, 7, 3, 6, 4, 5, 10};
 
 	(void)state;
 	bench_sort_u64(v, 10);
@@ -26,7 +26,7 @@ static void test_percentile(void **state)
 static void test_imbalance(void **state)
 {
 	/* 7 entries over 3 backends: 3, 2, 1 (and one empty entry) */
-	const uint32_t t[8] = { 0, 1, 0, 2, 0, 1, UINT32_MAX, 7 };
+	const uint32_t t[8] = {0, 1, 0, 2, 0, 1, UINT32_MAX, 7};
 	uint32_t max = 0, min = 0;
 
 	(void)state;
@@ -41,7 +41,7 @@ static void test_imbalance(void **state)
 
 static void test_moved(void **state)
 {
-	const uint32_t a[5] = { 0, 1, 2, 3, 4 }, b[5] = { 0, 2, 2, 3, 0 };
+	const uint32_t a[5] = {0, 1, 2, 3, 4}, b[5] = {0, 2, 2, 3, 0};
 
 	(void)state;
 	assert_int_equal(bench_maglev_moved(a, b, 5), 2);

@@ -21,8 +21,8 @@
 #define TCP_ACK 0x10
 
 /* the sources: 198.18.0.0/15 and 2001:2::/48 (the lab's ranges) */
-static const uint8_t src4_base[4] = { 198, 18, 0, 0 };
-static const uint8_t src6_base[16] = { 0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0x10 };
+static const uint8_t src4_base[4] = {198, 18, 0, 0};
+static const uint8_t src6_base[16] = {0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0x10};
 
 size_t pg_hdr_len(const struct pg_spec *s)
 {
@@ -227,7 +227,7 @@ int pg_parse_vip(const char *text, struct pg_vip *v)
 int pg_write_pcap(const struct pg_spec *s, uint64_t n, const char *path)
 {
 	/* pcap global header: magic, v2.4, GMT offset 0, sigfigs 0, snaplen, LINKTYPE_ETHERNET */
-	const uint32_t ghdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
+	const uint32_t ghdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
 	uint8_t frame[PG_MAX_FRAME];
 	FILE *f = fopen(path, "wb");
 	int rc = 0;
@@ -238,8 +238,8 @@ int pg_write_pcap(const struct pg_spec *s, uint64_t n, const char *path)
 		rc = -EIO;
 	for (uint64_t i = 0; i < n && rc == 0; i++) {
 		size_t len = pg_build(s, i, 0, frame);
-		uint32_t rec[4] = { (uint32_t)(i / 1000000), (uint32_t)(i % 1000000),
-				    (uint32_t)len, (uint32_t)len };
+		uint32_t rec[4] = {(uint32_t)(i / 1000000), (uint32_t)(i % 1000000), (uint32_t)len,
+				   (uint32_t)len};
 
 		if (fwrite(rec, sizeof(rec), 1, f) != 1 || fwrite(frame, len, 1, f) != 1)
 			rc = -EIO;

@@ -18,25 +18,25 @@
 #include <stdint.h>
 
 #define PG_MAX_VIPS 16
-#define PG_MAX_FLOWS 16777216u /* 2^24 distinct flows */
+#define PG_MAX_FLOWS 16777216u	/* 2^24 distinct flows */
 #define PG_PORTS_PER_SRC 64000u /* source ports 1024..65023 per source address */
 #define PG_FCS_LEN 4
 #define PG_MAX_FRAME 1514
 #define PG_STAMP_MAGIC 0x534c5047u /* "SLPG": a payload stamp follows */
-#define PG_STAMP_LEN 12            /* magic (4) + TSC (8), the frame's last bytes */
+#define PG_STAMP_LEN 12		   /* magic (4) + TSC (8), the frame's last bytes */
 
 struct pg_vip {
 	uint8_t addr[16]; /* IPv4 in the first 4 bytes */
-	uint16_t port;    /* host order */
+	uint16_t port;	  /* host order */
 };
 
 struct pg_spec {
-	int af;        /* 4 or 6 */
+	int af;	       /* 4 or 6 */
 	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	struct pg_vip vips[PG_MAX_VIPS];
 	unsigned int n_vips;
 	uint32_t n_flows;
-	uint32_t size;    /* wanted packet size with FCS */
+	uint32_t size;	  /* wanted packet size with FCS */
 	uint32_t syn_pct; /* 0..100: share of packets that are bare SYNs */
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6];

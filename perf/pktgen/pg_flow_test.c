@@ -81,8 +81,8 @@ static void test_build_tcp4(void **state)
 	assert_memory_equal(b + 12, "\x08\x00\x45\x00\x00\x2e", 6); /* IPv4, total 46 */
 	assert_int_equal(b[23], IPPROTO_TCP);
 	assert_memory_equal(b + 26, "\xc6\x12\x00\x02\xc6\x12\x64\x02", 8); /* 2nd VIP */
-	assert_memory_equal(b + 34, "\x04\x01\x1f\x90", 4); /* 1025 -> 8080 */
-	assert_int_equal(b[47], 0x10);                          /* ACK */
+	assert_memory_equal(b + 34, "\x04\x01\x1f\x90", 4);		    /* 1025 -> 8080 */
+	assert_int_equal(b[47], 0x10);					    /* ACK */
 	assert_int_equal(csum_ok(b + 14, 20, 0), 0xffff);
 	ph = csum_ok(b + 26, 8, 0) + IPPROTO_TCP + 26;
 	assert_int_equal(csum_ok(b + 34, 26, ph), 0xffff);

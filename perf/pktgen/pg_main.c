@@ -34,7 +34,7 @@
 
 #define PG_DESC 1024
 #define PG_MBUFS_DEFAULT 16383
-#define PG_DRAIN_MS 200   /* receive after the last send */
+#define PG_DRAIN_MS 200 /* receive after the last send */
 #define PG_MAX_SECONDS 3600
 
 static volatile sig_atomic_t quit;
@@ -56,13 +56,13 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: sluice-pktgen --write-pcap FILE --packets N [traffic]\n"
-		"       sluice-pktgen EAL-ARGS -- --port DEVARGS [--rx-port DEVARGS]\n"
-		"                     [--duration S] [--rate PPS] [--latency] [--mbufs N] [traffic]\n"
-		"traffic: --vip ADDR:PORT (repeat; [v6]:port)  --proto tcp|udp (tcp)\n"
-		"         --flows N (1)  --size BYTES incl. FCS (64)  --syn-pct P (0)\n"
-		"One JSON object per run on stdout.\n");
+	fprintf(f, "Usage: sluice-pktgen --write-pcap FILE --packets N [traffic]\n"
+		   "       sluice-pktgen EAL-ARGS -- --port DEVARGS [--rx-port DEVARGS]\n"
+		   "                     [--duration S] [--rate PPS] [--latency] [--mbufs N] "
+		   "[traffic]\n"
+		   "traffic: --vip ADDR:PORT (repeat; [v6]:port)  --proto tcp|udp (tcp)\n"
+		   "         --flows N (1)  --size BYTES incl. FCS (64)  --syn-pct P (0)\n"
+		   "One JSON object per run on stdout.\n");
 }
 
 static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *v)
@@ -82,21 +82,21 @@ static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *v)
 static int parse_opts(int argc, char **argv, struct pg_opts *o)
 {
 	static const struct option lo[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "rx-port", required_argument, NULL, 'R' },
-		{ "vip", required_argument, NULL, 'v' },
-		{ "proto", required_argument, NULL, 'P' },
-		{ "flows", required_argument, NULL, 'f' },
-		{ "size", required_argument, NULL, 's' },
-		{ "syn-pct", required_argument, NULL, 'S' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "latency", no_argument, NULL, 'l' },
-		{ "mbufs", required_argument, NULL, 'm' },
-		{ "write-pcap", required_argument, NULL, 'w' },
-		{ "packets", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"port", required_argument, NULL, 'p'},
+		{"rx-port", required_argument, NULL, 'R'},
+		{"vip", required_argument, NULL, 'v'},
+		{"proto", required_argument, NULL, 'P'},
+		{"flows", required_argument, NULL, 'f'},
+		{"size", required_argument, NULL, 's'},
+		{"syn-pct", required_argument, NULL, 'S'},
+		{"rate", required_argument, NULL, 'r'},
+		{"duration", required_argument, NULL, 'd'},
+		{"latency", no_argument, NULL, 'l'},
+		{"mbufs", required_argument, NULL, 'm'},
+		{"write-pcap", required_argument, NULL, 'w'},
+		{"packets", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct pg_spec *s = &o->spec;
 	uint64_t v;
@@ -114,10 +114,18 @@ static int parse_opts(int argc, char **argv, struct pg_opts *o)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'p': o->port = optarg; break;
-		case 'R': o->rx_port = optarg; break;
-		case 'w': o->pcap = optarg; break;
-		case 'l': o->latency = 1; break;
+		case 'p':
+			o->port = optarg;
+			break;
+		case 'R':
+			o->rx_port = optarg;
+			break;
+		case 'w':
+			o->pcap = optarg;
+			break;
+		case 'l':
+			o->latency = 1;
+			break;
 		case 'v':
 			if (s->n_vips == PG_MAX_VIPS) {
 				fprintf(stderr, "sluice-pktgen: more than %d --vip\n", PG_MAX_VIPS);
@@ -231,7 +239,8 @@ static int write_pcap(const struct pg_opts *o)
 		return 1;
 	}
 	printf("{\"tool\":\"sluice-pktgen\",\"mode\":\"write-pcap\",\"file\":\"%s\","
-	       "\"packets\":%llu,", o->pcap, (unsigned long long)o->packets);
+	       "\"packets\":%llu,",
+	       o->pcap, (unsigned long long)o->packets);
 	print_spec(o);
 	printf("}\n");
 	return 0;
@@ -240,7 +249,7 @@ static int write_pcap(const struct pg_opts *o)
 /* Probe @devargs and start it with one RX and one TX queue; port id in *@port. */
 static int port_open(const char *devargs, struct rte_mempool *pool, uint16_t *port)
 {
-	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_conf conf = {0};
 	char name[64];
 	size_t n = strcspn(devargs, ",");
 	int rc;
@@ -272,7 +281,7 @@ static int run_live(struct pg_opts *o)
 	static struct pg_rx rx;
 	static uint64_t rx_per_s[PG_MAX_SECONDS_LOG], tx_per_s[PG_MAX_SECONDS_LOG];
 	struct rte_mempool *pool;
-	struct pg_tx tx = { 0 };
+	struct pg_tx tx = {0};
 	struct rte_eth_stats st;
 	uint64_t hz = rte_get_tsc_hz(), now, end, drain_end, next_s;
 	unsigned int secs = 0;

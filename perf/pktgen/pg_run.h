@@ -22,7 +22,7 @@ struct pg_tx {
 	struct rte_mempool *pool;
 	uint16_t port;
 	uint64_t rate_pps; /* 0: flat out */
-	int stamp;         /* write the TSC into the payload */
+	int stamp;	   /* write the TSC into the payload */
 	uint64_t next_i;   /* packet number of the run */
 	uint64_t start_tsc;
 	uint64_t tsc_hz;

@@ -22,7 +22,8 @@ unsigned int pg_rx_burst(struct pg_rx *rx)
 
 		rx->bytes += rte_pktmbuf_pkt_len(m[i]);
 		if (m[i]->nb_segs == 1 &&
-		    pg_read_stamp(rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, &stamp) &&
+		    pg_read_stamp(rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len,
+				  &stamp) &&
 		    stamp <= now) {
 			ns = (now - stamp) * 1000000000ull / rx->tsc_hz;
 			us = ns / 1000;

@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cp_probe.h"
+#include "cp_probe_tc.h"
 #include "cp_xdp.h"
 #include "sl_shm.h"
 
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("sluice_probe on %s: %s\n", ifname, err ? "attached" : "already current");
-		err = cp_probe_tunnel_value(&v, &backend, port, &vip, vip_port, htons(gue_port));
+		err = cp_probe_tc_tunnel_value(&v, &backend, port, &vip, vip_port, htons(gue_port));
 		if (err) {
 			fprintf(stderr, "sl_probe_connect: tunnel value: %s\n", strerror(-err));
 			return 1;
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 		perror("sl_probe_connect: socket");
 		return 1;
 	}
-	err = cp_probe_socket_prepare(fd, &backend, port, tunnel, &local, &local_port);
+	err = cp_probe_tc_socket_prepare(fd, &backend, port, tunnel, &local, &local_port);
 	if (err) {
 		fprintf(stderr, "sl_probe_connect: prepare: %s\n", strerror(-err));
 		goto out;

@@ -162,10 +162,10 @@ static int publish_bench(uint64_t gen, unsigned int tx_port, unsigned int n)
 		uint16_t port;
 		uint8_t last;
 	} vips[] = {
-		{ "tun4", SL_AF_INET, SL_MODE_TUNNEL, IPPROTO_TCP, 0, 80, 1 },
-		{ "tun6", SL_AF_INET6, SL_MODE_TUNNEL, IPPROTO_TCP, 1, 80, 1 },
-		{ "dsr4", SL_AF_INET, SL_MODE_DSR, IPPROTO_TCP, 0, 80, 2 },
-		{ "udp4", SL_AF_INET, SL_MODE_TUNNEL, IPPROTO_UDP, 0, 53, 3 },
+		{"tun4", SL_AF_INET, SL_MODE_TUNNEL, IPPROTO_TCP, 0, 80, 1},
+		{"tun6", SL_AF_INET6, SL_MODE_TUNNEL, IPPROTO_TCP, 1, 80, 1},
+		{"dsr4", SL_AF_INET, SL_MODE_DSR, IPPROTO_TCP, 0, 80, 2},
+		{"udp4", SL_AF_INET, SL_MODE_TUNNEL, IPPROTO_UDP, 0, 53, 3},
 	};
 	struct sl_shm_header *h = map();
 	unsigned int slot = gen & 1;
@@ -178,9 +178,10 @@ static int publish_bench(uint64_t gen, unsigned int tx_port, unsigned int n)
 	if (!h)
 		return die("map");
 	if (n == 0 || 2 * n > h->max_backends || tx_port >= h->max_ports || h->max_pools < 2) {
-		fprintf(stderr, "sl_shm_fixture: %u backends per pool on port %u do not fit "
-			"(max_backends %u, max_ports %u)\n", n, tx_port, h->max_backends,
-			h->max_ports);
+		fprintf(stderr,
+			"sl_shm_fixture: %u backends per pool on port %u do not fit "
+			"(max_backends %u, max_ports %u)\n",
+			n, tx_port, h->max_backends, h->max_ports);
 		return 2;
 	}
 	mb = calloc(n, sizeof(*mb));
@@ -257,7 +258,7 @@ static int publish_bench(uint64_t gen, unsigned int tx_port, unsigned int n)
 static int wait_ack(uint64_t gen, long timeout_ms)
 {
 	struct sl_shm_header *h = map();
-	const struct timespec pause = { 0, 10000000L };
+	const struct timespec pause = {0, 10000000L};
 	uint64_t word;
 
 	if (!h)
@@ -314,7 +315,8 @@ static int get(const char *field)
 			       "hits %llu ack gen %llu",
 			       (unsigned long long)i, (unsigned long long)ws->lcore_id,
 			       (unsigned long long)ws->queue_id, (unsigned long long)ws->rx_packets,
-			       (unsigned long long)ws->tx_packets, (unsigned long long)ws->flow_misses,
+			       (unsigned long long)ws->tx_packets,
+			       (unsigned long long)ws->flow_misses,
 			       (unsigned long long)ws->flow_hits,
 			       (unsigned long long)SL_GEN_OF(sl_shm_ack(h, i)->word));
 			for (unsigned int d = 0; d < SL_DROP_MAX; d++)

@@ -12,7 +12,7 @@ BUILD=${SLUICE_BUILD_DIR:-$SRC/build}
 
 # Build tools, libraries, and what the lab and its tests run.
 PACKAGES=(
-	meson ninja-build pkg-config gcc clang llvm
+	meson ninja-build pkg-config gcc clang llvm clang-format
 	libdpdk-dev libbpf-dev libxdp-dev bpftool libconfig-dev libcmocka-dev libmnl-dev
 	linux-libc-dev
 	iproute2 iputils-ping ethtool procps nginx-light wrk curl jq
