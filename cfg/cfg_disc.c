@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The issue-4 keys of the config: a pool's health checks, panic threshold
- * and discovery sources, and the top-level discovery section that sets up
- * the providers (file, dns, etcd). A pool may only name a provider the file
- * configures, so a typo never leaves a pool silently without instances.
- * Defaults (health type "none", no dynamic source) keep issue-3 files
- * meaning what they meant. docs/configuration.md lists every key.
+ * A pool's health checks, panic threshold and discovery sources, and the
+ * top-level discovery section that sets up the providers (file, dns, etcd).
+ * A pool may only name a provider the file configures, so a typo never
+ * leaves a pool silently without instances. With the defaults (health type
+ * "none", no dynamic source) every listed backend serves once resolved.
+ * docs/configuration.md lists every key.
  */
 #include <errno.h>
 #include <stdio.h>

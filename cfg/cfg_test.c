@@ -81,7 +81,7 @@ static void assert_default_scalars(const struct cfg *c)
 	assert_int_equal(c->controlplane.drain_timeout, 60);
 }
 
-/* What an issue-3 pool means: no checks, no dynamic source. */
+/* A pool with the defaults: no checks, no dynamic source. */
 static void assert_default_pool(const struct cfg_pool *p)
 {
 	const struct cfg_health *h = &p->health;
@@ -148,7 +148,7 @@ static void test_defaults(void **state)
 	cfg_free(&c);
 }
 
-/* The exact text of issue 3 §3 (config/example.conf). */
+/* config/example.conf, value by value. */
 static void test_example(void **state)
 {
 	static const char *const eal[] = {"-l", "0-1", "--no-huge", "-m", "512"};
@@ -552,7 +552,7 @@ static const struct bad_case bad_cases[] = {
 	 "@:2: dataplane.ports[0].devargs: iface= needs an interface name of 1-15 characters"},
 	{"bad-too-many-vips.conf", {}, -EINVAL, "@:2: vips: 2 VIPs, tables.max_vips is 1"},
 	{"no-such-file.conf", {}, -ENOENT, "@: No such file or directory"},
-	/* health, panic, discovery (issue 4) */
+	/* health, panic, discovery */
 	{"bad-health-type.conf",
 	 {},
 	 -EINVAL,

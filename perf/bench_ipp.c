@@ -15,8 +15,9 @@
  * with --instr-atstart=no), receives them in bursts of 32 and hands them to
  * dp_worker_process(); the counts are dumped per scenario
  * (CALLGRIND_DUMP_STATS_AT("<scenario>")). Established: the same flows
- * went through once (SYN) before the measured pass (ACK), so every measured
- * packet is a flow table hit. New: a SYN of a flow never seen (miss, Maglev
+ * went through twice (SYN, then the ACK that makes each entry established)
+ * before the measured pass of ACKs, so every measured packet is a flow
+ * table hit in a flow's steady state. New: a SYN of a flow never seen (miss, Maglev
  * pick, insert). Outside valgrind the macros do nothing and the bench just
  * checks itself. One JSON line per scenario on stdout: what went through
  * (tx, drops, hits, misses), so the report can refuse a run that did

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Benchmark 5 (issue 5): the namespace lab, side by side in one run. One lab
+# Benchmark 5: the namespace lab, side by side in one run. One lab
 # (tests/lab/lab.sh: client ns -> lb ns -> three nginx backends, one bridge)
 # is built once; on the same namespaces and the same three nginx instances
 # the script measures, path after path:

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Benchmark 6: how sluiced's control-plane work grows with the number of
+# Benchmark 4c: how sluiced's control-plane work grows with the number of
 # backends. Every figure is a ratio measured in one run, time at the large
 # size over time at the small one, and its scaling exponent
 # log(ratio) / log(10): ~1 linear, ~2 quadratic, ~0 bounded.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Discovery end to end (issue 4): pool web holds only be1 statically, is
+# Discovery end to end: pool web holds only be1 statically, is
 # probed over HTTP every 200 ms (rise 2, fall 2) and takes the watched file,
 # DNS SRV (a real dnsmasq) and etcd (a real etcd) as sources, while a
 # continuous short-connection load and a keep-alive connection use the VIP

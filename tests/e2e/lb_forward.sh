@@ -3,7 +3,7 @@
 #
 # End to end through the real appliance: sluiced + sluice-dp (net_af_xdp on
 # the lb namespace's interface), three nginx instances, tunnel decap on the
-# backends. Asserts issue 3 section 6: IPv4 tunnel, IPv6 tunnel and IPv4 dsr
+# backends. Asserts: IPv4 tunnel, IPv6 tunnel and IPv4 dsr
 # each serve 3000 short requests with no failure and 33 % +- 10 % per
 # instance; a keep-alive connection stays on one instance; the UDP VIP
 # balances; the dataplane counts every backend and names its drops.

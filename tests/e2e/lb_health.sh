@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Health checks end to end (issue 4): pool web probed over HTTP every 200 ms
+# Health checks end to end: pool web probed over HTTP every 200 ms
 # (timeout 100 ms, fall 2, rise 2, no jitter) while clients use the VIP.
 # - stop be1's nginx: after fall x interval + 1 interval no request fails
 #   and none reaches be1; a keep-alive connection on another instance lives;

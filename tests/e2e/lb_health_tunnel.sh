@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Health checks through the tunnel (issue 4): with health.via_tunnel the probe
+# Health checks through the tunnel: with health.via_tunnel the probe
 # of a tunnel-mode pool goes to the VIP, encapsulated like client traffic
 # (bpf/sluice_probe on the dataplane's interface), so "healthy" means "this
 # instance serves this VIP", not "its own address answers":

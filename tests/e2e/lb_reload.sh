@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Changing the tables under load (issue 3 section 6):
+# Changing the tables under load:
 #  - a reload that adds one instance and removes another, during a load of
 #    short requests and while keep-alive connections are established, fails
 #    no request and breaks no established connection;
