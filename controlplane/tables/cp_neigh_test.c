@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cp_neigh against the real kernel, in network namespaces this test creates
- * (slcpr-nl-PID with the "port" slcpr-a, slcpr-np-PID holding the peer that
+ * (slneigh-nl-PID with the "port" slneigh-a, slneigh-np-PID holding the peer that
  * answers ARP/ND) and removes again, also when an assertion fails.
  */
 #include <fcntl.h>
@@ -46,22 +46,22 @@ static int setup(void **state)
 	int fd;
 	(void)state;
 
-	snprintf(ns, sizeof(ns), "slcpr-nl-%d", (int)getpid());
-	snprintf(peer_ns, sizeof(peer_ns), "slcpr-np-%d", (int)getpid());
+	snprintf(ns, sizeof(ns), "slneigh-nl-%d", (int)getpid());
+	snprintf(peer_ns, sizeof(peer_ns), "slneigh-np-%d", (int)getpid());
 	cleanup();
 	if (sh("set -e; ip netns add %1$s; ip netns add %2$s;"
-	       "ip -n %1$s link add slcpr-a type veth peer name slcpr-b;"
-	       "ip -n %1$s link set slcpr-b netns %2$s;"
-	       "ip -n %1$s link add slcpr-c type veth peer name slcpr-d;"
-	       "ip -n %1$s link set lo up; ip -n %1$s link set slcpr-a up;"
-	       "ip -n %1$s link set slcpr-c up; ip -n %1$s link set slcpr-d up;"
-	       "ip -n %2$s link set lo up; ip -n %2$s link set slcpr-b up;"
-	       "ip -n %1$s addr add 198.18.210.1/24 dev slcpr-a;"
-	       "ip -n %1$s addr add 2001:2:0:210::1/64 dev slcpr-a nodad;"
-	       "ip -n %1$s addr add 198.18.211.1/24 dev slcpr-c;"
-	       "ip -n %2$s addr add 198.18.210.12/24 dev slcpr-b;"
-	       "ip -n %2$s addr add 2001:2:0:210::12/64 dev slcpr-b nodad;"
-	       "ip -n %1$s neigh replace 198.18.210.11 lladdr 02:00:00:00:00:11 dev slcpr-a"
+	       "ip -n %1$s link add slneigh-a type veth peer name slneigh-b;"
+	       "ip -n %1$s link set slneigh-b netns %2$s;"
+	       "ip -n %1$s link add slneigh-c type veth peer name slneigh-d;"
+	       "ip -n %1$s link set lo up; ip -n %1$s link set slneigh-a up;"
+	       "ip -n %1$s link set slneigh-c up; ip -n %1$s link set slneigh-d up;"
+	       "ip -n %2$s link set lo up; ip -n %2$s link set slneigh-b up;"
+	       "ip -n %1$s addr add 198.18.210.1/24 dev slneigh-a;"
+	       "ip -n %1$s addr add 2001:2:0:210::1/64 dev slneigh-a nodad;"
+	       "ip -n %1$s addr add 198.18.211.1/24 dev slneigh-c;"
+	       "ip -n %2$s addr add 198.18.210.12/24 dev slneigh-b;"
+	       "ip -n %2$s addr add 2001:2:0:210::12/64 dev slneigh-b nodad;"
+	       "ip -n %1$s neigh replace 198.18.210.11 lladdr 02:00:00:00:00:11 dev slneigh-a"
 	       " nud permanent",
 	       ns, peer_ns) != 0) {
 		cleanup();
@@ -96,7 +96,7 @@ static void peer_mac(uint8_t mac[6])
 	unsigned int m[6];
 	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /sys/class/net/slcpr-b/address", peer_ns);
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /sys/class/net/slneigh-b/address", peer_ns);
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	assert_int_equal(fscanf(f, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]),
@@ -137,12 +137,12 @@ static void test_resolve(void **state)
 	(void)state;
 
 	c.dataplane.n_ports = 2;
-	snprintf(c.dataplane.ports[0].iface, IF_NAMESIZE, "slcpr-pci"); /* not here */
-	snprintf(c.dataplane.ports[1].iface, IF_NAMESIZE, "slcpr-a");
+	snprintf(c.dataplane.ports[0].iface, IF_NAMESIZE, "slneigh-pci"); /* not here */
+	snprintf(c.dataplane.ports[1].iface, IF_NAMESIZE, "slneigh-a");
 	p = cpt_pool(&c, "web");
 	cpt_backend(p, "198.18.210.11", 0, 1); /* static neighbour */
 	cpt_backend(p, "198.18.210.12", 0, 1); /* answers ARP from the peer namespace */
-	cpt_backend(p, "198.18.211.5", 0, 1);  /* route through slcpr-c: not a port */
+	cpt_backend(p, "198.18.211.5", 0, 1);  /* route through slneigh-c: not a port */
 	cpt_backend(p, "198.18.99.1", 0, 1);   /* no route */
 	cpt_backend(p, "2001:2:0:210::12", 0, 1);
 	p = cpt_pool(&c, "other");
@@ -177,7 +177,7 @@ static void test_resolve(void **state)
 	assert_int_equal(cp_neigh_unresolved(n), 2);
 
 	/* a MAC change arrives as an event */
-	assert_int_equal(sh("ip neigh replace 198.18.210.11 lladdr 02:00:00:00:00:22 dev slcpr-a "
+	assert_int_equal(sh("ip neigh replace 198.18.210.11 lladdr 02:00:00:00:00:22 dev slneigh-a "
 			    "nud permanent"),
 			 0);
 	cpt_addr(&a, &af, "198.18.210.11");

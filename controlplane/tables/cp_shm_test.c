@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * cp_shm on real POSIX shared memory (/dev/shm/sluice-slcpr-test-PID):
+ * cp_shm on real POSIX shared memory (/dev/shm/sluice-slshm-test-PID):
  * create, take over, replace, refuse.
  */
 #include <setjmp.h>
@@ -25,7 +25,7 @@ static char instance[64];
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(instance, sizeof(instance), "slcpr-test-%d", (int)getpid());
+	snprintf(instance, sizeof(instance), "slshm-test-%d", (int)getpid());
 	return 0;
 }
 
