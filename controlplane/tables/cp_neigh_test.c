@@ -96,7 +96,8 @@ static void peer_mac(uint8_t mac[6])
 	unsigned int m[6];
 	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /sys/class/net/slneigh-b/address", peer_ns);
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /sys/class/net/slneigh-b/address",
+		 peer_ns);
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	assert_int_equal(fscanf(f, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]),
