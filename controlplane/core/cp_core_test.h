@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the tests of core/'s wiring modules share: turning the real loop
+ * until something holds (bounded, never timed), reading what the module
+ * logged on stdout, a health section for a config built in code, and
+ * loopback servers on the loop (a TCP listener, an HTTP responder that
+ * keeps the last request, a UDP responder). For *_test.c only.
+ */
+#ifndef CP_CORE_TEST_H
+#define CP_CORE_TEST_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include "cfg_types.h"
+#include "cp_loop.h"
+
+#define CPT_WAIT_MS 10000 /* the longest anything here is waited for: a bound, not a timing */
+
+/* Turn @l until @done(@ctx) holds or CPT_WAIT_MS passed; whether it holds. */
+static inline bool cpt_run_until(struct cp_loop *l, bool (*done)(void *ctx), void *ctx)
+{
+	uint64_t end = cp_loop_now_ns() + CPT_WAIT_MS * 1000000ull;
+
+	while (!done(ctx)) {
+		if (cp_loop_now_ns() >= end)
+			return false;
+		if (cp_loop_run_once(l, 10) < 0)
+			return false;
+	}
+	return true;
+}
+
+/* Turn @l for @ms (to show that something does not happen). */
+static inline void cpt_run_for(struct cp_loop *l, uint32_t ms)
+{
+	uint64_t end = cp_loop_now_ns() + ms * 1000000ull;
+
+	while (cp_loop_now_ns() < end)
+		cp_loop_run_once(l, 5);
+}
+
+/* ---- the log: stdout into a memory file while captured ---- */
+
+struct cpt_log {
+	int fd, saved;
+	char *text; /* what was logged, after cpt_log_end() */
+};
+
+static inline void cpt_log_begin(struct cpt_log *c)
+{
+	fflush(stdout);
+	c->fd = memfd_create("cpt-log", 0);
+	c->saved = dup(STDOUT_FILENO);
+	if (c->fd < 0 || c->saved < 0 || dup2(c->fd, STDOUT_FILENO) < 0)
+		abort();
+	c->text = NULL;
+}
+
+/* Stop capturing: c->text holds every line logged since cpt_log_begin() (free it). */
+static inline char *cpt_log_end(struct cpt_log *c)
+{
+	off_t n;
+
+	fflush(stdout);
+	dup2(c->saved, STDOUT_FILENO);
+	close(c->saved);
+	n = lseek(c->fd, 0, SEEK_END);
+	c->text = calloc(1, (size_t)n + 1);
+	if (!c->text || pread(c->fd, c->text, (size_t)n, 0) != n)
+		abort();
+	close(c->fd);
+	return c->text;
+}
+
+/* The number of lines of @text that hold @what. */
+static inline int cpt_lines_with(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (const char *l = text; l && *l;) {
+		const char *end = strchr(l, '\n');
+		size_t len = end ? (size_t)(end - l) : strlen(l);
+
+		if (memmem(l, len, what, strlen(what)))
+			n++;
+		l = end ? end + 1 : NULL;
+	}
+	return n;
+}
+
+/* ---- config ---- */
+
+/* Pool @p checks health with @type (CFG_HEALTH_CHECK_*) every 20 ms, 1 result decides. */
+static inline void cpt_health(struct cfg_pool *p, uint8_t type)
+{
+	memset(&p->health, 0, sizeof(p->health));
+	p->health.type = type;
+	p->health.interval_ms = 20;
+	p->health.timeout_ms = 500;
+	p->health.rise = 1;
+	p->health.fall = 1;
+	p->health.expect_lo = 200;
+	p->health.expect_hi = 399;
+}
+
+/* ---- loopback servers on the loop ---- */
+
+/* A bound socket of @type on 127.0.0.1, port into *@port; listening for TCP. */
+static inline int cpt_socket(int type, uint16_t *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) != 0 ||
+	    (type == SOCK_STREAM && listen(fd, 128) != 0))
+		abort();
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/*
+ * A loopback TCP port bound but not listening, so connects to it are
+ * refused and no one else takes it while the socket (returned) is open.
+ */
+static inline int cpt_refusing(uint16_t *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+		abort();
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Answers every request with @response, keeping the last request; TCP or UDP. */
+struct cpt_srv {
+	struct cp_loop *loop;
+	struct cp_loop_fd lfd;
+	int fd;
+	int udp;
+	uint16_t port;
+	const char *response;
+	char last_req[2048];
+	int n_req;
+};
+
+static inline void cpt_srv_conn(struct cp_loop_fd *f, uint32_t events)
+{
+	struct cpt_srv *s = f->ctx;
+	char buf[2048];
+	ssize_t n;
+
+	(void)events;
+	n = recv(f->fd, buf, sizeof(buf) - 1, 0);
+	if (n > 0) {
+		buf[n] = '\0';
+		memcpy(s->last_req, buf, (size_t)n + 1);
+		s->n_req++;
+		if (send(f->fd, s->response, strlen(s->response), MSG_NOSIGNAL) < 0)
+			abort();
+	} else if (n < 0 && errno == EAGAIN) {
+		return;
+	}
+	cp_loop_fd_del(s->loop, f);
+	close(f->fd);
+	free(f);
+}
+
+static inline void cpt_srv_event(struct cp_loop_fd *f, uint32_t events)
+{
+	struct cpt_srv *s = f->ctx;
+	struct sockaddr_storage from;
+	socklen_t len = sizeof(from);
+	char buf[2048];
+	ssize_t n;
+	int fd;
+
+	(void)events;
+	if (s->udp) {
+		n = recvfrom(s->fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &len);
+		if (n < 0)
+			return;
+		buf[n] = '\0';
+		memcpy(s->last_req, buf, (size_t)n + 1);
+		s->n_req++;
+		sendto(s->fd, s->response, strlen(s->response), 0, (struct sockaddr *)&from, len);
+		return;
+	}
+	while ((fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		struct cp_loop_fd *c = calloc(1, sizeof(*c));
+
+		if (!c || cp_loop_fd_add(s->loop, c, fd, EPOLLIN, cpt_srv_conn, s) != 0)
+			abort();
+	}
+}
+
+static inline void cpt_srv_start(struct cpt_srv *s, struct cp_loop *l, int udp,
+				 const char *response)
+{
+	memset(s, 0, sizeof(*s));
+	s->loop = l;
+	s->udp = udp;
+	s->response = response;
+	s->fd = cpt_socket(udp ? SOCK_DGRAM : SOCK_STREAM, &s->port);
+	if (cp_loop_fd_add(l, &s->lfd, s->fd, EPOLLIN, cpt_srv_event, s) != 0)
+		abort();
+}
+
+static inline void cpt_srv_stop(struct cpt_srv *s)
+{
+	cp_loop_fd_del(s->loop, &s->lfd);
+	close(s->fd);
+}
+
+#endif /* CP_CORE_TEST_H */
