@@ -3,13 +3,14 @@
  * sluiced's state: the parts every job runs on (the loop, the segment and
  * its tables, next hops, the model, the probe engine, the admin socket)
  * and the state of each wiring module of core/ that joins them. cp_main.c
- * makes, joins and frees them; the modules see only the parts they are
- * given.
+ * makes the parts and frees them, cp_daemon.c joins them; each module sees
+ * only the parts it is given.
  */
 #ifndef CP_DAEMON_H
 #define CP_DAEMON_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "cfg_types.h"
 #include "cp_admin.h"
@@ -37,7 +38,8 @@ struct cp_daemon {
 	struct cp_admin *admin;
 	struct cp_loop_fd sig_lfd;
 	int sigfd;
-	bool stop; /* SIGTERM/SIGINT seen */
+	bool stop;    /* SIGTERM/SIGINT seen */
+	FILE *events; /* where the event stream goes (stdout) */
 
 	struct cp_health_wire health_wire; /* instances -> health targets -> the model */
 	struct cp_port_sync ports;	   /* VIP maps, probe sockets, sluice_probe per port */
@@ -45,5 +47,15 @@ struct cp_daemon {
 	struct cp_publish_sched sched;	   /* when tables are built and published */
 	struct cp_admin_cmds admin_cmds;   /* what the admin socket's commands do */
 };
+
+/*
+ * With the loop, the segment, the tables and next hops made: make the
+ * model (its hooks fan out to the wiring modules) and the probe engine,
+ * and ready every wiring module (nothing probed, built or started yet).
+ * 0 or -errno, logged.
+ */
+int cp_daemon_join(struct cp_daemon *d);
+/* Stop and free what cp_daemon_join() made and the admin socket (never from a loop handler). */
+void cp_daemon_unjoin(struct cp_daemon *d);
 
 #endif /* CP_DAEMON_H */

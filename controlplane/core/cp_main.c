@@ -5,16 +5,13 @@
  * rtnetlink event socket, the probe and provider sockets, timers).
  *
  * Lifecycle: load the config (exit 1 naming file, line and key), create or
- * take over the segment, make the parts and join them (the model's hooks
- * fan out to the health wiring, the scheduler, the event stream and the
- * discovery wiring), feed the model (static backends, providers, health
- * checks), then let the scheduler publish (cp_publish_sched.h). SIGHUP
- * reloads (cp_reload.h: a bad file is refused and the running tables
- * stay). SIGTERM exits 0 and leaves the segment and its tables to the
- * dataplane; the next sluiced takes over and continues the generation
- * sequence, with each instance's health taken from the generation the
- * dataplane follows (cp_model_adopt), so a restart publishes no instance
- * down.
+ * take over the segment, make the parts and join them (cp_daemon.c), feed
+ * the model (static backends, providers, health checks), then let the
+ * scheduler publish (cp_publish_sched.h). SIGHUP reloads (cp_reload.h: a
+ * bad file is refused and the running tables stay). SIGTERM exits 0 and leaves the segment and its
+ * tables to the dataplane; the next sluiced takes over and continues the generation sequence, with
+ * each instance's health taken from the generation the dataplane follows (cp_model_adopt), so a
+ * restart publishes no instance down.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,7 +26,6 @@
 
 #include "cfg.h"
 #include "cp_daemon.h"
-#include "cp_events.h"
 #include "cp_log.h"
 #include "cp_reload.h"
 #include "cp_xdp.h"
@@ -50,43 +46,6 @@ static void usage(FILE *f)
 		"Signals: SIGHUP reloads the file (a bad file is refused, the running\n"
 		"tables stay); SIGTERM/SIGINT exit and leave the tables to the dataplane.\n",
 		CFG_DEFAULT_PATH);
-}
-
-/* The model's hooks: who hears of what changed. */
-static void on_event(void *ctx, const struct cp_model_event *e)
-{
-	(void)ctx;
-	cp_events_print(stdout, e);
-}
-
-static void on_inst_added(void *ctx, struct cp_model_inst *inst, const struct cfg_pool *pool)
-{
-	struct cp_daemon *d = ctx;
-
-	cp_publish_sched_backends_changed(&d->sched);
-	cp_health_wire_add(&d->health_wire, d->cfg, inst, pool);
-}
-
-static void on_inst_removed(void *ctx, struct cp_model_inst *inst)
-{
-	struct cp_daemon *d = ctx;
-
-	cp_publish_sched_backends_changed(&d->sched);
-	cp_health_wire_remove(&d->health_wire, inst);
-}
-
-static void on_changed(void *ctx)
-{
-	struct cp_daemon *d = ctx;
-
-	cp_publish_sched_changed(&d->sched);
-}
-
-static void on_refused(void *ctx, enum cp_disc_source src, const char *pool,
-		       const struct cp_model_refusal *r, uint32_t n, uint32_t n_total)
-{
-	(void)ctx;
-	cp_disc_wire_refused(src, pool, r, n, n_total);
 }
 
 static void on_signal(struct cp_loop_fd *f, uint32_t events)
@@ -186,53 +145,6 @@ static int start_signals(struct cp_daemon *d)
 	return cp_loop_fd_add(d->loop, &d->sig_lfd, d->sigfd, EPOLLIN, on_signal, d);
 }
 
-/* The model, the probe engine, and the wiring modules that join them to the rest. */
-static int start_parts(struct cp_daemon *d)
-{
-	const struct cp_model_hooks hooks = {
-		.event = on_event,
-		.inst_added = on_inst_added,
-		.inst_removed = on_inst_removed,
-		.changed = on_changed,
-		.refused = on_refused,
-		.ctx = d,
-	};
-	struct cp_publish_sched_parts parts;
-
-	d->health = cp_health_new(d->loop);
-	if (!d->health) {
-		CP_LOG_HEALTH(ERR, "probe engine: %s", strerror(errno));
-		return -errno;
-	}
-	d->model = cp_model_new(&hooks);
-	if (!d->model) {
-		CP_LOG_HEALTH(ERR, "model: %s", strerror(errno));
-		return -errno;
-	}
-	cp_health_wire_init(&d->health_wire, d->health, d->model);
-	cp_port_sync_init(&d->ports, &d->cfg, d->shm.hdr, d->health, &d->health_wire);
-	cp_disc_wire_init(&d->disc, d->loop, d->model, &d->cfg);
-	parts = (struct cp_publish_sched_parts){
-		.loop = d->loop,
-		.shm = &d->shm,
-		.tables = d->tables,
-		.neigh = d->neigh,
-		.model = d->model,
-		.cfg = &d->cfg,
-		.disc = &d->disc,
-		.ports = &d->ports,
-	};
-	cp_publish_sched_init(&d->sched, &parts);
-	d->admin_cmds = (struct cp_admin_cmds){
-		.model = d->model,
-		.tables = d->tables,
-		.cfg = &d->cfg,
-		.sched = &d->sched,
-		.config_path = d->config_path,
-	};
-	return 0;
-}
-
 static int start(struct cp_daemon *d)
 {
 	int rc;
@@ -256,7 +168,7 @@ static int start(struct cp_daemon *d)
 	rc = start_signals(d);
 	if (rc)
 		return rc;
-	rc = start_parts(d);
+	rc = cp_daemon_join(d);
 	if (rc)
 		return rc;
 	if (d->shm.taken_over) {
@@ -296,8 +208,8 @@ static int run(struct cp_daemon *d)
 
 /*
  * SIGBUS: a page of the segment vanished between two checks of its size
- * (shm_lost()). Nothing can go on from here; one line through write(2),
- * which a handler may call, says why the process ends.
+ * (cp_publish_sched_shm_lost()). Nothing can go on from here; one line
+ * through write(2), which a handler may call, says why the process ends.
  */
 static void on_sigbus(int sig)
 {
@@ -313,14 +225,9 @@ static void on_sigbus(int sig)
 
 static void cleanup(struct cp_daemon *d)
 {
-	cp_publish_sched_stop(&d->sched);
 	if (d->loop && d->sigfd >= 0)
 		cp_loop_fd_del(d->loop, &d->sig_lfd);
-	cp_admin_free(d->admin);
-	cp_disc_wire_stop(&d->disc);
-	cp_model_free(d->model); /* removes every health target */
-	if (d->health)
-		cp_health_free(d->health);
+	cp_daemon_unjoin(d);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	cp_neigh_free(d->neigh);
@@ -342,7 +249,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct cp_daemon d = {.config_path = CFG_DEFAULT_PATH, .sigfd = -1};
+	struct cp_daemon d = {.config_path = CFG_DEFAULT_PATH, .sigfd = -1, .events = stdout};
 	int c, rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
