@@ -4,7 +4,8 @@
  * until something holds (bounded, never timed), reading what the module
  * logged on stdout, a health section for a config built in code, and
  * loopback servers on the loop (a TCP listener, an HTTP responder that
- * keeps the last request, a UDP responder). For *_test.c only.
+ * keeps the last request, a UDP responder), a daemon of the real parts on
+ * a real segment, and a client of its admin socket. For *_test.c only.
  */
 #ifndef CP_CORE_TEST_H
 #define CP_CORE_TEST_H
@@ -21,7 +22,11 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include <sys/un.h>
+
+#include "cfg.h"
 #include "cfg_types.h"
+#include "cp_daemon.h"
 #include "cp_loop.h"
 
 #define CPT_WAIT_MS 10000 /* the longest anything here is waited for: a bound, not a timing */
@@ -225,6 +230,165 @@ static inline void cpt_srv_stop(struct cpt_srv *s)
 {
 	cp_loop_fd_del(s->loop, &s->lfd);
 	close(s->fd);
+}
+
+/* ---- a daemon ---- */
+
+/*
+ * A config built in code (cp_test_util.h), on the heap as a loaded one is
+ * (a reload that fails frees it): a small segment named @instance, one
+ * port on interface @iface ("" : none), no drain, next hops waited for
+ * @neigh_ms.
+ */
+static inline struct cfg *cpt_daemon_cfg(const char *instance, const char *iface, uint32_t neigh_ms)
+{
+	struct cfg *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		abort();
+	snprintf(c->file, sizeof(c->file), "test.conf");
+	snprintf(c->instance, sizeof(c->instance), "%s", instance);
+	c->tables = (struct cfg_tables){.max_workers = 2,
+					.max_vips = 8,
+					.max_pools = 4,
+					.max_backends = 16,
+					.maglev_size = 251};
+	c->controlplane.publish_timeout_ms = 1000;
+	c->controlplane.neigh_timeout_ms = neigh_ms;
+	if (iface[0]) {
+		snprintf(c->dataplane.ports[0].iface, IF_NAMESIZE, "%s", iface);
+		c->dataplane.n_ports = 1;
+	}
+	return c;
+}
+
+/*
+ * The daemon main() makes, without signals, on @cfg (taken: freed by
+ * cpt_daemon_stop()) as if loaded from @path (kept by reference), its
+ * segment created afresh, events to @events: the parts joined, the model
+ * configured, the providers and the admin socket (when the config names
+ * one) started, the scheduler started. 0 or -errno.
+ */
+static inline int cpt_daemon_start(struct cp_daemon *d, struct cfg *cfg, const char *path,
+				   FILE *events)
+{
+	struct sl_shm_geometry g;
+	char why[512];
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	d->config_path = path;
+	d->events = events;
+	d->sigfd = -1;
+	cfg_geometry(cfg, &g);
+	cp_shm_unlink(cfg->instance);
+	rc = cp_shm_open(&d->shm, cfg->instance, &g, why, sizeof(why));
+	if (rc) {
+		fprintf(stderr, "segment: %s\n", why);
+		return rc;
+	}
+	d->tables = cp_tables_new(g.max_backends);
+	d->loop = cp_loop_new();
+	d->neigh = cp_neigh_new();
+	if (!d->tables || !d->loop || !d->neigh)
+		return -ENOMEM;
+	rc = cp_daemon_join(d);
+	if (!rc)
+		rc = cp_model_configure(d->model, d->cfg);
+	if (!rc)
+		rc = cp_disc_wire_start(&d->disc);
+	if (!rc && cfg->controlplane.admin_socket[0]) {
+		d->admin = cp_admin_cmds_listen(&d->admin_cmds, d->loop);
+		rc = d->admin ? 0 : -errno;
+		d->sched.admin = d->admin;
+	}
+	return rc ? rc : cp_publish_sched_start(&d->sched);
+}
+
+static inline void cpt_daemon_stop(struct cp_daemon *d)
+{
+	char instance[SL_NAME_LEN];
+
+	snprintf(instance, sizeof(instance), "%s", d->cfg->instance);
+	cp_daemon_unjoin(d);
+	cp_neigh_free(d->neigh);
+	cp_loop_free(d->loop);
+	cp_tables_free(d->tables);
+	cp_shm_close(&d->shm);
+	cp_shm_unlink(instance);
+	cfg_free(d->cfg);
+	free(d->cfg);
+}
+
+/* Turn the daemon's loop once, as main()'s run() does (the tick follows what waits). */
+static inline void cpt_daemon_turn(struct cp_daemon *d)
+{
+	cp_loop_run_once(d->loop, 10);
+	cp_publish_sched_update_tick(&d->sched);
+}
+
+struct cpt_published {
+	struct cp_daemon *d;
+	uint64_t gen;
+};
+
+/* The published generation is at least w->gen, and no publication waits for acks. */
+static inline bool cpt_published_done(void *ctx)
+{
+	struct cpt_published *w = ctx;
+
+	cpt_daemon_turn(w->d);
+	return SL_GEN_OF(w->d->shm.hdr->published) >= w->gen && !w->d->sched.pub.word;
+}
+
+/* Turn the daemon until generation @gen is published and settled. */
+static inline bool cpt_daemon_until_gen(struct cp_daemon *d, uint64_t gen)
+{
+	struct cpt_published w = {d, gen};
+	uint64_t end = cp_loop_now_ns() + CPT_WAIT_MS * 1000000ull;
+
+	while (!cpt_published_done(&w))
+		if (cp_loop_now_ns() >= end)
+			return false;
+	return true;
+}
+
+/* A connected admin client on @path that has sent @line; its fd. */
+static inline int cpt_admin_send(const char *path, const char *line)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		abort();
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    send(fd, line, strlen(line), MSG_NOSIGNAL) != (ssize_t)strlen(line))
+		abort();
+	return fd;
+}
+
+/* The client's whole reply (the server closes after it), turning the daemon meanwhile. */
+static inline bool cpt_admin_reply(struct cp_daemon *d, int fd, char *buf, size_t len)
+{
+	uint64_t end = cp_loop_now_ns() + CPT_WAIT_MS * 1000000ull;
+	size_t got = 0;
+
+	while (cp_loop_now_ns() < end) {
+		ssize_t n = recv(fd, buf + got, len - 1 - got, MSG_DONTWAIT);
+
+		if (n == 0) {
+			buf[got] = '\0';
+			close(fd);
+			return true;
+		}
+		if (n > 0)
+			got += (size_t)n;
+		cpt_daemon_turn(d);
+	}
+	close(fd);
+	return false;
 }
 
 #endif /* CP_CORE_TEST_H */
