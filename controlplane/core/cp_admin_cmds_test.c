@@ -25,17 +25,16 @@
 
 struct fix {
 	struct cp_daemon d;
-	char dir[64], sock[128], conf[128], instance[32];
-	FILE *events;
+	struct cpt_scratch s;
 };
 
 /* The daemon on @cfg, its first generation published. */
 static void start(struct fix *f, struct cfg *cfg)
 {
 	snprintf(cfg->controlplane.admin_socket, sizeof(cfg->controlplane.admin_socket), "%s",
-		 f->sock);
-	snprintf(cfg->file, sizeof(cfg->file), "%s", f->conf);
-	assert_int_equal(cpt_daemon_start(&f->d, cfg, f->conf, f->events), 0);
+		 f->s.sock);
+	snprintf(cfg->file, sizeof(cfg->file), "%s", f->s.conf);
+	assert_int_equal(cpt_daemon_start(&f->d, cfg, f->s.conf, f->s.events), 0);
 	assert_true(cpt_daemon_until_gen(&f->d, 1));
 }
 
@@ -43,13 +42,8 @@ static int setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/slac-XXXXXX");
-	if (!f || !mkdtemp(f->dir))
+	if (!f || cpt_scratch_make(&f->s, "slac"))
 		return -1;
-	snprintf(f->sock, sizeof(f->sock), "%s/admin.sock", f->dir);
-	snprintf(f->conf, sizeof(f->conf), "%s/sluice.conf", f->dir);
-	snprintf(f->instance, sizeof(f->instance), "slac%d", (int)getpid());
-	f->events = tmpfile();
 	*state = f;
 	return 0;
 }
@@ -57,13 +51,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	char cmd[128];
 
 	if (f->d.loop)
 		cpt_daemon_stop(&f->d);
-	fclose(f->events);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (cpt_scratch_drop(&f->s))
 		return -1;
 	free(f);
 	return 0;
@@ -74,7 +65,7 @@ static const char *ask(struct fix *f, const char *line)
 {
 	static char reply[65536];
 
-	assert_true(cpt_admin_reply(&f->d, cpt_admin_send(f->sock, line), reply, sizeof(reply)));
+	assert_true(cpt_admin_reply(&f->d, cpt_admin_send(f->s.sock, line), reply, sizeof(reply)));
 	return reply;
 }
 
@@ -96,7 +87,7 @@ static const struct sl_backend *published(const struct fix *f, const char *addr)
 
 static struct cfg *web_cfg(const struct fix *f)
 {
-	struct cfg *c = cpt_daemon_cfg(f->instance, "", 0);
+	struct cfg *c = cpt_daemon_cfg(f->s.instance, "", 0);
 	struct cfg_pool *web;
 
 	cpt_vip(c, "web", "198.18.100.1", 80, "web");
@@ -163,9 +154,9 @@ static void test_drain_waits_for_its_own_build(void **state)
 	/* a dataplane of one worker attaches: this test acks for it */
 	h->dp_workers = 1;
 	h->dp_pid = (uint64_t)getpid();
-	a = cpt_admin_send(f->sock, "drain web 198.18.1.12:0\n");
+	a = cpt_admin_send(f->s.sock, "drain web 198.18.1.12:0\n");
 	assert_true(cpt_run_until(f->d.loop, published_gen, &w));
-	b = cpt_admin_send(f->sock, "drain web 198.18.1.11:0\n");
+	b = cpt_admin_send(f->s.sock, "drain web 198.18.1.11:0\n");
 	cpt_run_for(f->d.loop, 50);
 	__atomic_store_n(&sl_shm_ack(h, 0)->word, h->published, __ATOMIC_RELEASE);
 	assert_true(cpt_admin_reply(&f->d, a, reply, sizeof(reply)));
@@ -293,7 +284,7 @@ static void test_health_pages_and_capped(void **state)
 
 static void write_conf(const struct fix *f, const char *instance, const char *backends)
 {
-	FILE *o = fopen(f->conf, "w");
+	FILE *o = fopen(f->s.conf, "w");
 
 	assert_non_null(o);
 	fprintf(o,
@@ -305,7 +296,7 @@ static void write_conf(const struct fix *f, const char *instance, const char *ba
 		"} "
 		");\n"
 		"pools = ( { name = \"web\"; backends = ( %s ); } );\n",
-		instance, f->sock, backends);
+		instance, f->s.sock, backends);
 	fclose(o);
 }
 
@@ -316,7 +307,7 @@ static void test_reload(void **state)
 	char want[512];
 
 	start(f, web_cfg(f));
-	write_conf(f, f->instance, "{ address = \"198.18.1.13\"; }");
+	write_conf(f, f->s.instance, "{ address = \"198.18.1.13\"; }");
 	assert_string_equal(ask(f, "reload\n"), "{\"ok\":true}\n");
 	assert_non_null(cp_model_find(f->d.model, "web", "198.18.1.13"));
 	assert_null(cp_model_find(f->d.model, "web", "198.18.1.11:0"));
@@ -327,7 +318,7 @@ static void test_reload(void **state)
 	snprintf(want, sizeof(want),
 		 "{\"ok\":false,\"error\":\"reload refused: %s: instance changed from \\\"%s\\\" "
 		 "to \\\"other\\\"; restart sluiced to apply\"}\n",
-		 f->conf, f->instance);
+		 f->s.conf, f->s.instance);
 	assert_string_equal(ask(f, "reload\n"), want);
 	assert_null(cp_model_find(f->d.model, "web", "198.18.1.14"));
 	assert_non_null(cp_model_find(f->d.model, "web", "198.18.1.13"));

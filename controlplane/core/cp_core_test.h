@@ -11,6 +11,7 @@
 #define CP_CORE_TEST_H
 
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,57 @@ static inline void cpt_srv_stop(struct cpt_srv *s)
 }
 
 /* ---- a daemon ---- */
+
+/*
+ * What a daemon test keeps beside the daemon: a scratch directory with the
+ * paths of its admin socket and config file, an instance name (segment)
+ * of its own, and a file for the event stream.
+ */
+struct cpt_scratch {
+	char dir[64], sock[128], conf[128], instance[32];
+	FILE *events;
+};
+
+/* @tag: a short name of the test ("slac"): /tmp/TAG-XXXXXX, instance TAGPID. */
+static inline int cpt_scratch_make(struct cpt_scratch *s, const char *tag)
+{
+	snprintf(s->dir, sizeof(s->dir), "/tmp/%s-XXXXXX", tag);
+	if (!mkdtemp(s->dir))
+		return -1;
+	snprintf(s->sock, sizeof(s->sock), "%s/admin.sock", s->dir);
+	snprintf(s->conf, sizeof(s->conf), "%s/sluice.conf", s->dir);
+	snprintf(s->instance, sizeof(s->instance), "%s%d", tag, (int)getpid());
+	s->events = tmpfile();
+	return s->events ? 0 : -1;
+}
+
+static inline int cpt_scratch_drop(struct cpt_scratch *s)
+{
+	char cmd[128];
+
+	fclose(s->events);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", s->dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/*
+ * This process into a network namespace of its own (gone with it), lo up
+ * and a veth @iface (peer @peer) up with @cidr: the port of a daemon test.
+ */
+static inline int cpt_netns_port(const char *iface, const char *peer, const char *cidr)
+{
+	char cmd[512];
+
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET)");
+		return -1;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; ip link set lo up; ip link add %s type veth peer name %s;"
+		 "ip link set %s up; ip link set %s up; ip addr add %s dev %s",
+		 iface, peer, iface, peer, cidr, iface);
+	return system(cmd) == 0 ? 0 : -1;
+}
 
 /*
  * A config built in code (cp_test_util.h), on the heap as a loaded one is

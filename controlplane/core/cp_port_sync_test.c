@@ -38,23 +38,15 @@
 struct fix {
 	struct cp_daemon d;
 	struct sluice_xdp *xdp; /* attached to IFACE */
-	char dir[64], instance[32];
+	struct cpt_scratch s;
 	int listen_fd; /* accepts connects, never answers: probes stay open */
 	uint16_t port;
-	FILE *events;
 };
 
 static int group_setup(void **state)
 {
 	(void)state;
-	if (unshare(CLONE_NEWNET)) {
-		perror("unshare(CLONE_NEWNET)");
-		return -1;
-	}
-	return system("set -e; ip link set lo up;"
-		      "ip link add " IFACE " type veth peer name slpo1;"
-		      "ip link set " IFACE " up; ip link set slpo1 up;"
-		      "ip addr add 198.18.230.1/24 dev " IFACE);
+	return cpt_netns_port(IFACE, "slpo1", "198.18.230.1/24");
 }
 
 static struct sluice_xdp *attach(void)
@@ -73,11 +65,8 @@ static int setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/slpo-XXXXXX");
-	if (!f || !mkdtemp(f->dir))
+	if (!f || cpt_scratch_make(&f->s, "slpo"))
 		return -1;
-	snprintf(f->instance, sizeof(f->instance), "slpo%d", (int)getpid());
-	f->events = tmpfile();
 	f->listen_fd = cpt_socket(SOCK_STREAM, &f->port);
 	*state = f;
 	return 0;
@@ -86,18 +75,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	char cmd[128];
 
 	if (f->d.loop)
 		cpt_daemon_stop(&f->d);
 	bpf_xdp_detach((int)if_nametoindex(IFACE), XDP_FLAGS_DRV_MODE, NULL);
-	cp_probe_tc_detach(IFACE);
 	cp_xdp_cache_flush();
 	sluice_xdp__destroy(f->xdp);
 	close(f->listen_fd);
-	fclose(f->events);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (cpt_scratch_drop(&f->s))
 		return -1;
 	free(f);
 	return 0;
@@ -106,7 +91,7 @@ static int teardown(void **state)
 /* Pool web: http checks of 127.0.0.1 on the silent listener, every probe until its timeout. */
 static struct cfg *web_cfg(const struct fix *f)
 {
-	struct cfg *c = cpt_daemon_cfg(f->instance, IFACE, 0);
+	struct cfg *c = cpt_daemon_cfg(f->s.instance, IFACE, 0);
 	struct cfg_pool *web;
 
 	cpt_vip(c, "web", "198.18.100.1", 80, "web");
@@ -129,7 +114,7 @@ static void swap_cfg(struct fix *f, struct cfg *next)
 
 static void start(struct fix *f, struct cfg *c)
 {
-	assert_int_equal(cpt_daemon_start(&f->d, c, "test.conf", f->events), 0);
+	assert_int_equal(cpt_daemon_start(&f->d, c, "test.conf", f->s.events), 0);
 }
 
 static uint32_t map_count(int map_fd, size_t key_len)
@@ -220,7 +205,7 @@ static void test_probe_sockets_in_sl_probes(void **state)
 	first = w.s;
 
 	/* the instance leaves: its probe's socket closes, its entry goes */
-	next = cpt_daemon_cfg(f->instance, IFACE, 0);
+	next = cpt_daemon_cfg(f->s.instance, IFACE, 0);
 	cpt_vip(next, "web", "198.18.100.1", 80, "web");
 	cpt_pool(next, "web");
 	swap_cfg(f, next);
@@ -243,7 +228,7 @@ static void test_stale_entries_cleared(void **state)
 	assert_int_equal(cp_xdp_probe_add(IFACE, &a, 40000, IPPROTO_TCP, NULL), 0);
 	assert_int_equal(cp_xdp_probe_add(IFACE, &a, 40001, IPPROTO_UDP, NULL), 0);
 	cpt_log_begin(&log);
-	start(f, cpt_daemon_cfg(f->instance, IFACE, 0));
+	start(f, cpt_daemon_cfg(f->s.instance, IFACE, 0));
 	text = cpt_log_end(&log);
 	assert_int_equal(
 		map_count(bpf_map__fd(f->xdp->maps.sl_probes), sizeof(struct sl_probe_key)), 0);
@@ -260,7 +245,7 @@ static void test_vips_follow_publication(void **state)
 	struct fix *f = *state;
 	struct count_wait w = {f, -1, sizeof(struct sl_xdp_vip_key), 2};
 	struct cpt_log log;
-	struct cfg *c = cpt_daemon_cfg(f->instance, IFACE, 0), *next;
+	struct cfg *c = cpt_daemon_cfg(f->s.instance, IFACE, 0), *next;
 	char *text;
 
 	cpt_vip(c, "web", "198.18.100.1", 80, "web");
@@ -286,7 +271,7 @@ static void test_vips_follow_publication(void **state)
 	free(text);
 
 	/* a second VIP published: in the map once its publication settles */
-	next = cpt_daemon_cfg(f->instance, IFACE, 0);
+	next = cpt_daemon_cfg(f->s.instance, IFACE, 0);
 	cpt_vip(next, "web", "198.18.100.1", 80, "web");
 	cpt_vip(next, "web443", "198.18.100.1", 443, "web");
 	cpt_pool(next, "web");
@@ -377,6 +362,7 @@ static void test_tunnel_probes(void **state)
 			 1);
 	free(text);
 	assert_int_equal(cp_probe_tc_read_stats(IFACE, stats), 0);
+	assert_int_equal(cp_probe_tc_detach(IFACE), 0);
 }
 
 int main(void)

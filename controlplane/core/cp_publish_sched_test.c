@@ -34,8 +34,7 @@
 
 struct fix {
 	struct cp_daemon d;
-	char dir[64], sock[128], instance[32];
-	FILE *events;
+	struct cpt_scratch s;
 };
 
 static int sh(const char *cmd)
@@ -50,28 +49,18 @@ static int sh(const char *cmd)
 static int group_setup(void **state)
 {
 	(void)state;
-	if (unshare(CLONE_NEWNET)) {
-		perror("unshare(CLONE_NEWNET)");
+	if (cpt_netns_port(IFACE, "slps1", "198.18.220.1/24"))
 		return -1;
-	}
-	return sh("set -e; ip link set lo up;"
-		  "ip link add " IFACE " type veth peer name slps1;"
-		  "ip link set " IFACE " up; ip link set slps1 up;"
-		  "ip addr add 198.18.220.1/24 dev " IFACE ";"
-		  "for i in 11 12 13 14; do ip neigh add 198.18.220.$i lladdr 02:00:00:00:00:$i"
-		  " dev " IFACE " nud permanent; done");
+	return sh("for i in 11 12 13 14; do ip neigh add 198.18.220.$i lladdr 02:00:00:00:00:$i"
+		  " dev " IFACE " nud permanent || exit 1; done");
 }
 
 static int setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/slps-XXXXXX");
-	if (!f || !mkdtemp(f->dir))
+	if (!f || cpt_scratch_make(&f->s, "slps"))
 		return -1;
-	snprintf(f->sock, sizeof(f->sock), "%s/admin.sock", f->dir);
-	snprintf(f->instance, sizeof(f->instance), "slps%d", (int)getpid());
-	f->events = tmpfile();
 	*state = f;
 	return 0;
 }
@@ -79,13 +68,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	char cmd[128];
 
 	if (f->d.loop)
 		cpt_daemon_stop(&f->d);
-	fclose(f->events);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (cpt_scratch_drop(&f->s))
 		return -1;
 	free(f);
 	return 0;
@@ -94,11 +80,12 @@ static int teardown(void **state)
 /* Pool web with backends 198.18.220.<@last[i]>, on the test's port. */
 static struct cfg *web_cfg(const struct fix *f, const int *last, int n)
 {
-	struct cfg *c = cpt_daemon_cfg(f->instance, IFACE, 2000);
+	struct cfg *c = cpt_daemon_cfg(f->s.instance, IFACE, 2000);
 	struct cfg_pool *web;
 	char addr[16];
 
-	snprintf(c->controlplane.admin_socket, sizeof(c->controlplane.admin_socket), "%s", f->sock);
+	snprintf(c->controlplane.admin_socket, sizeof(c->controlplane.admin_socket), "%s",
+		 f->s.sock);
 	c->controlplane.drain_timeout = 60;
 	cpt_vip(c, "web", "198.18.100.1", 80, "web");
 	web = cpt_pool(c, "web");
@@ -198,7 +185,7 @@ static void test_first_build_waits_for_next_hops(void **state)
 	char *text;
 
 	/* every next hop known: published inside the start */
-	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, resolved, 2), "test.conf", f->events),
+	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, resolved, 2), "test.conf", f->s.events),
 			 0);
 	assert_int_equal(gen(f), 1);
 	assert_false(f->d.sched.starting);
@@ -210,7 +197,7 @@ static void test_first_build_waits_for_next_hops(void **state)
 
 	/* one never answers: nothing until neigh_timeout_ms, then without it */
 	cpt_log_begin(&log);
-	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, one_not, 3), "test.conf", f->events),
+	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, one_not, 3), "test.conf", f->s.events),
 			 0);
 	f->d.cfg->controlplane.neigh_timeout_ms = 300;
 	assert_int_equal(gen(f), 0);
@@ -242,7 +229,7 @@ static void test_changes_coalesced(void **state)
 	char why[128];
 	uint64_t builds, last;
 
-	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 2), "test.conf", f->events), 0);
+	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 2), "test.conf", f->s.events), 0);
 	assert_int_equal(cp_model_drain(f->d.model, "web", "198.18.220.11:0", true, why, 128), 0);
 	until_gen(f, 2);
 	builds = f->d.sched.n_builds;
@@ -274,7 +261,7 @@ static void test_waits_for_acks(void **state)
 	char why[128];
 	uint64_t builds;
 
-	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 2), "test.conf", f->events), 0);
+	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 2), "test.conf", f->s.events), 0);
 	/* a worker that acked nothing yet: no slot is in use, only the wait holds builds back */
 	dataplane_attach(f, false);
 	assert_int_equal(cp_model_drain(f->d.model, "web", "198.18.220.11:0", true, why, 128), 0);
@@ -304,12 +291,12 @@ static void test_ack_timeout(void **state)
 	char reply[512], *text;
 	int fd;
 
-	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 2), "test.conf", f->events), 0);
+	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 2), "test.conf", f->s.events), 0);
 	f->d.cfg->controlplane.publish_timeout_ms = 100;
 	f->d.sched.pub.timeout_ms = 100;
 	dataplane_attach(f, true);
 	cpt_log_begin(&log);
-	fd = cpt_admin_send(f->sock, "drain web 198.18.220.11:0\n");
+	fd = cpt_admin_send(f->s.sock, "drain web 198.18.220.11:0\n");
 	assert_true(cpt_admin_reply(&f->d, fd, reply, sizeof(reply)));
 	text = cpt_log_end(&log);
 	assert_string_equal(reply, "{\"ok\":false,\"error\":\"generation 2: worker 0 did not ack "
@@ -329,7 +316,7 @@ static void test_slot_in_use(void **state)
 	char why[128], *text;
 	uint64_t builds;
 
-	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 2), "test.conf", f->events), 0);
+	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 2), "test.conf", f->s.events), 0);
 	f->d.sched.pub.timeout_ms = 50;
 	dataplane_attach(f, true); /* on generation 1, slot 0 */
 	assert_int_equal(cp_model_drain(f->d.model, "web", "198.18.220.11:0", true, why, 128), 0);
@@ -359,7 +346,7 @@ static void test_next_hop_change_republished(void **state)
 	struct fix *f = *state;
 	const int b[] = {13};
 
-	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 1), "test.conf", f->events), 0);
+	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 1), "test.conf", f->s.events), 0);
 	assert_memory_equal(published(f, "198.18.220.13")->dst_mac, "\x02\x00\x00\x00\x00\x13", 6);
 	assert_int_equal(sh("ip neigh replace 198.18.220.13 lladdr 02:00:00:00:00:99 dev " IFACE
 			    " nud permanent"),
@@ -379,7 +366,7 @@ static void test_drains_logged(void **state)
 	struct cpt_log log;
 	char *text;
 
-	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, two, 2), "test.conf", f->events), 0);
+	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, two, 2), "test.conf", f->s.events), 0);
 	f->d.cfg->controlplane.drain_timeout = 1;
 	cpt_log_begin(&log);
 	reload(f, web_cfg(f, one, 1));
@@ -422,7 +409,7 @@ static void test_unbuildable_reload_reverted(void **state)
 	struct cpt_log log;
 	char name[16], *text;
 
-	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, two, 2), "test.conf", f->events), 0);
+	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, two, 2), "test.conf", f->s.events), 0);
 	running = f->d.cfg;
 	bad = web_cfg(f, three, 3);
 	bad->vips = realloc(bad->vips, 16 * sizeof(*bad->vips));
@@ -463,7 +450,7 @@ static void test_failed_build_not_retried(void **state)
 		cpt_vip(c, name, "198.18.100.9", (uint16_t)(1000 + i), "web");
 	}
 	cpt_log_begin(&log);
-	assert_int_equal(cpt_daemon_start(&f->d, c, "test.conf", f->events), 0);
+	assert_int_equal(cpt_daemon_start(&f->d, c, "test.conf", f->s.events), 0);
 	turn_for(f, 3 * CP_PUBLISH_SCHED_GAP_MS);
 	text = cpt_log_end(&log);
 	assert_int_equal(cpt_lines_with(text, " ERROR tables: generation 1 not built: 9 VIPs "
@@ -487,7 +474,7 @@ static void test_capped_logged(void **state)
 	c->tables.max_backends = 2;
 	next->tables.max_backends = 2;
 	cpt_log_begin(&log);
-	assert_int_equal(cpt_daemon_start(&f->d, c, "test.conf", f->events), 0);
+	assert_int_equal(cpt_daemon_start(&f->d, c, "test.conf", f->s.events), 0);
 	assert_int_equal(gen(f), 1);
 	reload(f, next);
 	until_gen(f, 2);
@@ -514,8 +501,8 @@ static void test_segment_lost(void **state)
 	char why[128];
 	int fd;
 
-	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 2), "test.conf", f->events), 0);
-	snprintf(path, sizeof(path), "/dev/shm/sluice-%s", f->instance);
+	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 2), "test.conf", f->s.events), 0);
+	snprintf(path, sizeof(path), "/dev/shm/sluice-%s", f->s.instance);
 	fd = open(path, O_RDWR);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 4096), 0);
@@ -532,7 +519,7 @@ static void test_segment_lost(void **state)
 		 " ERROR shm: /dev/shm/sluice-%s shrank to 4096 bytes under us (the segment is "
 		 "%zu): "
 		 "someone truncated it; not touching it again; exiting",
-		 f->instance, f->d.shm.size);
+		 f->s.instance, f->d.shm.size);
 	assert_int_equal(cpt_lines_with(text, want), 1);
 	assert_int_equal(cpt_lines_with(text, "shrank"), 1);
 	free(text);

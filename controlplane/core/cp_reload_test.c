@@ -24,20 +24,15 @@
 
 struct fix {
 	struct cp_daemon d;
-	char dir[64], path[128], instance[32];
-	FILE *events;
+	struct cpt_scratch s;
 };
 
 static int setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/slrl-XXXXXX");
-	if (!f || !mkdtemp(f->dir))
+	if (!f || cpt_scratch_make(&f->s, "slrl"))
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/sluice.conf", f->dir);
-	snprintf(f->instance, sizeof(f->instance), "slrl%d", (int)getpid());
-	f->events = tmpfile();
 	*state = f;
 	return 0;
 }
@@ -45,13 +40,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	char cmd[128];
 
 	if (f->d.loop)
 		cpt_daemon_stop(&f->d);
-	fclose(f->events);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (cpt_scratch_drop(&f->s))
 		return -1;
 	free(f);
 	return 0;
@@ -61,7 +53,7 @@ static int teardown(void **state)
 static void write_conf(const struct fix *f, const char *instance, unsigned int max_vips,
 		       const char *backends, const char *more)
 {
-	FILE *o = fopen(f->path, "w");
+	FILE *o = fopen(f->s.conf, "w");
 
 	assert_non_null(o);
 	fprintf(o,
@@ -73,7 +65,7 @@ static void write_conf(const struct fix *f, const char *instance, unsigned int m
 		"} "
 		"%s);\n"
 		"pools = ( { name = \"web\"; backends = ( %s ); } );\n",
-		instance, max_vips, f->dir, more, backends);
+		instance, max_vips, f->s.dir, more, backends);
 	fclose(o);
 }
 
@@ -82,8 +74,8 @@ static void start(struct fix *f)
 {
 	struct cfg *c = NULL;
 
-	assert_int_equal(cp_reload_first(f->path, &c), 0);
-	assert_int_equal(cpt_daemon_start(&f->d, c, f->path, f->events), 0);
+	assert_int_equal(cp_reload_first(f->s.conf, &c), 0);
+	assert_int_equal(cpt_daemon_start(&f->d, c, f->s.conf, f->s.events), 0);
 	assert_true(cpt_daemon_until_gen(&f->d, 1));
 }
 
@@ -106,20 +98,20 @@ static void test_first_load(void **state)
 	struct cpt_log log;
 	char *text, want[512];
 
-	write_conf(f, f->instance, 8, "{ address = \"198.18.1.11\"; }",
+	write_conf(f, f->s.instance, 8, "{ address = \"198.18.1.11\"; }",
 		   ", { name = \"api\"; address = \"198.18.100.2\"; port = 80; pool = \"api\"; }");
 	cpt_log_begin(&log);
-	assert_int_equal(cp_reload_first(f->path, &c), 0);
+	assert_int_equal(cp_reload_first(f->s.conf, &c), 0);
 	text = cpt_log_end(&log);
 	assert_non_null(c);
 	assert_int_equal(c->n_pools, 2);
 	snprintf(want, sizeof(want), " INFO  config: %s: instance %s, 2 VIPs, 2 pools, 0 ports",
-		 f->path, f->instance);
+		 f->s.conf, f->s.instance);
 	assert_int_equal(cpt_lines_with(text, want), 1);
 	snprintf(want, sizeof(want),
 		 " WARN  config: %s:5: pool \"api\" is named by a VIP but not defined: discovery "
 		 "(file, etcd) fills it",
-		 f->path);
+		 f->s.conf);
 	assert_int_equal(cpt_lines_with(text, want), 1);
 	free(text);
 	cfg_free(c);
@@ -128,11 +120,12 @@ static void test_first_load(void **state)
 	write_conf(f, "edge 1", 8, "", "");
 	c = NULL;
 	cpt_log_begin(&log);
-	assert_int_equal(cp_reload_first(f->path, &c), -EINVAL);
+	assert_int_equal(cp_reload_first(f->s.conf, &c), -EINVAL);
 	text = cpt_log_end(&log);
 	assert_null(c);
 	snprintf(want, sizeof(want),
-		 " ERROR config: %s:1: instance: \"edge 1\" is not 1-31 of [A-Za-z0-9_-]", f->path);
+		 " ERROR config: %s:1: instance: \"edge 1\" is not 1-31 of [A-Za-z0-9_-]",
+		 f->s.conf);
 	assert_int_equal(cpt_lines_with(text, want), 1);
 	free(text);
 }
@@ -145,14 +138,14 @@ static void test_reload_built_at_once(void **state)
 	char why[1024] = "", *text, want[512];
 	uint64_t builds;
 
-	write_conf(f, f->instance, 8, "{ address = \"198.18.1.11\"; }", "");
+	write_conf(f, f->s.instance, 8, "{ address = \"198.18.1.11\"; }", "");
 	start(f);
 	before = f->d.cfg;
 	builds = f->d.sched.n_builds;
-	write_conf(f, f->instance, 8,
+	write_conf(f, f->s.instance, 8,
 		   "{ address = \"198.18.1.11\"; }, { address = \"198.18.1.12\"; }", "");
 	cpt_log_begin(&log);
-	assert_int_equal(cp_reload(&f->d.sched, f->path, why, sizeof(why)), 0);
+	assert_int_equal(cp_reload(&f->d.sched, f->s.conf, why, sizeof(why)), 0);
 	text = cpt_log_end(&log);
 	assert_string_equal(why, "");
 	/* built inside the call, though the last build was a moment ago */
@@ -162,9 +155,9 @@ static void test_reload_built_at_once(void **state)
 	assert_ptr_not_equal(f->d.cfg, before);
 	assert_null(f->d.sched.prev);
 	assert_non_null(cp_model_find(f->d.model, "web", "198.18.1.12"));
-	snprintf(want, sizeof(want), " INFO  config: reloading %s", f->path);
+	snprintf(want, sizeof(want), " INFO  config: reloading %s", f->s.conf);
 	assert_int_equal(cpt_lines_with(text, want), 1);
-	snprintf(want, sizeof(want), " INFO  config: reload of %s accepted", f->path);
+	snprintf(want, sizeof(want), " INFO  config: reload of %s accepted", f->s.conf);
 	assert_int_equal(cpt_lines_with(text, want), 1);
 	free(text);
 }
@@ -178,7 +171,7 @@ static void expect_refused(struct fix *f, int rc, const char *want_why)
 	char why[1024], *text, line[1100];
 
 	cpt_log_begin(&log);
-	assert_int_equal(cp_reload(&f->d.sched, f->path, why, sizeof(why)), rc);
+	assert_int_equal(cp_reload(&f->d.sched, f->s.conf, why, sizeof(why)), rc);
 	text = cpt_log_end(&log);
 	assert_string_equal(why, want_why);
 	snprintf(line, sizeof(line), " ERROR config: %s", want_why);
@@ -197,30 +190,30 @@ static void test_refused_reloads_change_nothing(void **state)
 	struct fix *f = *state;
 	char want[512];
 
-	write_conf(f, f->instance, 8, "{ address = \"198.18.1.11\"; }", "");
+	write_conf(f, f->s.instance, 8, "{ address = \"198.18.1.11\"; }", "");
 	start(f);
 
-	write_conf(f, f->instance, 8, "{ address = ; }", "");
-	snprintf(want, sizeof(want), "reload refused: %s:6: syntax error", f->path);
+	write_conf(f, f->s.instance, 8, "{ address = ; }", "");
+	snprintf(want, sizeof(want), "reload refused: %s:6: syntax error", f->s.conf);
 	expect_refused(f, -EINVAL, want);
 
-	write_conf(f, f->instance, 4, "{ address = \"198.18.1.13\"; }", "");
+	write_conf(f, f->s.instance, 4, "{ address = \"198.18.1.13\"; }", "");
 	snprintf(want, sizeof(want),
 		 "reload refused: %s: tables.* or the port count changed the shared-memory "
 		 "geometry; restart sluiced (and sluice-dp) to apply",
-		 f->path);
+		 f->s.conf);
 	expect_refused(f, -EINVAL, want);
 
 	write_conf(f, "other", 8, "{ address = \"198.18.1.13\"; }", "");
 	snprintf(want, sizeof(want),
 		 "reload refused: %s: instance changed from \"%s\" to \"other\"; restart sluiced "
 		 "to apply",
-		 f->path, f->instance);
+		 f->s.conf, f->s.instance);
 	expect_refused(f, -EINVAL, want);
 
 	/* and the next good file is taken */
-	write_conf(f, f->instance, 8, "{ address = \"198.18.1.13\"; }", "");
-	assert_int_equal(cp_reload(&f->d.sched, f->path, want, sizeof(want)), 0);
+	write_conf(f, f->s.instance, 8, "{ address = \"198.18.1.13\"; }", "");
+	assert_int_equal(cp_reload(&f->d.sched, f->s.conf, want, sizeof(want)), 0);
 	assert_non_null(cp_model_find(f->d.model, "web", "198.18.1.13"));
 	assert_null(cp_model_find(f->d.model, "web", "198.18.1.11"));
 }
@@ -237,24 +230,24 @@ static void test_reload_while_waiting(void **state)
 	struct cfg *running;
 	char why[512];
 
-	write_conf(f, f->instance, 8, "{ address = \"198.18.1.11\"; }", "");
+	write_conf(f, f->s.instance, 8, "{ address = \"198.18.1.11\"; }", "");
 	start(f);
 	h = f->d.shm.hdr;
 	h->dp_workers = 1;
 	h->dp_pid = (uint64_t)getpid();
-	write_conf(f, f->instance, 8, "{ address = \"198.18.1.12\"; }", "");
-	assert_int_equal(cp_reload(&f->d.sched, f->path, why, sizeof(why)), 0);
+	write_conf(f, f->s.instance, 8, "{ address = \"198.18.1.12\"; }", "");
+	assert_int_equal(cp_reload(&f->d.sched, f->s.conf, why, sizeof(why)), 0);
 	/* built and published, accepted; its acks awaited */
 	assert_int_equal(SL_GEN_OF(h->published), 2);
 	assert_null(f->d.sched.prev);
 	assert_int_not_equal(f->d.sched.pub.word, 0);
 	running = f->d.cfg;
 
-	write_conf(f, f->instance, 8, "{ address = \"198.18.1.13\"; }", "");
-	assert_int_equal(cp_reload(&f->d.sched, f->path, why, sizeof(why)), 0);
+	write_conf(f, f->s.instance, 8, "{ address = \"198.18.1.13\"; }", "");
+	assert_int_equal(cp_reload(&f->d.sched, f->s.conf, why, sizeof(why)), 0);
 	assert_ptr_equal(f->d.sched.prev, running);
-	write_conf(f, f->instance, 8, "{ address = \"198.18.1.14\"; }", "");
-	assert_int_equal(cp_reload(&f->d.sched, f->path, why, sizeof(why)), 0);
+	write_conf(f, f->s.instance, 8, "{ address = \"198.18.1.14\"; }", "");
+	assert_int_equal(cp_reload(&f->d.sched, f->s.conf, why, sizeof(why)), 0);
 	assert_ptr_equal(f->d.sched.prev, running);
 	assert_int_equal(SL_GEN_OF(h->published), 2);
 	assert_non_null(cp_model_find(f->d.model, "web", "198.18.1.14"));
