@@ -23,13 +23,8 @@
 #include "cp_core_test.h"
 #include "cp_test_util.h"
 
-struct fix {
-	struct cp_daemon d;
-	struct cpt_scratch s;
-};
-
 /* The daemon on @cfg, its first generation published. */
-static void start(struct fix *f, struct cfg *cfg)
+static void start(struct cpt_fix *f, struct cfg *cfg)
 {
 	snprintf(cfg->controlplane.admin_socket, sizeof(cfg->controlplane.admin_socket), "%s",
 		 f->s.sock);
@@ -40,28 +35,16 @@ static void start(struct fix *f, struct cfg *cfg)
 
 static int setup(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-
-	if (!f || cpt_scratch_make(&f->s, "slac"))
-		return -1;
-	*state = f;
-	return 0;
+	return cpt_fix_setup(state, "slac");
 }
 
 static int teardown(void **state)
 {
-	struct fix *f = *state;
-
-	if (f->d.loop)
-		cpt_daemon_stop(&f->d);
-	if (cpt_scratch_drop(&f->s))
-		return -1;
-	free(f);
-	return 0;
+	return cpt_fix_teardown(state);
 }
 
 /* One request over the socket, its whole reply. */
-static const char *ask(struct fix *f, const char *line)
+static const char *ask(struct cpt_fix *f, const char *line)
 {
 	static char reply[65536];
 
@@ -70,7 +53,7 @@ static const char *ask(struct fix *f, const char *line)
 }
 
 /* The published record of the backend at @addr, or NULL. */
-static const struct sl_backend *published(const struct fix *f, const char *addr)
+static const struct sl_backend *published(const struct cpt_fix *f, const char *addr)
 {
 	const struct sl_shm_header *h = f->d.shm.hdr;
 	unsigned int slot = SL_SLOT_OF(h->published);
@@ -85,7 +68,7 @@ static const struct sl_backend *published(const struct fix *f, const char *addr)
 	return NULL;
 }
 
-static struct cfg *web_cfg(const struct fix *f)
+static struct cfg *web_cfg(const struct cpt_fix *f)
 {
 	struct cfg *c = cpt_daemon_cfg(f->s.instance, "", 0);
 	struct cfg_pool *web;
@@ -99,7 +82,7 @@ static struct cfg *web_cfg(const struct fix *f)
 
 static void test_drain_answered_by_its_generation(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 
 	start(f, web_cfg(f));
 	assert_int_equal(published(f, "198.18.1.11")->weight, 1);
@@ -143,7 +126,7 @@ static bool published_gen(void *ctx)
  */
 static void test_drain_waits_for_its_own_build(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	struct sl_shm_header *h;
 	struct gen_at w = {&f->d, 2};
 	char reply[256];
@@ -172,7 +155,7 @@ static void test_drain_waits_for_its_own_build(void **state)
 
 static void test_health_page(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	struct cfg *c = web_cfg(f);
 	struct cp_admin_ops ops;
 	uint64_t ticket;
@@ -203,7 +186,7 @@ static void test_health_page(void **state)
 /* Pages of CP_ADMIN_CMDS_HEALTH_PAGE instances; instances past tables.max_backends unpublished. */
 static void test_health_pages_and_capped(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	struct cfg *c = web_cfg(f);
 	struct cp_admin_ops ops;
 	struct cfg_pool *big;
@@ -282,7 +265,7 @@ static void test_health_pages_and_capped(void **state)
 	assert_string_equal(ask(f, "drain big b13\n"), "{\"ok\":true,\"generation\":3}\n");
 }
 
-static void write_conf(const struct fix *f, const char *instance, const char *backends)
+static void write_conf(const struct cpt_fix *f, const char *instance, const char *backends)
 {
 	FILE *o = fopen(f->s.conf, "w");
 
@@ -303,7 +286,7 @@ static void write_conf(const struct fix *f, const char *instance, const char *ba
 /* "reload" reads the config file: the model follows it; a file it refuses is named. */
 static void test_reload(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	char want[512];
 
 	start(f, web_cfg(f));

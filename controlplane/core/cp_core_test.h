@@ -443,4 +443,33 @@ static inline bool cpt_admin_reply(struct cp_daemon *d, int fd, char *buf, size_
 	return false;
 }
 
+/* The fixture of a daemon test: the daemon (started by the test) and its scratch. */
+struct cpt_fix {
+	struct cp_daemon d;
+	struct cpt_scratch s;
+};
+
+/* cmocka setup and teardown of a struct cpt_fix (@tag: see cpt_scratch_make()). */
+static inline int cpt_fix_setup(void **state, const char *tag)
+{
+	struct cpt_fix *f = calloc(1, sizeof(*f));
+
+	if (!f || cpt_scratch_make(&f->s, tag))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static inline int cpt_fix_teardown(void **state)
+{
+	struct cpt_fix *f = *state;
+	int rc;
+
+	if (f->d.loop)
+		cpt_daemon_stop(&f->d);
+	rc = cpt_scratch_drop(&f->s);
+	free(f);
+	return rc;
+}
+
 #endif /* CP_CORE_TEST_H */

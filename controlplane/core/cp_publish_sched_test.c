@@ -32,11 +32,6 @@
 
 #define IFACE "slps0"
 
-struct fix {
-	struct cp_daemon d;
-	struct cpt_scratch s;
-};
-
 static int sh(const char *cmd)
 {
 	int rc = system(cmd);
@@ -57,28 +52,16 @@ static int group_setup(void **state)
 
 static int setup(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-
-	if (!f || cpt_scratch_make(&f->s, "slps"))
-		return -1;
-	*state = f;
-	return 0;
+	return cpt_fix_setup(state, "slps");
 }
 
 static int teardown(void **state)
 {
-	struct fix *f = *state;
-
-	if (f->d.loop)
-		cpt_daemon_stop(&f->d);
-	if (cpt_scratch_drop(&f->s))
-		return -1;
-	free(f);
-	return 0;
+	return cpt_fix_teardown(state);
 }
 
 /* Pool web with backends 198.18.220.<@last[i]>, on the test's port. */
-static struct cfg *web_cfg(const struct fix *f, const int *last, int n)
+static struct cfg *web_cfg(const struct cpt_fix *f, const int *last, int n)
 {
 	struct cfg *c = cpt_daemon_cfg(f->s.instance, IFACE, 2000);
 	struct cfg_pool *web;
@@ -97,7 +80,7 @@ static struct cfg *web_cfg(const struct fix *f, const int *last, int n)
 }
 
 /* As cp_reload() does once a file is read and checked: the model follows @next, built now. */
-static void reload(struct fix *f, struct cfg *next)
+static void reload(struct cpt_fix *f, struct cfg *next)
 {
 	struct cfg *old = f->d.cfg;
 
@@ -107,7 +90,7 @@ static void reload(struct fix *f, struct cfg *next)
 	cp_publish_sched_reloaded(&f->d.sched, old);
 }
 
-static const struct sl_backend *published(const struct fix *f, const char *addr)
+static const struct sl_backend *published(const struct cpt_fix *f, const char *addr)
 {
 	const struct sl_shm_header *h = f->d.shm.hdr;
 	unsigned int slot = SL_SLOT_OF(h->published);
@@ -122,7 +105,7 @@ static const struct sl_backend *published(const struct fix *f, const char *addr)
 	return NULL;
 }
 
-static uint64_t gen(const struct fix *f)
+static uint64_t gen(const struct cpt_fix *f)
 {
 	return SL_GEN_OF(__atomic_load_n(&f->d.shm.hdr->published, __ATOMIC_ACQUIRE));
 }
@@ -131,7 +114,7 @@ static uint64_t gen(const struct fix *f)
  * This test as the dataplane's one worker: attached, following the
  * published generation (@following), or nothing yet.
  */
-static void dataplane_attach(struct fix *f, bool following)
+static void dataplane_attach(struct cpt_fix *f, bool following)
 {
 	struct sl_shm_header *h = f->d.shm.hdr;
 
@@ -140,7 +123,7 @@ static void dataplane_attach(struct fix *f, bool following)
 	__atomic_store_n(&h->dp_pid, (uint64_t)getpid(), __ATOMIC_RELEASE);
 }
 
-static void dataplane_ack(struct fix *f)
+static void dataplane_ack(struct cpt_fix *f)
 {
 	struct sl_shm_header *h = f->d.shm.hdr;
 
@@ -148,7 +131,7 @@ static void dataplane_ack(struct fix *f)
 }
 
 struct gen_at {
-	struct fix *f;
+	struct cpt_fix *f;
 	uint64_t gen;
 };
 
@@ -161,7 +144,7 @@ static bool gen_published(void *ctx)
 	return gen(w->f) >= w->gen;
 }
 
-static void until_gen(struct fix *f, uint64_t g)
+static void until_gen(struct cpt_fix *f, uint64_t g)
 {
 	struct gen_at w = {f, g};
 
@@ -169,7 +152,7 @@ static void until_gen(struct fix *f, uint64_t g)
 	assert_int_equal(gen(f), g);
 }
 
-static void turn_for(struct fix *f, uint32_t ms)
+static void turn_for(struct cpt_fix *f, uint32_t ms)
 {
 	uint64_t end = cp_loop_now_ns() + ms * 1000000ull;
 
@@ -179,7 +162,7 @@ static void turn_for(struct fix *f, uint32_t ms)
 
 static void test_first_build_waits_for_next_hops(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	const int resolved[] = {11, 12}, one_not[] = {11, 12, 99};
 	struct cpt_log log;
 	char *text;
@@ -224,7 +207,7 @@ static void test_first_build_waits_for_next_hops(void **state)
 /* A burst of changes within the build gap: one build, at the end of the gap. */
 static void test_changes_coalesced(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	const int b[] = {11, 12};
 	char why[128];
 	uint64_t builds, last;
@@ -256,7 +239,7 @@ static void test_changes_coalesced(void **state)
 /* Nothing is built while a publication waits for the worker; its ack lets the next one go. */
 static void test_waits_for_acks(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	const int b[] = {11, 12};
 	char why[128];
 	uint64_t builds;
@@ -285,7 +268,7 @@ static void test_waits_for_acks(void **state)
 /* A worker that does not ack: timed out, named, and the admin client told. */
 static void test_ack_timeout(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	const int b[] = {11, 12};
 	struct cpt_log log;
 	char reply[512], *text;
@@ -310,7 +293,7 @@ static void test_ack_timeout(void **state)
 /* A worker still on the slot to write: waiting (said once), then built when it moves on. */
 static void test_slot_in_use(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	const int b[] = {11, 12};
 	struct cpt_log log;
 	char why[128], *text;
@@ -343,7 +326,7 @@ static void test_slot_in_use(void **state)
 /* The kernel moves a next hop: the tables follow without any other change. */
 static void test_next_hop_change_republished(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	const int b[] = {13};
 
 	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 1), "test.conf", f->s.events), 0);
@@ -361,7 +344,7 @@ static void test_next_hop_change_republished(void **state)
 
 static void test_drains_logged(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	const int two[] = {11, 12}, one[] = {11};
 	struct cpt_log log;
 	char *text;
@@ -403,7 +386,7 @@ static void test_drains_logged(void **state)
 /* A reload whose tables cannot be built: the model goes back to the running config. */
 static void test_unbuildable_reload_reverted(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	const int two[] = {11, 12}, three[] = {11, 12, 13};
 	struct cfg *running, *bad;
 	struct cpt_log log;
@@ -438,7 +421,7 @@ static void test_unbuildable_reload_reverted(void **state)
 /* A build that fails without a reload to go back to: logged, not retried. */
 static void test_failed_build_not_retried(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	const int b[] = {11};
 	struct cfg *c = web_cfg(f, b, 1);
 	struct cpt_log log;
@@ -465,7 +448,7 @@ static void test_failed_build_not_retried(void **state)
 /* Backends past tables.max_backends: said when their number changes. */
 static void test_capped_logged(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	const int three[] = {11, 12, 13}, two[] = {11, 12};
 	struct cfg *c = web_cfg(f, three, 3), *next = web_cfg(f, two, 2);
 	struct cpt_log log;
@@ -493,7 +476,7 @@ static void test_capped_logged(void **state)
 /* A segment truncated under the daemon: said once, nothing more is built or touched. */
 static void test_segment_lost(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	const int b[] = {11, 12};
 	struct cpt_log log;
 	char path[128], *text, want[256];

@@ -22,35 +22,18 @@
 #include "cp_core_test.h"
 #include "cp_reload.h"
 
-struct fix {
-	struct cp_daemon d;
-	struct cpt_scratch s;
-};
-
 static int setup(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-
-	if (!f || cpt_scratch_make(&f->s, "slrl"))
-		return -1;
-	*state = f;
-	return 0;
+	return cpt_fix_setup(state, "slrl");
 }
 
 static int teardown(void **state)
 {
-	struct fix *f = *state;
-
-	if (f->d.loop)
-		cpt_daemon_stop(&f->d);
-	if (cpt_scratch_drop(&f->s))
-		return -1;
-	free(f);
-	return 0;
+	return cpt_fix_teardown(state);
 }
 
 /* The config file: @instance, tables with @max_vips, pool web with @backends, more text. */
-static void write_conf(const struct fix *f, const char *instance, unsigned int max_vips,
+static void write_conf(const struct cpt_fix *f, const char *instance, unsigned int max_vips,
 		       const char *backends, const char *more)
 {
 	FILE *o = fopen(f->s.conf, "w");
@@ -70,7 +53,7 @@ static void write_conf(const struct fix *f, const char *instance, unsigned int m
 }
 
 /* The daemon from the file as it is now, its first generation published. */
-static void start(struct fix *f)
+static void start(struct cpt_fix *f)
 {
 	struct cfg *c = NULL;
 
@@ -93,7 +76,7 @@ static bool in_published(const struct sl_shm_header *h, const char *name)
 
 static void test_first_load(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	struct cfg *c = NULL;
 	struct cpt_log log;
 	char *text, want[512];
@@ -132,7 +115,7 @@ static void test_first_load(void **state)
 
 static void test_reload_built_at_once(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	struct cpt_log log;
 	const struct cfg *before;
 	char why[1024] = "", *text, want[512];
@@ -163,7 +146,7 @@ static void test_reload_built_at_once(void **state)
 }
 
 /* A refused file: the exact reason; the config, the model and the tables stay. */
-static void expect_refused(struct fix *f, int rc, const char *want_why)
+static void expect_refused(struct cpt_fix *f, int rc, const char *want_why)
 {
 	const struct cfg *before = f->d.cfg;
 	uint64_t builds = f->d.sched.n_builds, pub = f->d.shm.hdr->published;
@@ -187,7 +170,7 @@ static void expect_refused(struct fix *f, int rc, const char *want_why)
 
 static void test_refused_reloads_change_nothing(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	char want[512];
 
 	write_conf(f, f->s.instance, 8, "{ address = \"198.18.1.11\"; }", "");
@@ -225,7 +208,7 @@ static void test_refused_reloads_change_nothing(void **state)
  */
 static void test_reload_while_waiting(void **state)
 {
-	struct fix *f = *state;
+	struct cpt_fix *f = *state;
 	struct sl_shm_header *h;
 	struct cfg *running;
 	char why[512];
