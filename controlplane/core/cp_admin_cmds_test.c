@@ -52,22 +52,6 @@ static const char *ask(struct cpt_fix *f, const char *line)
 	return reply;
 }
 
-/* The published record of the backend at @addr, or NULL. */
-static const struct sl_backend *published(const struct cpt_fix *f, const char *addr)
-{
-	const struct sl_shm_header *h = f->d.shm.hdr;
-	unsigned int slot = SL_SLOT_OF(h->published);
-	const struct sl_backend *b = sl_slot_backends(h, slot);
-	struct sl_addr a;
-	uint8_t af;
-
-	cpt_addr(&a, &af, addr);
-	for (uint32_t i = 0; i < sl_slot_hdr(h, slot)->n_backends; i++)
-		if (b[i].uid && !memcmp(&b[i].addr, &a, sizeof(a)))
-			return &b[i];
-	return NULL;
-}
-
 static struct cfg *web_cfg(const struct cpt_fix *f)
 {
 	struct cfg *c = cpt_daemon_cfg(f->s.instance, "", 0);
@@ -85,18 +69,18 @@ static void test_drain_answered_by_its_generation(void **state)
 	struct cpt_fix *f = *state;
 
 	start(f, web_cfg(f));
-	assert_int_equal(published(f, "198.18.1.11")->weight, 1);
+	assert_int_equal(cpt_published(&f->d, "198.18.1.11")->weight, 1);
 	assert_string_equal(ask(f, "drain web 198.18.1.11:0\n"),
 			    "{\"ok\":true,\"generation\":2}\n");
 	/* the reply came once generation 2 was published and settled: it has the drain */
 	assert_int_equal(SL_GEN_OF(f->d.shm.hdr->published), 2);
-	assert_int_equal(published(f, "198.18.1.11")->weight, 0);
-	assert_int_equal(published(f, "198.18.1.12")->weight, 2);
+	assert_int_equal(cpt_published(&f->d, "198.18.1.11")->weight, 0);
+	assert_int_equal(cpt_published(&f->d, "198.18.1.12")->weight, 2);
 	assert_true(cp_model_find(f->d.model, "web", "198.18.1.11:0")->drained);
 
 	assert_string_equal(ask(f, "undrain web 198.18.1.11:0\n"),
 			    "{\"ok\":true,\"generation\":3}\n");
-	assert_int_equal(published(f, "198.18.1.11")->weight, 1);
+	assert_int_equal(cpt_published(&f->d, "198.18.1.11")->weight, 1);
 
 	assert_string_equal(ask(f, "drain web 198.18.9.9\n"),
 			    "{\"ok\":false,\"error\":\"no instance \\\"198.18.9.9\\\" in pool "
@@ -146,7 +130,7 @@ static void test_drain_waits_for_its_own_build(void **state)
 	assert_string_equal(reply, "{\"ok\":true,\"generation\":2}\n");
 	w.gen = 3;
 	assert_true(cpt_run_until(f->d.loop, published_gen, &w));
-	assert_int_equal(published(f, "198.18.1.11")->weight, 0);
+	assert_int_equal(cpt_published(&f->d, "198.18.1.11")->weight, 0);
 	__atomic_store_n(&sl_shm_ack(h, 0)->word, h->published, __ATOMIC_RELEASE);
 	assert_true(cpt_admin_reply(&f->d, b, reply, sizeof(reply)));
 	assert_string_equal(reply, "{\"ok\":true,\"generation\":3}\n");
@@ -295,7 +279,7 @@ static void test_reload(void **state)
 	assert_non_null(cp_model_find(f->d.model, "web", "198.18.1.13"));
 	assert_null(cp_model_find(f->d.model, "web", "198.18.1.11:0"));
 	assert_true(cpt_daemon_until_gen(&f->d, 2));
-	assert_non_null(published(f, "198.18.1.13"));
+	assert_non_null(cpt_published(&f->d, "198.18.1.13"));
 
 	write_conf(f, "other", "{ address = \"198.18.1.14\"; }");
 	snprintf(want, sizeof(want),

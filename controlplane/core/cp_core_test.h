@@ -380,6 +380,26 @@ static inline void cpt_daemon_turn(struct cp_daemon *d)
 	cp_publish_sched_update_tick(&d->sched);
 }
 
+/* The record of the backend at @addr in the published slot, or NULL. */
+static inline const struct sl_backend *cpt_published(const struct cp_daemon *d, const char *addr)
+{
+	const struct sl_shm_header *h = d->shm.hdr;
+	unsigned int slot = SL_SLOT_OF(__atomic_load_n(&h->published, __ATOMIC_ACQUIRE));
+	const struct sl_backend *b = sl_slot_backends(h, slot);
+	struct sl_addr a = {0};
+	uint32_t v4;
+
+	if (inet_pton(AF_INET6, addr, a.a8) != 1) {
+		if (inet_pton(AF_INET, addr, &v4) != 1)
+			abort();
+		sl_addr_from_v4(&a, v4);
+	}
+	for (uint32_t i = 0; i < sl_slot_hdr(h, slot)->n_backends; i++)
+		if (b[i].uid && !memcmp(&b[i].addr, &a, sizeof(a)))
+			return &b[i];
+	return NULL;
+}
+
 struct cpt_published {
 	struct cp_daemon *d;
 	uint64_t gen;

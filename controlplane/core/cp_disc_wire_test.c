@@ -222,8 +222,7 @@ static void test_refused_entries_logged(void **state)
 	free(text);
 }
 
-/* A provider starts only when some pool takes its sets; an implicit pool takes file's and etcd's.
- */
+/* A provider starts only when a pool takes its sets (an implicit pool: file's and etcd's). */
 static void test_providers_only_when_used(void **state)
 {
 	struct fix *f = *state;

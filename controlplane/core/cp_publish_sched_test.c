@@ -90,21 +90,6 @@ static void reload(struct cpt_fix *f, struct cfg *next)
 	cp_publish_sched_reloaded(&f->d.sched, old);
 }
 
-static const struct sl_backend *published(const struct cpt_fix *f, const char *addr)
-{
-	const struct sl_shm_header *h = f->d.shm.hdr;
-	unsigned int slot = SL_SLOT_OF(h->published);
-	const struct sl_backend *b = sl_slot_backends(h, slot);
-	struct sl_addr a;
-	uint8_t af;
-
-	cpt_addr(&a, &af, addr);
-	for (uint32_t i = 0; i < sl_slot_hdr(h, slot)->n_backends; i++)
-		if (b[i].uid && !memcmp(&b[i].addr, &a, sizeof(a)))
-			return &b[i];
-	return NULL;
-}
-
 static uint64_t gen(const struct cpt_fix *f)
 {
 	return SL_GEN_OF(__atomic_load_n(&f->d.shm.hdr->published, __ATOMIC_ACQUIRE));
@@ -172,10 +157,11 @@ static void test_first_build_waits_for_next_hops(void **state)
 			 0);
 	assert_int_equal(gen(f), 1);
 	assert_false(f->d.sched.starting);
-	assert_int_equal(published(f, "198.18.220.11")->flags,
+	assert_int_equal(cpt_published(&f->d, "198.18.220.11")->flags,
 			 SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED);
-	assert_memory_equal(published(f, "198.18.220.12")->dst_mac, "\x02\x00\x00\x00\x00\x12", 6);
-	assert_int_equal(published(f, "198.18.220.12")->tx_port, 0);
+	assert_memory_equal(cpt_published(&f->d, "198.18.220.12")->dst_mac,
+			    "\x02\x00\x00\x00\x00\x12", 6);
+	assert_int_equal(cpt_published(&f->d, "198.18.220.12")->tx_port, 0);
 	cpt_daemon_stop(&f->d);
 
 	/* one never answers: nothing until neigh_timeout_ms, then without it */
@@ -201,7 +187,7 @@ static void test_first_build_waits_for_next_hops(void **state)
 	assert_int_equal(
 		cpt_lines_with(text, " INFO  publish: generation 1: no dataplane attached"), 1);
 	free(text);
-	assert_int_equal(published(f, "198.18.220.99")->flags, 0);
+	assert_int_equal(cpt_published(&f->d, "198.18.220.99")->flags, 0);
 }
 
 /* A burst of changes within the build gap: one build, at the end of the gap. */
@@ -230,8 +216,8 @@ static void test_changes_coalesced(void **state)
 	until_gen(f, 3);
 	assert_int_equal(f->d.sched.n_builds, builds + 1);
 	assert_true(f->d.sched.last_build_ns >= last + CP_PUBLISH_SCHED_GAP_MS * 1000000ull);
-	assert_int_equal(published(f, "198.18.220.11")->weight, 1);
-	assert_int_equal(published(f, "198.18.220.12")->weight, 0);
+	assert_int_equal(cpt_published(&f->d, "198.18.220.11")->weight, 1);
+	assert_int_equal(cpt_published(&f->d, "198.18.220.12")->weight, 0);
 	turn_for(f, 2 * CP_PUBLISH_SCHED_GAP_MS);
 	assert_int_equal(f->d.sched.n_builds, builds + 1);
 }
@@ -258,7 +244,7 @@ static void test_waits_for_acks(void **state)
 	assert_int_equal(gen(f), 2);
 	dataplane_ack(f);
 	until_gen(f, 3);
-	assert_int_equal(published(f, "198.18.220.12")->weight, 0);
+	assert_int_equal(cpt_published(&f->d, "198.18.220.12")->weight, 0);
 	dataplane_ack(f);
 	turn_for(f, 20);
 	assert_int_equal(f->d.sched.pub.word, 0);
@@ -330,12 +316,14 @@ static void test_next_hop_change_republished(void **state)
 	const int b[] = {13};
 
 	assert_int_equal(cpt_daemon_start(&f->d, web_cfg(f, b, 1), "test.conf", f->s.events), 0);
-	assert_memory_equal(published(f, "198.18.220.13")->dst_mac, "\x02\x00\x00\x00\x00\x13", 6);
+	assert_memory_equal(cpt_published(&f->d, "198.18.220.13")->dst_mac,
+			    "\x02\x00\x00\x00\x00\x13", 6);
 	assert_int_equal(sh("ip neigh replace 198.18.220.13 lladdr 02:00:00:00:00:99 dev " IFACE
 			    " nud permanent"),
 			 0);
 	until_gen(f, 2);
-	assert_memory_equal(published(f, "198.18.220.13")->dst_mac, "\x02\x00\x00\x00\x00\x99", 6);
+	assert_memory_equal(cpt_published(&f->d, "198.18.220.13")->dst_mac,
+			    "\x02\x00\x00\x00\x00\x99", 6);
 	assert_int_equal(sh("ip neigh replace 198.18.220.13 lladdr 02:00:00:00:00:13 dev " IFACE
 			    " nud permanent"),
 			 0);
@@ -365,18 +353,18 @@ static void test_drains_logged(void **state)
 					      "longer draining"),
 			 1);
 	free(text);
-	assert_int_equal(published(f, "198.18.220.12")->flags,
+	assert_int_equal(cpt_published(&f->d, "198.18.220.12")->flags,
 			 SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED);
 
 	cpt_log_begin(&log);
 	reload(f, web_cfg(f, one, 1));
 	until_gen(f, 4);
-	assert_int_equal(published(f, "198.18.220.12")->flags,
+	assert_int_equal(cpt_published(&f->d, "198.18.220.12")->flags,
 			 SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED | SL_BACKEND_F_DRAINING);
 	/* the drain deadline passes: built again without it */
 	until_gen(f, 5);
 	text = cpt_log_end(&log);
-	assert_null(published(f, "198.18.220.12"));
+	assert_null(cpt_published(&f->d, "198.18.220.12"));
 	assert_int_equal(cpt_lines_with(text, " INFO  tables: backend 198.18.220.12:0 finished "
 					      "draining, removed"),
 			 1);
@@ -415,7 +403,7 @@ static void test_unbuildable_reload_reverted(void **state)
 	/* the running config is built again (its instances were configured anew) */
 	until_gen(f, 2);
 	assert_int_equal(sl_slot_hdr(f->d.shm.hdr, 1)->n_vips, 1);
-	assert_null(published(f, "198.18.220.13"));
+	assert_null(cpt_published(&f->d, "198.18.220.13"));
 }
 
 /* A build that fails without a reload to go back to: logged, not retried. */

@@ -62,18 +62,6 @@ static void start(struct cpt_fix *f)
 	assert_true(cpt_daemon_until_gen(&f->d, 1));
 }
 
-/* Whether the published slot has a backend named @name. */
-static bool in_published(const struct sl_shm_header *h, const char *name)
-{
-	unsigned int slot = SL_SLOT_OF(h->published);
-	const struct sl_backend *b = sl_slot_backends(h, slot);
-
-	for (uint32_t i = 0; i < sl_slot_hdr(h, slot)->n_backends; i++)
-		if (b[i].uid && !strcmp(b[i].name, name))
-			return true;
-	return false;
-}
-
 static void test_first_load(void **state)
 {
 	struct cpt_fix *f = *state;
@@ -134,7 +122,7 @@ static void test_reload_built_at_once(void **state)
 	/* built inside the call, though the last build was a moment ago */
 	assert_int_equal(f->d.sched.n_builds, builds + 1);
 	assert_int_equal(SL_GEN_OF(f->d.shm.hdr->published), 2);
-	assert_true(in_published(f->d.shm.hdr, "198.18.1.12"));
+	assert_non_null(cpt_published(&f->d, "198.18.1.12"));
 	assert_ptr_not_equal(f->d.cfg, before);
 	assert_null(f->d.sched.prev);
 	assert_non_null(cp_model_find(f->d.model, "web", "198.18.1.12"));
@@ -240,8 +228,8 @@ static void test_reload_while_waiting(void **state)
 	h->dp_pid = 0; /* gone: the next publication is settled at once */
 	assert_true(cpt_daemon_until_gen(&f->d, 3));
 	assert_null(f->d.sched.prev);
-	assert_true(in_published(h, "198.18.1.14"));
-	assert_false(in_published(h, "198.18.1.13"));
+	assert_non_null(cpt_published(&f->d, "198.18.1.14"));
+	assert_null(cpt_published(&f->d, "198.18.1.13"));
 }
 
 int main(void)
