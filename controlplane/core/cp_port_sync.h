@@ -20,7 +20,7 @@
 #include "cp_health_wire.h"
 #include "sl_shm.h"
 
-#define CP_PORT_SYNC_VIPS_NS 1000000000ull /* ns: VIP maps rewritten (a restarted dataplane) */
+#define CP_PORT_SYNC_VIPS_NS 1000000000ull /* ns: VIP maps rewritten (a new program's is empty) */
 #define CP_PORT_SYNC_WATCH_NS 100000000ull /* ns: between two looks at each port's program */
 
 struct cp_port_sync {

@@ -84,7 +84,9 @@ struct cp_tables_ref {
  * One build under way: its input, the slot it writes, and the scratch its
  * steps pass on to each other (freed when it ends). Each step returns 0
  * or a negative errno with why[] filled; none touches the assignment in
- * @t but the last (commit), so a build that fails changes nothing.
+ * @t but the last (commit), so a build that fails changes nothing. The
+ * steps: 1 match the slots backends hold, 2 place newcomers, 3 VIPs and
+ * pools, 4 backends, 5 Maglev tables, 6 the seal, 7 commit.
  */
 struct cp_tables_job {
 	struct cp_tables *t;
@@ -101,7 +103,7 @@ struct cp_tables_job {
 	struct cp_tables_ref *refs;  /* the configured backends (that got a slot, after step 2) */
 	struct cp_tables_ident *ids; /* refs[i]'s identity, before step 2 */
 	uint32_t n_refs;
-	uint8_t *kept;			/* per slot: SLOT_* */
+	uint8_t *kept;			/* per slot: CP_TABLES_SLOT_* */
 	uint32_t *vip_pool;		/* per VIP: the index of its pool in the slot */
 	uint32_t n_pools;		/* pools in the slot */
 	uint32_t old_pools;		/* pools the slot held before this build */
