@@ -35,7 +35,7 @@
 
 #define BENCH_REPS 3
 #define BENCH_MAGLEV 65537u
-#define NEIGH_STEP 256u /* sluiced's per-tick budget (cp_main.c) */
+#define NEIGH_STEP 256u /* sluiced's per-tick budget (CP_PUBLISH_SCHED_NEIGH_STEP) */
 
 static uint64_t now_ns(void)
 {

@@ -3,11 +3,11 @@
  * Probe engine (see cp_health.h): each target owns one loop timer that is
  * either its next start (idle) or its deadline (a probe in flight), and at
  * most one non-blocking socket. A probe is connect (EINPROGRESS, EPOLLOUT,
- * SO_ERROR), then for http a request and a streamed parse of the reply
- * (status line, end of headers, body substring across reads, within the
- * read limit), for udp one datagram out and one in. Removed targets are
- * freed from a zero-delay timer, after the loop has run the rest of the
- * epoll batch that may still point at their fd handler.
+ * SO_ERROR), then for http a request and the reply read up to the read
+ * limit and judged as it arrives (cp_health_http.h), for udp one datagram
+ * out and one in. Removed targets are freed from a zero-delay timer, after
+ * the loop has run the rest of the epoll batch that may still point at
+ * their fd handler.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,12 +21,12 @@
 #include <sys/socket.h>
 
 #include "cp_health.h"
+#include "cp_health_http.h"
 #include "cp_loop.h"
 #include "sl_shm.h"
 
-#define HC_DEFER_MS 50	      /* retry delay when out of sockets */
-#define HC_RECV_CHUNK 4096    /* bytes read per recv() */
-#define HC_STATUS_LINE_MAX 32 /* bytes of the status line kept: "HTTP/1.1 200" is 12 */
+#define HC_DEFER_MS 50	   /* retry delay when out of sockets */
+#define HC_RECV_CHUNK 4096 /* bytes read per recv() */
 #define HC_REASON_LEN 160
 
 enum hc_phase {
@@ -60,13 +60,7 @@ struct cp_health_target {
 	uint32_t req_len;
 	uint32_t sent;
 	uint32_t rx_total;
-	uint16_t status; /* 0: status line not seen yet */
-	uint8_t line_len;
-	uint8_t nl_run; /* consecutive line ends, '\r' ignored: 2 ends the headers */
-	uint8_t hdr_done;
-	uint8_t carry_len;
-	char line[HC_STATUS_LINE_MAX];
-	char carry[CP_HEALTH_EXPECT_LEN]; /* tail of the body seen so far */
+	struct cp_health_http resp;
 };
 
 struct cp_health {
@@ -78,7 +72,6 @@ struct cp_health {
 	void *sock_ctx;
 	uint64_t rng;
 	struct cp_health_stats st;
-	char scratch[HC_RECV_CHUNK + CP_HEALTH_EXPECT_LEN];
 };
 
 static const char *hc_type_name(uint8_t type)
@@ -243,98 +236,11 @@ static void hc_http_send(struct cp_health_target *t)
 		hc_fail_errno(t, "epoll", errno);
 }
 
-/*
- * Parse "HTTP/1.x NNN". Returns the status, or 0 when malformed.
- */
-static uint16_t hc_parse_status(const char *line, uint32_t len)
-{
-	uint32_t i = 5;
-	uint16_t st = 0;
-
-	if (len < 12 || memcmp(line, "HTTP/", 5) != 0)
-		return 0;
-	while (i < len && line[i] != ' ')
-		i++;
-	if (i + 4 > len)
-		return 0;
-	for (uint32_t k = i + 1; k < i + 4; k++) {
-		if (line[k] < '0' || line[k] > '9')
-			return 0;
-		st = (uint16_t)(st * 10 + (line[k] - '0'));
-	}
-	if (i + 4 < len && line[i + 4] != ' ' && line[i + 4] != '\r' && line[i + 4] != '\n')
-		return 0;
-	return st < 100 ? 0 : st;
-}
-
-/* Body bytes: look for the substring across reads, keep the tail. 1: found. */
-static int hc_body_feed(struct cp_health_target *t, const char *b, uint32_t n)
-{
-	const char *want = t->spec.http_body;
-	uint32_t wlen = (uint32_t)strlen(want);
-	char *comb = t->h->scratch;
-	uint32_t clen = t->carry_len + n;
-	uint32_t keep;
-
-	memcpy(comb, t->carry, t->carry_len);
-	memcpy(comb + t->carry_len, b, n);
-	if (memmem(comb, clen, want, wlen))
-		return 1;
-	keep = clen < wlen - 1 ? clen : wlen - 1;
-	memcpy(t->carry, comb + clen - keep, keep);
-	t->carry_len = (uint8_t)keep;
-	return 0;
-}
-
-/*
- * Feed response bytes. Returns 1 when the probe finished (t may be gone),
- * 0 to read more.
- */
-static int hc_http_feed(struct cp_health_target *t, const char *b, uint32_t n)
-{
-	const struct cp_health_spec *s = &t->spec;
-	uint32_t i = 0;
-
-	for (; i < n && !t->hdr_done; i++) {
-		char c = b[i];
-
-		if (!t->status) {
-			if (c != '\n' && t->line_len < HC_STATUS_LINE_MAX)
-				t->line[t->line_len++] = c;
-			if (c == '\n' || t->line_len == HC_STATUS_LINE_MAX) {
-				t->status = hc_parse_status(t->line, t->line_len);
-				if (!t->status) {
-					hc_finish(t, false, "malformed status line");
-					return 1;
-				}
-				if (t->status < s->status_min || t->status > s->status_max) {
-					hc_finish(t, false, "status %u", t->status);
-					return 1;
-				}
-				if (!s->http_body[0]) {
-					hc_finish(t, true, "status %u", t->status);
-					return 1;
-				}
-			}
-		}
-		if (c == '\n') {
-			if (++t->nl_run == 2)
-				t->hdr_done = 1;
-		} else if (c != '\r') {
-			t->nl_run = 0;
-		}
-	}
-	if (t->hdr_done && i < n && hc_body_feed(t, b + i, n - i)) {
-		hc_finish(t, true, "status %u", t->status);
-		return 1;
-	}
-	return 0;
-}
-
 static void hc_http_recv(struct cp_health_target *t)
 {
-	char buf[HC_RECV_CHUNK];
+	char buf[HC_RECV_CHUNK], why[CP_HEALTH_HTTP_WHY_LEN];
 	uint32_t limit = t->spec.read_limit;
+	enum cp_health_http_verdict v;
 
 	for (;;) {
 		uint32_t room = limit - t->rx_total;
@@ -350,21 +256,16 @@ static void hc_http_recv(struct cp_health_target *t)
 			return;
 		}
 		if (n == 0) {
-			if (!t->status)
-				hc_finish(t, false, "connection closed before status line");
-			else
-				hc_finish(t, false, "body lacks \"%s\"", t->spec.http_body);
+			cp_health_http_cut(&t->resp, 0, why, sizeof(why));
+			hc_finish(t, false, "%s", why);
 			return;
 		}
 		t->rx_total += (uint32_t)n;
-		if (hc_http_feed(t, buf, (uint32_t)n))
-			return;
-		if (t->rx_total >= limit) {
-			if (!t->status)
-				hc_finish(t, false, "no status line within %u bytes", limit);
-			else
-				hc_finish(t, false, "body lacks \"%s\" within %u bytes",
-					  t->spec.http_body, limit);
+		v = cp_health_http_feed(&t->resp, buf, (uint32_t)n, why, sizeof(why));
+		if (v == CP_HEALTH_HTTP_MORE && t->rx_total >= limit)
+			v = cp_health_http_cut(&t->resp, limit, why, sizeof(why));
+		if (v != CP_HEALTH_HTTP_MORE) {
+			hc_finish(t, v == CP_HEALTH_HTTP_PASS, "%s", why);
 			return;
 		}
 	}
@@ -471,11 +372,7 @@ static void hc_start(struct cp_health_target *t)
 	t->phase = HC_CONNECT;
 	t->sent = 0;
 	t->rx_total = 0;
-	t->status = 0;
-	t->line_len = 0;
-	t->nl_run = 0;
-	t->hdr_done = 0;
-	t->carry_len = 0;
+	cp_health_http_init(&t->resp, s->status_min, s->status_max, s->http_body);
 	/* the deadline covers the whole probe */
 	(void)cp_loop_timer_at(h->loop, &t->timer,
 			       t->started_ns + (uint64_t)s->timeout_ms * 1000000ull);
@@ -630,36 +527,6 @@ static int hc_spec_check(const struct cp_health_spec *s, uint8_t af, uint16_t po
 	return 0;
 }
 
-static int hc_build_request(struct cp_health_target *t)
-{
-	const struct cp_health_spec *s = &t->spec;
-	char host[CP_HEALTH_HOST_LEN + 64];
-	int n;
-
-	if (s->http_host[0]) {
-		snprintf(host, sizeof(host), "%s", s->http_host);
-	} else {
-		char a[INET6_ADDRSTRLEN];
-
-		if (t->af == SL_AF_INET)
-			inet_ntop(AF_INET, &t->addr.a32[3], a, sizeof(a));
-		else
-			inet_ntop(AF_INET6, t->addr.a8, a, sizeof(a));
-		snprintf(host, sizeof(host), t->af == SL_AF_INET6 ? "[%s]:%u" : "%s:%u", a,
-			 t->port);
-	}
-	n = asprintf(&t->req,
-		     "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: sluice-health\r\n"
-		     "Accept: */*\r\nConnection: close\r\n\r\n",
-		     s->http_path[0] ? s->http_path : "/", host);
-	if (n < 0) {
-		t->req = NULL;
-		return -ENOMEM;
-	}
-	t->req_len = (uint32_t)n;
-	return 0;
-}
-
 struct cp_health_target *cp_health_target_add(struct cp_health *h,
 					      const struct cp_health_spec *spec,
 					      const struct sl_addr *addr, uint8_t af, uint16_t port,
@@ -692,9 +559,11 @@ struct cp_health_target *cp_health_target_add(struct cp_health *h,
 	t->fd = -1;
 	t->lfd.fd = -1;
 	if (t->spec.type == CP_HEALTH_HTTP) {
-		rc = hc_build_request(t);
-		if (rc)
+		t->req = cp_health_http_request(&t->spec, &t->addr, t->af, t->port, &t->req_len);
+		if (!t->req) {
+			rc = -ENOMEM;
 			goto fail;
+		}
 	}
 	cp_loop_timer_init(&t->timer, hc_timer, t);
 	rc = cp_loop_timer_at(h->loop, &t->timer,

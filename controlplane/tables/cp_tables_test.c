@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cp_tables: stable slots and uids, slot reuse order, resolution, weights,
- * IPv6, and the drain of backends that leave the config.
+ * IPv6, and the drain of backends that leave the config; per step of a
+ * build: VIP records and pools, what the segment cannot hold (and that a
+ * refused build changes nothing), the seal, the summary and dropped pools.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "cp_tables.h"
@@ -754,6 +757,195 @@ static void test_rebuild_only_affected_pools(void **state)
 	free(h);
 }
 
+/*
+ * The VIPs-and-pools step refuses what the segment cannot hold, naming it,
+ * and a build refused at any step leaves the assignment as it was: the
+ * next good build finds every backend in its slot with its uid.
+ */
+static void test_refused_build_changes_nothing(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(2, 16, 251);
+	struct cp_tables *t = cp_tables_new(16);
+	struct cfg c = {0};
+	struct nh_ctx nh = {{NULL}};
+	struct cp_tables_summary sum;
+	struct cfg_pool *p;
+	char why[256], name[16];
+	(void)state;
+
+	cpt_vip(&c, "v0", "198.18.100.1", 80, "p");
+	p = cpt_pool(&c, "p");
+	cpt_backend(p, "198.18.1.11", 0, 1);
+	cpt_backend(p, "198.18.1.12", 0, 1);
+	build_ok(t, &c, &nh, h, 0, 1, &sum);
+	assert_int_equal(sum.n_new, 2);
+
+	/* 9 VIPs, the segment holds 8 (cpt_vip() makes room for 8) */
+	c.vips = realloc(c.vips, 16 * sizeof(*c.vips));
+	for (int i = 1; i < 9; i++) {
+		snprintf(name, sizeof(name), "v%d", i);
+		cpt_vip(&c, name, "198.18.100.2", (uint16_t)(80 + i), "p");
+	}
+	cpt_backend(p, "198.18.1.13", 0, 1);
+	assert_int_equal(cp_tables_build(t, &c, nh_lookup, &nh, h, 1, 2, 0, &sum, why, sizeof(why)),
+			 -ENOSPC);
+	assert_string_equal(why, "9 VIPs configured, the segment holds 8");
+	c.n_vips = 1;
+
+	/* 5 pools, the segment holds 4 */
+	for (int i = 1; i < 5; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		cpt_pool(&c, name);
+	}
+	assert_int_equal(cp_tables_build(t, &c, nh_lookup, &nh, h, 1, 2, 0, &sum, why, sizeof(why)),
+			 -ENOSPC);
+	assert_string_equal(why, "5 pools configured, the segment holds 4");
+
+	/* 4 pools and a VIP naming a fifth: no room for it */
+	c.n_pools = 4;
+	cpt_vip(&c, "lost", "198.18.100.9", 80, "nowhere");
+	assert_int_equal(cp_tables_build(t, &c, nh_lookup, &nh, h, 1, 2, 0, &sum, why, sizeof(why)),
+			 -ENOSPC);
+	assert_string_equal(why, "vip lost: no room for pool nowhere (tables.max_pools 4)");
+
+	/* .13 took no slot in any refused build; .11 and .12 kept theirs */
+	c.n_vips = 1;
+	c.n_pools = 1;
+	build_ok(t, &c, &nh, h, 1, 2, &sum);
+	assert_int_equal(sum.n_new, 1);
+	assert_int_equal(sum.n_removed, 0);
+	assert_int_equal(slot_of(h, 1, "198.18.1.11"), 0);
+	assert_int_equal(slot_of(h, 1, "198.18.1.12"), 1);
+	assert_int_equal(slot_of(h, 1, "198.18.1.13"), 2);
+	assert_int_equal(sl_slot_backends(h, 1)[2].uid, 3);
+
+	c.n_pools = 5;
+	cp_tables_free(t);
+	cpt_config_free(&c);
+	free(h);
+}
+
+/* Every field of a VIP record, per mode and encapsulation. */
+static void test_vip_records(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(2, 16, 251);
+	struct cp_tables *t = cp_tables_new(16);
+	struct cfg c = {0};
+	struct nh_ctx nh = {{NULL}};
+	struct cp_tables_summary sum;
+	const struct sl_vip *vips;
+	struct cfg_vip *v;
+	struct sl_addr a;
+	uint8_t af;
+	(void)state;
+
+	v = cpt_vip(&c, "tun", "198.18.100.1", 443, "b");
+	v->encap = CFG_ENCAP_GUE;
+	v->gue_port = 6081;
+	cpt_addr(&v->tunnel_source, &af, "198.18.200.0");
+	v->tunnel_source_plen = 24;
+	v = cpt_vip(&c, "dsr", "198.18.100.2", 53, "a");
+	v->proto = IPPROTO_UDP;
+	v->mode = SL_MODE_DSR;
+	v->encap = CFG_ENCAP_GUE; /* not tunnel mode: no GUE */
+	v->gue_port = 6080;
+	cpt_pool(&c, "a");
+	build_ok(t, &c, &nh, h, 0, 1, &sum);
+	vips = sl_slot_vips(h, 0);
+	/* the configured pool first, then the implicit one in order of use */
+	assert_string_equal(sl_slot_pools(h, 0)[0].name, "a");
+	assert_string_equal(sl_slot_pools(h, 0)[1].name, "b");
+	assert_string_equal(vips[0].name, "tun");
+	assert_int_equal(vips[0].pool, 1);
+	assert_int_equal(vips[0].proto, IPPROTO_TCP);
+	assert_int_equal(vips[0].mode, SL_MODE_TUNNEL);
+	assert_int_equal(vips[0].flags, SL_VIP_F_GUE);
+	assert_int_equal(vips[0].gue_port, htons(6081));
+	assert_int_equal(vips[0].port, htons(443));
+	assert_memory_equal(&vips[0].tunnel_src, &v[-1].tunnel_source, sizeof(struct sl_addr));
+	assert_int_equal(vips[0].tunnel_src_plen, 24);
+	cpt_addr(&a, &af, "198.18.100.2");
+	assert_memory_equal(&vips[1].addr, &a, sizeof(a));
+	assert_int_equal(vips[1].af, SL_AF_INET);
+	assert_string_equal(vips[1].name, "dsr");
+	assert_int_equal(vips[1].pool, 0);
+	assert_int_equal(vips[1].proto, IPPROTO_UDP);
+	assert_int_equal(vips[1].mode, SL_MODE_DSR);
+	assert_int_equal(vips[1].flags, 0);
+	assert_int_equal(vips[1].gue_port, 0);
+	assert_int_equal(vips[1].tunnel_src_plen, 0);
+	cp_tables_free(t);
+	cpt_config_free(&c);
+	free(h);
+}
+
+/*
+ * The seal step: the slot's header says what was written (generation,
+ * counts, Maglev size, the wall-clock build time) and the summary counts
+ * it; a pool the slot no longer has leaves a zeroed table behind.
+ */
+static void test_seal_summary_and_dropped_pools(void **state)
+{
+	struct sl_shm_header *h = cpt_segment(2, 16, 251);
+	struct cp_tables *t = cp_tables_new(16);
+	struct cfg c = {0};
+	struct nh_ctx nh = {{"198.18.1.22", NULL}};
+	struct cp_tables_summary sum;
+	const struct sl_table_hdr *th = sl_slot_hdr(h, 0);
+	struct timespec before, after;
+	struct cfg_pool *p;
+	uint32_t zero[251] = {0};
+	(void)state;
+
+	cpt_vip(&c, "a", "198.18.100.1", 80, "a");
+	cpt_vip(&c, "b", "198.18.100.2", 80, "b");
+	cpt_vip(&c, "c", "198.18.100.3", 80, "c");
+	p = cpt_pool(&c, "a");
+	cpt_backend(p, "198.18.1.11", 0, 1);
+	p = cpt_pool(&c, "b");
+	cpt_backend(p, "198.18.1.21", 0, 1);
+	cpt_backend(p, "198.18.1.22", 0, 1);
+	cpt_pool(&c, "c");
+	clock_gettime(CLOCK_REALTIME, &before);
+	build_ok(t, &c, &nh, h, 0, 7, &sum);
+	clock_gettime(CLOCK_REALTIME, &after);
+	assert_int_equal(th->generation, 7);
+	assert_int_equal(th->n_vips, 3);
+	assert_int_equal(th->n_pools, 3);
+	assert_int_equal(th->n_backends, 3);
+	assert_int_equal(th->maglev_size, 251);
+	assert_in_range(th->built_ns, (uint64_t)before.tv_sec * 1000000000ull + before.tv_nsec,
+			(uint64_t)after.tv_sec * 1000000000ull + after.tv_nsec);
+	assert_int_equal(sum.n_vips, 3);
+	assert_int_equal(sum.n_pools, 3);
+	assert_int_equal(sum.n_backends, 3);
+	assert_int_equal(sum.n_active, 2);
+	assert_int_equal(sum.n_unresolved, 1);
+	assert_int_equal(sum.n_new, 3);
+	assert_int_equal(sum.n_maglev_built, 3);
+	assert_int_equal(sl_slot_pools(h, 0)[1].n_active, 1);
+	assert_int_equal(maglev_count(h, 0, 2, SL_BACKEND_NONE), 251);
+
+	/* slot 1 in between, then slot 0 again with one pool: b's and c's tables zeroed */
+	build_ok(t, &c, &nh, h, 1, 8, &sum);
+	c.n_vips = 1;
+	c.n_pools = 1;
+	build_ok(t, &c, &nh, h, 0, 9, &sum);
+	assert_int_equal(th->generation, 9);
+	assert_int_equal(th->n_pools, 1);
+	assert_int_equal(th->n_backends, 1);
+	assert_int_equal(sum.n_removed, 2);
+	assert_int_equal(sum.n_maglev_copied, 1);
+	assert_memory_equal(sl_slot_maglev(h, 0, 1), zero, sizeof(zero));
+	assert_memory_equal(sl_slot_maglev(h, 0, 2), zero, sizeof(zero));
+	assert_int_equal(maglev_count(h, 0, 0, 0), 251);
+	c.n_vips = 3;
+	c.n_pools = 3;
+	cp_tables_free(t);
+	cpt_config_free(&c);
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -768,6 +960,9 @@ int main(void)
 		cmocka_unit_test(test_drain_freed_at_once),
 		cmocka_unit_test(test_adopt_draining),
 		cmocka_unit_test(test_rebuild_only_affected_pools),
+		cmocka_unit_test(test_refused_build_changes_nothing),
+		cmocka_unit_test(test_vip_records),
+		cmocka_unit_test(test_seal_summary_and_dropped_pools),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Joining sluiced's parts (see cp_daemon.h): who hears of what the model
+ * reports. An instance entering or leaving the model changes the set of
+ * next hops to track and starts or stops its health target; a change of
+ * the serving view wants a build; every change is a line of the event
+ * stream; refused discovery entries are logged by the discovery wiring.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "cp_daemon.h"
+#include "cp_events.h"
+#include "cp_log.h"
+
+static void on_event(void *ctx, const struct cp_model_event *e)
+{
+	struct cp_daemon *d = ctx;
+
+	cp_events_print(d->events, e);
+}
+
+static void on_inst_added(void *ctx, struct cp_model_inst *inst, const struct cfg_pool *pool)
+{
+	struct cp_daemon *d = ctx;
+
+	cp_publish_sched_backends_changed(&d->sched);
+	cp_health_wire_add(&d->health_wire, d->cfg, inst, pool);
+}
+
+static void on_inst_removed(void *ctx, struct cp_model_inst *inst)
+{
+	struct cp_daemon *d = ctx;
+
+	cp_publish_sched_backends_changed(&d->sched);
+	cp_health_wire_remove(&d->health_wire, inst);
+}
+
+static void on_changed(void *ctx)
+{
+	struct cp_daemon *d = ctx;
+
+	cp_publish_sched_changed(&d->sched);
+}
+
+static void on_refused(void *ctx, enum cp_disc_source src, const char *pool,
+		       const struct cp_model_refusal *r, uint32_t n, uint32_t n_total)
+{
+	(void)ctx;
+	cp_disc_wire_refused(src, pool, r, n, n_total);
+}
+
+int cp_daemon_join(struct cp_daemon *d)
+{
+	const struct cp_model_hooks hooks = {
+		.event = on_event,
+		.inst_added = on_inst_added,
+		.inst_removed = on_inst_removed,
+		.changed = on_changed,
+		.refused = on_refused,
+		.ctx = d,
+	};
+	struct cp_publish_sched_parts parts;
+
+	d->health = cp_health_new(d->loop);
+	if (!d->health) {
+		CP_LOG_HEALTH(ERR, "probe engine: %s", strerror(errno));
+		return -errno;
+	}
+	d->model = cp_model_new(&hooks);
+	if (!d->model) {
+		CP_LOG_HEALTH(ERR, "model: %s", strerror(errno));
+		return -errno;
+	}
+	cp_health_wire_init(&d->health_wire, d->health, d->model);
+	cp_port_sync_init(&d->ports, &d->cfg, d->shm.hdr, d->health, &d->health_wire);
+	cp_disc_wire_init(&d->disc, d->loop, d->model, &d->cfg);
+	parts = (struct cp_publish_sched_parts){
+		.loop = d->loop,
+		.shm = &d->shm,
+		.tables = d->tables,
+		.neigh = d->neigh,
+		.model = d->model,
+		.cfg = &d->cfg,
+		.disc = &d->disc,
+		.ports = &d->ports,
+	};
+	cp_publish_sched_init(&d->sched, &parts);
+	d->admin_cmds = (struct cp_admin_cmds){
+		.model = d->model,
+		.tables = d->tables,
+		.cfg = &d->cfg,
+		.sched = &d->sched,
+		.config_path = d->config_path,
+	};
+	return 0;
+}
+
+void cp_daemon_unjoin(struct cp_daemon *d)
+{
+	cp_publish_sched_stop(&d->sched);
+	cp_admin_free(d->admin);
+	d->admin = NULL;
+	cp_disc_wire_stop(&d->disc);
+	cp_model_free(d->model); /* removes every health target */
+	d->model = NULL;
+	if (d->health)
+		cp_health_free(d->health);
+	d->health = NULL;
+}
