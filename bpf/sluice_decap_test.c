@@ -20,6 +20,7 @@
 #include "sl_bpf_types.h"
 #include "sl_pkt_test.h"
 #include "sluice_decap.skel.h"
+#include "tl_suite.h"
 
 #define LB4 "198.18.0.1"
 #define LB6 "2001:2::1"
@@ -344,7 +345,7 @@ static void test_gue_port_configured(void **state)
 	sluice_decap__destroy(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipip),
@@ -363,6 +364,9 @@ int main(void)
 		cmocka_unit_test(test_not_tunnel),
 		cmocka_unit_test(test_gue_port_configured),
 	};
+	const struct tl_group groups[] = {
+		{"sluice_decap", "kernel", TL_TESTS(tests), setup, teardown, TL_NEED_BPF},
+	};
 
-	return cmocka_run_group_tests_name("sluice_decap", tests, setup, teardown);
+	return tl_suite_run(argc, argv, groups, 1);
 }

@@ -22,6 +22,7 @@
 #include "sl_bpf_types.h"
 #include "sl_pkt_test.h"
 #include "sluice_probe.skel.h"
+#include "tl_suite.h"
 
 #define LOCAL4 "198.18.0.2" /* the probe socket's address */
 #define BACKEND4 "198.18.1.11"
@@ -352,7 +353,7 @@ static void test_bad_entry(void **state)
 	run(&in, SL_PROBE_MARK, TC_ACT_SHOT, NULL, SL_PROBE_DROP_BAD_ENTRY);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_tcp4_ipip, clear_probes),
@@ -369,6 +370,9 @@ int main(void)
 		cmocka_unit_test_setup(test_other_destination, clear_probes),
 		cmocka_unit_test_setup(test_bad_entry, clear_probes),
 	};
+	const struct tl_group groups[] = {
+		{"sluice_probe", "kernel", TL_TESTS(tests), setup, teardown, TL_NEED_BPF},
+	};
 
-	return cmocka_run_group_tests_name("sluice_probe", tests, setup, teardown);
+	return tl_suite_run(argc, argv, groups, 1);
 }

@@ -6,7 +6,12 @@
  * fragments and ICMP errors (IPv4 types 3 and 11, ICMPv6 1-4) addressed to
  * a VIP address (its address entry in sl_vips), which carry no ports of
  * their own: the dataplane places them by their datagram or by the flow
- * they quote. All the rest goes to the kernel: ARP, ND and other ICMPv6,
+ * they quote. The replies of full NAT come to a NAT source address (its
+ * address entry in sl_vips): TCP and UDP within the source's port range, the
+ * ICMP errors and the fragments addressed to it go to the dataplane (the
+ * kernel holds none of those connections and would only answer them with
+ * an RST or an unreachable), other ports of that address to the kernel.
+ * All the rest goes to the kernel: ARP, ND and other ICMPv6,
  * the host's own traffic, malformed or truncated headers (the kernel
  * validates and drops them), packets over the parsers' limits. Nothing is
  * dropped here.
@@ -126,11 +131,12 @@ static __always_inline __u32 sl_xdp_classify(void *data, void *data_end, struct 
 }
 
 /*
- * A fragment or ICMP error goes to the dataplane when its destination is a
- * VIP address (for a fragment: with a VIP of its protocol there); else it
- * is the kernel's: the pass counter @other.
+ * A fragment or ICMP error (@stat) goes to the dataplane when its
+ * destination is a VIP address (for a fragment: with a VIP of its protocol
+ * there) or a NAT source: returns the redirect counter, or 0 when it is the
+ * kernel's.
  */
-static __always_inline int sl_xdp_vip_address(struct sl_xdp_vip_key *key, __u32 stat)
+static __always_inline __u32 sl_xdp_vip_address(struct sl_xdp_vip_key *key, __u32 stat)
 {
 	struct sl_xdp_vip_value *v;
 	__u8 proto = key->proto;
@@ -140,10 +146,35 @@ static __always_inline int sl_xdp_vip_address(struct sl_xdp_vip_key *key, __u32 
 	v = bpf_map_lookup_elem(&sl_vips, key);
 	if (!v)
 		return 0;
+	if (v->flags & SL_XDP_ADDR_F_NAT)
+		return stat == SL_XDP_REDIRECTED_ICMP ? SL_XDP_REDIRECTED_NAT_ICMP
+						      : SL_XDP_REDIRECTED_NAT_FRAGMENT;
 	if (stat == SL_XDP_REDIRECTED_ICMP)
-		return 1;
-	return (proto == SL_IPPROTO_TCP && (v->flags & SL_XDP_ADDR_F_TCP)) ||
-	       (proto == SL_IPPROTO_UDP && (v->flags & SL_XDP_ADDR_F_UDP));
+		return stat;
+	if ((proto == SL_IPPROTO_TCP && (v->flags & SL_XDP_ADDR_F_TCP)) ||
+	    (proto == SL_IPPROTO_UDP && (v->flags & SL_XDP_ADDR_F_UDP)))
+		return stat;
+	return 0;
+}
+
+/*
+ * TCP/UDP to no VIP: to a NAT source within its ports it is a reply of
+ * full NAT (REDIRECTED_NAT), outside them the host's (PASS_NAT_PORT);
+ * to any other address the host's (PASS_HOST).
+ */
+static __always_inline __u32 sl_xdp_nat_source(struct sl_xdp_vip_key *key, __be16 dport)
+{
+	struct sl_xdp_vip_value *v;
+	__u16 port = bpf_ntohs(dport);
+
+	key->port = 0;
+	key->proto = 0;
+	v = bpf_map_lookup_elem(&sl_vips, key);
+	if (!v || !(v->flags & SL_XDP_ADDR_F_NAT))
+		return SL_XDP_PASS_HOST;
+	if (port < v->nat_port_min || port > v->nat_port_max)
+		return SL_XDP_PASS_NAT_PORT;
+	return SL_XDP_REDIRECTED_NAT;
 }
 
 /*
@@ -221,8 +252,12 @@ int sluice_xdp(struct xdp_md *ctx)
 
 	stat = sl_xdp_classify(data, data_end, &key, &pkt);
 	if (stat == SL_XDP_REDIRECTED_FRAGMENT || stat == SL_XDP_REDIRECTED_ICMP) {
-		if (sl_xdp_vip_address(&key, stat))
+		__u32 to = sl_xdp_vip_address(&key, stat);
+
+		if (to) {
+			stat = to;
 			goto redirect;
+		}
 		stat = stat == SL_XDP_REDIRECTED_FRAGMENT ? SL_XDP_PASS_FRAGMENT
 		       : pkt.ip4			  ? SL_XDP_PASS_NOT_L4
 							  : SL_XDP_PASS_ICMP6;
@@ -239,10 +274,13 @@ int sluice_xdp(struct xdp_md *ctx)
 		goto pass;
 	}
 	if (!bpf_map_lookup_elem(&sl_vips, &key)) {
+		__be16 dport = key.port;
+
 		key.port = 0; /* the VIP's any-port entry */
 		if (!bpf_map_lookup_elem(&sl_vips, &key)) {
-			stat = SL_XDP_PASS_HOST;
-			goto pass;
+			stat = sl_xdp_nat_source(&key, dport);
+			if (stat != SL_XDP_REDIRECTED_NAT)
+				goto pass;
 		}
 	}
 redirect:

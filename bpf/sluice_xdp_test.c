@@ -17,7 +17,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -32,6 +31,8 @@
 #include "sl_parse_limits.h"
 #include "sl_pkt_test.h"
 #include "sluice_xdp.skel.h"
+#include "tl_netns.h"
+#include "tl_suite.h"
 
 #define VIP4 "198.18.100.1"	/* TCP 80 */
 #define VIP4_ANY "198.18.100.2" /* UDP, any port */
@@ -42,8 +43,12 @@
 #define LOCAL6 "2001:2::2"
 #define BACKEND4 "198.18.1.11"
 #define BACKEND6 "2001:2:0:1::11"
-#define LPORT 40001  /* the probe socket's port */
-#define HC_PORT 8080 /* the backend port the probe socket is connected to */
+#define NAT4 "198.18.1.50" /* a full-NAT source, ports NAT4_MIN..NAT4_MAX */
+#define NAT4_MIN 2000
+#define NAT4_MAX 3000
+#define NAT6 "2001:2:0:1::50" /* a full-NAT source, ports 1024..65535 */
+#define LPORT 40001	      /* the probe socket's port */
+#define HC_PORT 8080	      /* the backend port the probe socket is connected to */
 
 static struct sluice_xdp *skel;
 
@@ -106,6 +111,21 @@ static void vip_addr_add(const char *addr, uint32_t flags)
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.sl_vips), &k, &v, BPF_ANY), 0);
 }
 
+/* The address entry of a full-NAT source, its port range @pmin..@pmax. */
+static void nat_source_add(const char *addr, uint16_t pmin, uint16_t pmax, uint32_t index)
+{
+	struct sl_xdp_vip_key k = {0};
+	struct sl_xdp_vip_value v = {
+		.vip_index = index,
+		.flags = SL_XDP_ADDR_F_NAT,
+		.nat_port_min = pmin,
+		.nat_port_max = pmax,
+	};
+
+	addr16(k.addr, addr);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.sl_vips), &k, &v, BPF_ANY), 0);
+}
+
 static void probe_del(const char *local, uint16_t lport, uint8_t proto)
 {
 	struct sl_probe_key k;
@@ -131,6 +151,8 @@ static int setup(void **state)
 	vip_addr_add(VIP4, SL_XDP_ADDR_F_TCP);
 	vip_addr_add(VIP4_ANY, SL_XDP_ADDR_F_UDP);
 	vip_addr_add(VIP6, SL_XDP_ADDR_F_UDP);
+	nat_source_add(NAT4, NAT4_MIN, NAT4_MAX, 0);
+	nat_source_add(NAT6, 1024, 65535, 1);
 	return 0;
 }
 
@@ -665,21 +687,125 @@ static void test_tunnel_reply_truncated(void **state)
 	probe_del(LOCAL4, LPORT, IPPROTO_TCP);
 }
 
-static int if_up(const char *name)
+static void l4_to(struct pkt *p, int v6, uint8_t proto, const char *dst, uint16_t dport)
 {
-	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int ret = -1;
+	pkt_eth(p, v6 ? 0x86dd : 0x0800);
+	if (v6)
+		pkt_ip6(p, BACKEND6, dst, proto, proto == IPPROTO_TCP ? PKT_TCP_LEN : PKT_UDP_LEN);
+	else
+		pkt_ip4(p, BACKEND4, dst, proto, proto == IPPROTO_TCP ? PKT_TCP_LEN : PKT_UDP_LEN,
+			0);
+	if (proto == IPPROTO_TCP)
+		pkt_tcp(p, 8080, dport);
+	else
+		pkt_udp(p, 8080, dport, 0);
+}
 
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+/* A backend's reply to a NAT source within its port range is the dataplane's, at both ends. */
+static void test_nat_reply_in_range(void **state)
+{
+	static const uint16_t ports4[3] = {NAT4_MIN, 2500, NAT4_MAX};
+	static const uint16_t ports6[2] = {1024, 65535};
+	struct pkt p;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		memset(&p, 0, sizeof(p));
+		l4_to(&p, 0, IPPROTO_TCP, NAT4, ports4[i]);
+		run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+		memset(&p, 0, sizeof(p));
+		l4_to(&p, 0, IPPROTO_UDP, NAT4, ports4[i]);
+		run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
 	}
-	close(fd);
-	return ret;
+	for (i = 0; i < 2; i++) {
+		memset(&p, 0, sizeof(p));
+		l4_to(&p, 1, IPPROTO_TCP, NAT6, ports6[i]);
+		run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+		memset(&p, 0, sizeof(p));
+		l4_to(&p, 1, IPPROTO_UDP, NAT6, ports6[i]);
+		run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+	}
+}
+
+/* Ports of a NAT source outside its range are the kernel's, counted apart from other hosts'. */
+static void test_nat_outside_range(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	l4_to(&p, 0, IPPROTO_TCP, NAT4, NAT4_MIN - 1);
+	run(&p, XDP_PASS, SL_XDP_PASS_NAT_PORT);
+	memset(&p, 0, sizeof(p));
+	l4_to(&p, 0, IPPROTO_UDP, NAT4, NAT4_MAX + 1);
+	run(&p, XDP_PASS, SL_XDP_PASS_NAT_PORT);
+	memset(&p, 0, sizeof(p));
+	l4_to(&p, 1, IPPROTO_TCP, NAT6, 22);
+	run(&p, XDP_PASS, SL_XDP_PASS_NAT_PORT);
+	memset(&p, 0, sizeof(p));
+	l4_to(&p, 0, IPPROTO_TCP, "198.18.1.51", 2500); /* the next address: no source */
+	run(&p, XDP_PASS, SL_XDP_PASS_HOST);
+}
+
+/* ICMP errors and fragments to a NAT source: the dataplane's; echo, ND and ARP the kernel's. */
+static void test_nat_icmp_and_fragments(void **state)
+{
+	static const uint8_t too_big[8 + 40 + 8] = {2, 0, 0, 0, 0, 0, 0x05, 0x78, 0x60};
+	static const uint8_t echo[8] = {8, 0};
+	static const uint8_t ns[24] = {135, 0};
+	static const uint8_t frag6[8] = {IPPROTO_TCP, 0, 0x05, 0xa8, 0, 0, 0, 7};
+	struct pkt p = {0};
+
+	(void)state;
+	icmp_error4(&p, NAT4, 3);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, "2001:2:0:1::1", NAT6, IPPROTO_ICMPV6, sizeof(too_big));
+	pkt_put(&p, too_big, sizeof(too_big));
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x0800);
+	pkt_ip4(&p, BACKEND4, NAT4, IPPROTO_UDP, 8, 0x0010); /* a later fragment */
+	pkt_put(&p, "01234567", 8);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, BACKEND6, NAT6, 44, 8 + 16);
+	pkt_put(&p, frag6, sizeof(frag6));
+	pkt_put(&p, "0123456789abcdef", 16);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x0800);
+	pkt_ip4(&p, BACKEND4, NAT4, IPPROTO_ICMP, sizeof(echo), 0);
+	pkt_put(&p, echo, sizeof(echo));
+	run(&p, XDP_PASS, SL_XDP_PASS_NOT_L4);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x86dd);
+	pkt_ip6(&p, BACKEND6, NAT6, IPPROTO_ICMPV6, sizeof(ns));
+	pkt_put(&p, ns, sizeof(ns));
+	run(&p, XDP_PASS, SL_XDP_PASS_ICMP6);
+}
+
+/*
+ * A probe socket's replies stay the host's: on the kernel's own address,
+ * and even on a NAT source's address within the range (sl_probes first).
+ */
+static void test_nat_probe_replies(void **state)
+{
+	struct pkt p = {0};
+
+	(void)state;
+	probe_put(LOCAL4, 2500, IPPROTO_TCP, NULL, NULL, 0);
+	l4_to(&p, 0, IPPROTO_TCP, LOCAL4, 2500);
+	run(&p, XDP_PASS, SL_XDP_PASS_PROBE);
+	probe_del(LOCAL4, 2500, IPPROTO_TCP);
+	probe_put(NAT4, 2500, IPPROTO_TCP, NULL, NULL, 0);
+	memset(&p, 0, sizeof(p));
+	l4_to(&p, 0, IPPROTO_TCP, NAT4, 2500);
+	run(&p, XDP_PASS, SL_XDP_PASS_PROBE);
+	probe_del(NAT4, 2500, IPPROTO_TCP);
+	run(&p, XDP_PASS, SL_XDP_PASS_NO_XSK);
 }
 
 /*
@@ -706,8 +832,7 @@ static void test_vip_redirect_to_xsk(void **state)
 	void *buf;
 
 	(void)state;
-	assert_int_equal(unshare(CLONE_NEWNET), 0);
-	assert_int_equal(if_up("lo"), 0);
+	assert_int_equal(tl_netns_enter(NULL, NULL, NULL), 0); /* lo up */
 	buf = mmap(NULL, frames * fsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 		   0);
 	assert_true(buf != MAP_FAILED);
@@ -729,6 +854,23 @@ static void test_vip_redirect_to_xsk(void **state)
 	memset(&p, 0, sizeof(p));
 	icmp_error4(&p, VIP4, 3);
 	run(&p, XDP_REDIRECT, SL_XDP_REDIRECTED_ICMP);
+	memset(&p, 0, sizeof(p));
+	l4_to(&p, 0, IPPROTO_TCP, NAT4, NAT4_MIN);
+	run(&p, XDP_REDIRECT, SL_XDP_REDIRECTED_NAT);
+	memset(&p, 0, sizeof(p));
+	l4_to(&p, 1, IPPROTO_UDP, NAT6, 65535);
+	run(&p, XDP_REDIRECT, SL_XDP_REDIRECTED_NAT);
+	memset(&p, 0, sizeof(p));
+	l4_to(&p, 0, IPPROTO_TCP, NAT4, NAT4_MAX + 1); /* the host's port */
+	run(&p, XDP_PASS, SL_XDP_PASS_NAT_PORT);
+	memset(&p, 0, sizeof(p));
+	icmp_error4(&p, NAT4, 3);
+	run(&p, XDP_REDIRECT, SL_XDP_REDIRECTED_NAT_ICMP);
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x0800);
+	pkt_ip4(&p, BACKEND4, NAT4, IPPROTO_TCP, 8, 0x0010);
+	pkt_put(&p, "01234567", 8);
+	run(&p, XDP_REDIRECT, SL_XDP_REDIRECTED_NAT_FRAGMENT);
 
 	assert_int_equal(bpf_map_delete_elem(bpf_map__fd(skel->maps.xsks_map), &q), 0);
 	xsk_socket__delete(xsk);
@@ -736,7 +878,7 @@ static void test_vip_redirect_to_xsk(void **state)
 	munmap(buf, frames * fsize);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vip_tcp4),
@@ -773,8 +915,16 @@ int main(void)
 		cmocka_unit_test(test_tunnel_reply_udp4_no_checksum),
 		cmocka_unit_test(test_tunnel_reply_other_port),
 		cmocka_unit_test(test_tunnel_reply_truncated),
+		cmocka_unit_test(test_nat_reply_in_range),
+		cmocka_unit_test(test_nat_outside_range),
+		cmocka_unit_test(test_nat_icmp_and_fragments),
+		cmocka_unit_test(test_nat_probe_replies),
 		cmocka_unit_test(test_vip_redirect_to_xsk),
 	};
+	const struct tl_group groups[] = {
+		{"sluice_xdp", "kernel", TL_TESTS(tests), setup, teardown,
+		 TL_NEED_BPF | TL_NEED_NETNS},
+	};
 
-	return cmocka_run_group_tests_name("sluice_xdp", tests, setup, teardown);
+	return tl_suite_run(argc, argv, groups, 1);
 }

@@ -89,8 +89,9 @@ int cfg_load(const char *path, char *const *envp, struct cfg *cfg, struct cfg_er
 	snprintf(cfg->file, sizeof(cfg->file), "%s", path);
 	if ((rc = cfg_env_apply(&ctx)) < 0 || (rc = cfg_schema_check(&ctx)) < 0 ||
 	    (rc = parse_instance(&ctx, cfg)) < 0 || (rc = cfg_parse_dataplane(&ctx, cfg)) < 0 ||
-	    (rc = cfg_parse_tables(&ctx, cfg)) < 0 ||
+	    (rc = cfg_parse_tables(&ctx, cfg)) < 0 || (rc = cfg_parse_nat(&ctx, cfg)) < 0 ||
 	    (rc = cfg_parse_controlplane(&ctx, cfg)) < 0 ||
+	    (rc = cfg_parse_events(&ctx, cfg)) < 0 || (rc = cfg_parse_metrics(&ctx, cfg)) < 0 ||
 	    (rc = cfg_parse_discovery(&ctx, cfg)) < 0 || (rc = cfg_parse_lb(&ctx, cfg)) < 0)
 		goto out;
 	rc = 0;
@@ -114,6 +115,8 @@ void cfg_free(struct cfg *cfg)
 	for (uint32_t i = 0; cfg->pools && i < cfg->n_pools; i++)
 		free(cfg->pools[i].backends);
 	free(cfg->pools);
+	for (uint32_t i = 0; cfg->vips && i < cfg->n_vips; i++)
+		free(cfg->vips[i].http.routes);
 	free(cfg->vips);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -141,4 +144,7 @@ void cfg_geometry(const struct cfg *cfg, struct sl_shm_geometry *g)
 	g->max_pools = cfg->tables.max_pools;
 	g->max_backends = cfg->tables.max_backends;
 	g->maglev_size = cfg->tables.maglev_size;
+	g->max_nat_sources = cfg->tables.max_nat_sources;
+	g->max_routes = cfg->tables.max_routes;
+	g->ev_ring_size = cfg->events.ring_size;
 }

@@ -45,6 +45,9 @@ int cfg_backend_name_ok(const char *name);
 const char *cfg_instance_why(const struct sl_addr *a, uint8_t af, uint32_t weight, const char *name,
 			     uint8_t pool_af, char *buf, size_t len);
 
+/* 1 if VIP @v sends requests to pool @pool_index: its pool or one of its HTTP routes' pools. */
+int cfg_vip_uses_pool(const struct cfg_vip *v, uint32_t pool_index);
+
 /*
  * Read @path whole into *@buf (NUL-terminated, caller frees), *@len bytes,
  * without ever blocking: opened O_NONBLOCK and fstat'ed first, it must be

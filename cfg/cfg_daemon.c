@@ -2,9 +2,11 @@
 /*
  * The sections about the daemons themselves: dataplane (EAL, ports, flow
  * table, descriptors), tables (the shared-memory geometry) and
- * controlplane (publish, next hops, drains, the admin socket).
+ * controlplane (publish, next hops, drains, the admin socket), metrics
+ * (where sluiced serves its Prometheus exposition).
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +41,17 @@
 #define CFG_DEF_MAX_VIPS 64u
 #define CFG_DEF_MAX_POOLS 64u
 #define CFG_DEF_MAX_BACKENDS 4096u
+#define CFG_DEF_MAX_NAT_SOURCES 16u
+#define CFG_DEF_MAX_ROUTES 1024u
 #define CFG_DEF_PUBLISH_TIMEOUT_MS 1000u
 #define CFG_DEF_NEIGH_TIMEOUT_MS 2000u
 #define CFG_MAX_TIMEOUT_MS 600000u   /* ms: ten minutes */
 #define CFG_DEF_DRAIN_TIMEOUT 60u    /* s */
 #define CFG_MAX_DRAIN_TIMEOUT 86400u /* s: a day */
 #define CFG_ADMIN_SOCKET_FMT "/run/sluice/%s.sock"
+#define CFG_DEF_METRICS_LISTEN                                                                     \
+	"127.0.0.1:9469" /* loopback: scraped from elsewhere only when set                         \
+			  */
 
 static int port_iface(struct cfg_ctx *ctx, const config_setting_t *el, const char *pkey,
 		      struct cfg_port *p)
@@ -210,6 +217,8 @@ int cfg_parse_tables(struct cfg_ctx *ctx, struct cfg *cfg)
 	c->max_pools = CFG_DEF_MAX_POOLS;
 	c->max_backends = CFG_DEF_MAX_BACKENDS;
 	c->maglev_size = SL_MAGLEV_SIZE_DEFAULT;
+	c->max_nat_sources = CFG_DEF_MAX_NAT_SOURCES;
+	c->max_routes = CFG_DEF_MAX_ROUTES;
 	if ((rc = cfg_get_u32(ctx, t, g, "max_workers", 1, SL_MAX_WORKERS_LIMIT, &c->max_workers)) <
 		    0 ||
 	    (rc = cfg_get_u32(ctx, t, g, "max_vips", 1, SL_MAX_VIPS_LIMIT, &c->max_vips)) < 0 ||
@@ -217,7 +226,10 @@ int cfg_parse_tables(struct cfg_ctx *ctx, struct cfg *cfg)
 	    (rc = cfg_get_u32(ctx, t, g, "max_backends", 1, SL_MAX_BACKENDS_LIMIT,
 			      &c->max_backends)) < 0 ||
 	    (rc = cfg_get_u32(ctx, t, g, "maglev_size", SL_MAGLEV_SIZE_MIN, SL_MAGLEV_SIZE_MAX,
-			      &c->maglev_size)) < 0)
+			      &c->maglev_size)) < 0 ||
+	    (rc = cfg_get_u32(ctx, t, g, "max_nat_sources", 0, SL_MAX_NAT_SOURCES_LIMIT,
+			      &c->max_nat_sources)) < 0 ||
+	    (rc = cfg_get_u32(ctx, t, g, "max_routes", 0, SL_MAX_ROUTES_LIMIT, &c->max_routes)) < 0)
 		return rc;
 	if (!sl_maglev_is_prime(c->maglev_size))
 		return cfg_fail(ctx, config_setting_get_member(t, "maglev_size"),
@@ -249,5 +261,87 @@ int cfg_parse_controlplane(struct cfg_ctx *ctx, struct cfg *cfg)
 	if (!c->admin_socket[0])
 		return cfg_fail(ctx, config_setting_get_member(cp, "admin_socket"),
 				"controlplane.admin_socket", "empty");
+	return 0;
+}
+
+/*
+ * "ADDR:PORT" (IPv4) or "[ADDR]:PORT" (IPv6) into @m, or why not. The
+ * unspecified address (every address of the host) is allowed: it is what
+ * an operator writes to be scraped from elsewhere; multicast and broadcast
+ * are not addresses to listen on.
+ */
+static const char *metrics_listen_why(const char *text, struct cfg_metrics *m)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *port;
+	struct in_addr v4;
+	char *end;
+	unsigned long p;
+	size_t n;
+
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (!close || close[1] != ':')
+			return "not ADDRESS:PORT or [IPv6 ADDRESS]:PORT";
+		n = (size_t)(close - text - 1);
+		port = close + 2;
+	} else {
+		colon = strrchr(text, ':');
+		if (!colon || strchr(text, ':') != colon)
+			return "not ADDRESS:PORT or [IPv6 ADDRESS]:PORT";
+		n = (size_t)(colon - text);
+		port = colon + 1;
+	}
+	if (n == 0 || n >= sizeof(host))
+		return "not an IPv4 or IPv6 address";
+	memcpy(host, text[0] == '[' ? text + 1 : text, n);
+	host[n] = '\0';
+	memset(&m->addr, 0, sizeof(m->addr));
+	if (text[0] != '[' && inet_pton(AF_INET, host, &v4) == 1) {
+		uint32_t a = ntohl(v4.s_addr);
+
+		if (a == INADDR_BROADCAST || IN_MULTICAST(a))
+			return "a broadcast or multicast address";
+		sl_addr_from_v4(&m->addr, v4.s_addr);
+		m->af = SL_AF_INET;
+	} else if (text[0] == '[' && inet_pton(AF_INET6, host, m->addr.a8) == 1) {
+		if (m->addr.a8[0] == 0xff)
+			return "a multicast address";
+		if (sl_addr_is_v4(&m->addr))
+			return "IPv4-mapped IPv6 address: write the IPv4 address";
+		m->af = SL_AF_INET6;
+	} else {
+		return "not an IPv4 or IPv6 address";
+	}
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (!*port || *end || port[0] < '0' || port[0] > '9' || errno || p < 1 || p > 65535)
+		return "port not 1..65535";
+	m->port = (uint16_t)p;
+	return NULL;
+}
+
+int cfg_parse_metrics(struct cfg_ctx *ctx, struct cfg *cfg)
+{
+	const config_setting_t *g =
+		config_setting_get_member(config_root_setting(&ctx->lc), "metrics");
+	struct cfg_metrics *m = &cfg->metrics;
+	const char *why;
+	int rc;
+
+	snprintf(m->listen, sizeof(m->listen), CFG_DEF_METRICS_LISTEN);
+	rc = cfg_get_str(ctx, g, "metrics", "listen", m->listen, sizeof(m->listen));
+	if (rc < 0)
+		return rc;
+	if (strcmp(m->listen, "off") == 0) {
+		m->enabled = 0;
+		return 0;
+	}
+	why = metrics_listen_why(m->listen, m);
+	if (why)
+		return cfg_fail(ctx, g ? config_setting_get_member(g, "listen") : NULL,
+				"metrics.listen", "\"%s\": %s", m->listen, why);
+	m->enabled = 1;
 	return 0;
 }

@@ -135,7 +135,9 @@ static int parse_health(struct cfg_ctx *ctx, const config_setting_t *pg, const c
 	    (rc = cfg_get_u32(ctx, g, gkey, "fall", 1, CFG_RISE_FALL_MAX, &h->fall)) < 0 ||
 	    (rc = cfg_get_u32(ctx, g, gkey, "jitter_ms", 0, CFG_MAX_INTERVAL_MS, &h->jitter_ms)) <
 		    0 ||
-	    (rc = cfg_get_bool(ctx, g, gkey, "via_tunnel", &h->via_tunnel)) < 0)
+	    (rc = cfg_get_bool(ctx, g, gkey, "via_tunnel", &h->via_tunnel)) < 0 ||
+	    (rc = cfg_get_u32(ctx, g, gkey, "passive_fall", 0, CFG_RISE_FALL_MAX,
+			      &h->passive_fall)) < 0)
 		return rc;
 	h->type = (uint8_t)type;
 	h->port = (uint16_t)port;
@@ -219,26 +221,30 @@ int cfg_check_pool_extras(struct cfg_ctx *ctx, const struct cfg *cfg, const conf
 
 	for (uint32_t i = 0; i < cfg->n_vips; i++) {
 		const struct cfg_vip *v = &cfg->vips[i];
-		const struct cfg_pool *p = &cfg->pools[v->pool_index];
-		const config_setting_t *hg;
 
-		if (p->implicit || p->health.type == CFG_HEALTH_CHECK_NONE)
-			continue;
-		/* defined pools come first, in file order */
-		hg = member(config_setting_get_elem(pl, v->pool_index), "health");
-		if (p->health.via_tunnel && v->mode != SL_MODE_TUNNEL) {
-			snprintf(key, sizeof(key), "pools[%u].health.via_tunnel", v->pool_index);
-			return cfg_fail(ctx, member(hg, "via_tunnel"), key,
-					"pool \"%s\" serves VIP \"%s\" (line %d), which is "
-					"not in tunnel mode",
-					p->name, v->name, v->line);
-		}
-		if (!p->health.port && !v->port) {
-			snprintf(key, sizeof(key), "pools[%u].health.port", v->pool_index);
-			return cfg_fail(ctx, hg, key,
-					"required: pool \"%s\" serves VIP \"%s\" (line %d) "
-					"on any port",
-					p->name, v->name, v->line);
+		for (uint32_t pi = 0; pi < cfg->n_pools; pi++) {
+			const struct cfg_pool *p = &cfg->pools[pi];
+			const config_setting_t *hg;
+
+			if (!cfg_vip_uses_pool(v, pi) || p->implicit ||
+			    p->health.type == CFG_HEALTH_CHECK_NONE)
+				continue;
+			/* defined pools come first, in file order */
+			hg = member(config_setting_get_elem(pl, pi), "health");
+			if (p->health.via_tunnel && v->mode != SL_MODE_TUNNEL) {
+				snprintf(key, sizeof(key), "pools[%u].health.via_tunnel", pi);
+				return cfg_fail(ctx, member(hg, "via_tunnel"), key,
+						"pool \"%s\" serves VIP \"%s\" (line %d), which is "
+						"not in tunnel mode",
+						p->name, v->name, v->line);
+			}
+			if (!p->health.port && !v->port) {
+				snprintf(key, sizeof(key), "pools[%u].health.port", pi);
+				return cfg_fail(ctx, hg, key,
+						"required: pool \"%s\" serves VIP \"%s\" (line %d) "
+						"on any port",
+						p->name, v->name, v->line);
+			}
 		}
 	}
 	return 0;

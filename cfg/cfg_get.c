@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
+#include "cfg.h"
 #include "cfg_priv.h"
+#include "sl_addr.h"
 
 int cfg_fail(struct cfg_ctx *ctx, const config_setting_t *s, const char *key, const char *fmt, ...)
 {
@@ -163,4 +166,33 @@ int cfg_get_word(struct cfg_ctx *ctx, const config_setting_t *g, const char *gke
 	}
 	return cfg_fail(ctx, s, cfg_key(key, gkey, name), "unknown value \"%s\" (expected %s)", v,
 			expect);
+}
+
+const char *cfg_af_name(uint8_t af)
+{
+	return af == SL_AF_INET ? "IPv4" : "IPv6";
+}
+
+const char *cfg_parse_addr(const char *s, struct sl_addr *a, uint8_t *af)
+{
+	struct in_addr v4;
+
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &v4) == 1) {
+		sl_addr_from_v4(a, v4.s_addr);
+		*af = SL_AF_INET;
+	} else if (inet_pton(AF_INET6, s, a->a8) == 1) {
+		*af = SL_AF_INET6;
+	} else {
+		return "not an IPv4 or IPv6 address";
+	}
+	return cfg_addr_why(a, *af);
+}
+
+void cfg_format_addr(const struct sl_addr *a, uint8_t af, char *buf, size_t len)
+{
+	if (af == SL_AF_INET)
+		inet_ntop(AF_INET, &a->a32[3], buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, a->a8, buf, (socklen_t)len);
 }

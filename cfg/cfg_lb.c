@@ -27,6 +27,8 @@ static const struct cfg_word protocols[] = {
 static const struct cfg_word modes[] = {
 	{"dsr", SL_MODE_DSR},
 	{"tunnel", SL_MODE_TUNNEL},
+	{"nat", SL_MODE_NAT},
+	{"http", SL_MODE_HTTP},
 	{NULL, 0},
 };
 static const struct cfg_word hashes[] = {
@@ -43,11 +45,6 @@ static const struct cfg_word encaps[] = {
 static const char *const addr_port[] = {"address", "port", NULL};
 static const char *const addr_port_name[] = {"name", "address", "port", NULL};
 static const char *const vip_key[] = {"address", "port", "protocol", NULL};
-
-static const char *af_name(uint8_t af)
-{
-	return af == SL_AF_INET ? "IPv4" : "IPv6";
-}
 
 const char *cfg_addr_why(const struct sl_addr *a, uint8_t af)
 {
@@ -88,8 +85,8 @@ const char *cfg_instance_why(const struct sl_addr *a, uint8_t af, uint32_t weigh
 	if (why)
 		return why;
 	if (pool_af && af != pool_af) {
-		snprintf(buf, len, "%s instance in a pool that serves %s VIPs", af_name(af),
-			 af_name(pool_af));
+		snprintf(buf, len, "%s instance in a pool that serves %s VIPs", cfg_af_name(af),
+			 cfg_af_name(pool_af));
 		return buf;
 	}
 	if (weight > CFG_MAX_WEIGHT) {
@@ -101,31 +98,6 @@ const char *cfg_instance_why(const struct sl_addr *a, uint8_t af, uint32_t weigh
 	return NULL;
 }
 
-/* Text -> IPv4-mapped or IPv6 sl_addr. NULL, or why @s is refused. */
-static const char *parse_addr(const char *s, struct sl_addr *a, uint8_t *af)
-{
-	struct in_addr v4;
-
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, &v4) == 1) {
-		sl_addr_from_v4(a, v4.s_addr);
-		*af = SL_AF_INET;
-	} else if (inet_pton(AF_INET6, s, a->a8) == 1) {
-		*af = SL_AF_INET6;
-	} else {
-		return "not an IPv4 or IPv6 address";
-	}
-	return cfg_addr_why(a, *af);
-}
-
-static void format_addr(const struct sl_addr *a, uint8_t af, char *buf, size_t len)
-{
-	if (af == SL_AF_INET)
-		inet_ntop(AF_INET, &a->a32[3], buf, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6, a->a8, buf, (socklen_t)len);
-}
-
 static int get_addr(struct cfg_ctx *ctx, const config_setting_t *g, const char *gkey,
 		    struct sl_addr *a, uint8_t *af)
 {
@@ -135,7 +107,7 @@ static int get_addr(struct cfg_ctx *ctx, const config_setting_t *g, const char *
 
 	if (rc < 0)
 		return rc;
-	why = parse_addr(text, a, af);
+	why = cfg_parse_addr(text, a, af);
 	if (why)
 		return cfg_fail(ctx, config_setting_get_member(g, "address"),
 				cfg_key(key, gkey, "address"), "\"%s\": %s", text, why);
@@ -161,12 +133,12 @@ static int get_tunnel_source(struct cfg_ctx *ctx, const config_setting_t *g, con
 	slash = strchr(text, '/');
 	if (slash)
 		*slash = '\0';
-	why = parse_addr(text, &v->tunnel_source, &af);
+	why = cfg_parse_addr(text, &v->tunnel_source, &af);
 	if (why)
 		return cfg_fail(ctx, s, key, "\"%s\": %s", text, why);
 	if (af != v->af)
-		return cfg_fail(ctx, s, key, "%s prefix for an %s VIP", af_name(af),
-				af_name(v->af));
+		return cfg_fail(ctx, s, key, "%s prefix for an %s VIP", cfg_af_name(af),
+				cfg_af_name(v->af));
 	max = af == SL_AF_INET ? 32 : 128;
 	plen = max;
 	if (slash) {
@@ -221,7 +193,7 @@ static int parse_backend(struct cfg_ctx *ctx, const config_setting_t *g, const c
 	if (rc == 0) {
 		int n;
 
-		format_addr(&b->addr, b->af, text, sizeof(text));
+		cfg_format_addr(&b->addr, b->af, text, sizeof(text));
 		if (!port)
 			n = snprintf(b->name, sizeof(b->name), "%s", text);
 		else if (b->af == SL_AF_INET)
@@ -366,6 +338,9 @@ static int parse_pool(struct cfg_ctx *ctx, const config_setting_t *g, const char
 	rc = check_dup_backends(ctx, l, gkey, p);
 	if (rc)
 		return rc;
+	rc = cfg_parse_pool_balance(ctx, g, gkey, p);
+	if (rc)
+		return rc;
 	return cfg_parse_pool_extras(ctx, g, gkey, cfg, p);
 }
 
@@ -399,7 +374,6 @@ static int parse_vip(struct cfg_ctx *ctx, const config_setting_t *g, const char 
 	struct cfg_vip *v = &cfg->vips[cfg->n_vips];
 	int proto = IPPROTO_TCP, mode = SL_MODE_TUNNEL, hash = 0, encap = CFG_ENCAP_IPIP;
 	uint32_t port = 0, gue_port = CFG_DEF_GUE_PORT;
-	const config_setting_t *s;
 	char key[CFG_KEY_LEN];
 	int rc, pi;
 
@@ -410,23 +384,22 @@ static int parse_vip(struct cfg_ctx *ctx, const config_setting_t *g, const char 
 		return cfg_fail(ctx, config_setting_get_member(g, "name"),
 				cfg_key(key, gkey, "name"), "\"%s\" is not 1-31 of [A-Za-z0-9_.:-]",
 				v->name);
-	/* known, planned, refused by name rather than as an unknown value */
-	s = config_setting_get_member(g, "mode");
-	if (s && strcmp(config_setting_get_string(s), "nat") == 0)
-		return cfg_fail(ctx, s, cfg_key(key, gkey, "mode"),
-				"mode \"nat\" is not supported yet (use \"dsr\" or \"tunnel\")");
 	if ((rc = get_addr(ctx, g, gkey, &v->addr, &v->af)) < 0 ||
 	    (rc = cfg_get_u32(ctx, g, gkey, "port", 0, 65535, &port)) < 0 ||
 	    (rc = cfg_get_word(ctx, g, gkey, "protocol", protocols, &proto)) < 0 ||
-	    (rc = cfg_get_word(ctx, g, gkey, "mode", modes, &mode)) < 0 ||
-	    (rc = cfg_need_str(ctx, g, gkey, "pool", v->pool, sizeof(v->pool))) < 0 ||
-	    (rc = cfg_get_word(ctx, g, gkey, "hash", hashes, &hash)) < 0 ||
+	    (rc = cfg_get_word(ctx, g, gkey, "mode", modes, &mode)) < 0)
+		return rc;
+	/* an http VIP's pool is its default route: without one, what no route takes gets 404 */
+	rc = mode == SL_MODE_HTTP ? cfg_get_str(ctx, g, gkey, "pool", v->pool, sizeof(v->pool))
+				  : cfg_need_str(ctx, g, gkey, "pool", v->pool, sizeof(v->pool));
+	if (rc < 0 || (rc = cfg_get_word(ctx, g, gkey, "hash", hashes, &hash)) < 0 ||
 	    (rc = cfg_get_word(ctx, g, gkey, "encap", encaps, &encap)) < 0 ||
 	    (rc = cfg_get_u32(ctx, g, gkey, "gue_port", 1, 65535, &gue_port)) < 0)
 		return rc;
 	if (mode != SL_MODE_TUNNEL && (rc = check_tunnel_keys(ctx, g, gkey)) < 0)
 		return rc;
-	if ((rc = get_tunnel_source(ctx, g, gkey, v)) < 0)
+	if ((rc = get_tunnel_source(ctx, g, gkey, v)) < 0 ||
+	    (rc = cfg_parse_vip_nat(ctx, g, gkey, (unsigned int)mode, v)) < 0)
 		return rc;
 	v->port = (uint16_t)port;
 	v->proto = (uint8_t)proto;
@@ -449,7 +422,7 @@ static int parse_vip(struct cfg_ctx *ctx, const config_setting_t *g, const char 
 					o->name, o->line);
 	}
 	pi = find_pool(cfg, v->pool);
-	if (pi < 0) {
+	if (pi < 0 && v->pool[0]) {
 		struct cfg_pool *p = &cfg->pools[cfg->n_pools];
 
 		if (!cfg_name_ok(v->pool))
@@ -462,15 +435,40 @@ static int parse_vip(struct cfg_ctx *ctx, const config_setting_t *g, const char 
 		p->line = v->line;
 		pi = (int)cfg->n_pools++;
 	}
-	v->pool_index = (uint32_t)pi;
-	cfg->pools[pi].n_vips++;
+	v->pool_index = pi < 0 ? CFG_POOL_NONE : (uint32_t)pi;
+	rc = cfg_parse_vip_http(ctx, g, gkey, cfg, v);
+	if (rc)
+		return rc;
+	for (uint32_t p = 0; p < cfg->n_pools; p++)
+		if (cfg_vip_uses_pool(v, p))
+			cfg->pools[p].n_vips++;
 	cfg->n_vips++;
 	return 0;
 }
 
+/* The setting and key by which VIP @i (group @vg) names pool @p: its pool, or a route's. */
+static const config_setting_t *pool_use(const struct cfg_vip *v, uint32_t i,
+					const config_setting_t *vg, uint32_t p, char *key)
+{
+	if (v->pool_index == p) {
+		snprintf(key, CFG_KEY_LEN, "vips[%u].pool", i);
+		return config_setting_get_member(vg, "pool");
+	}
+	for (uint32_t r = 0; r < v->http.n_routes; r++)
+		if (v->http.routes[r].pool_index == p) {
+			snprintf(key, CFG_KEY_LEN, "vips[%u].routes[%u].pool", i, r);
+			return config_setting_get_member(
+				config_setting_get_elem(config_setting_get_member(vg, "routes"), r),
+				"pool");
+		}
+	return NULL;
+}
+
 /*
- * One family per pool: tunnel mode is v4-in-v4 / v6-in-v6 and dsr needs the
- * backend on the VIP's segment. Reported at the backend (or second VIP).
+ * One family per pool: tunnel mode is v4-in-v4 / v6-in-v6, dsr needs the
+ * backend on the VIP's segment, and full NAT reaches instances of its own
+ * family. Reported at the backend (or second VIP). A pool an http VIP routes
+ * to counts as the VIP's.
  */
 static int check_families(struct cfg_ctx *ctx, struct cfg *cfg, const config_setting_t *vl,
 			  const config_setting_t *pl)
@@ -479,35 +477,41 @@ static int check_families(struct cfg_ctx *ctx, struct cfg *cfg, const config_set
 
 	for (uint32_t i = 0; i < cfg->n_vips; i++) {
 		const struct cfg_vip *v = &cfg->vips[i];
-		const struct cfg_pool *p = &cfg->pools[v->pool_index];
+		const config_setting_t *vg = config_setting_get_elem(vl, i);
 
-		for (uint32_t j = 0; j < i; j++) {
-			const struct cfg_vip *o = &cfg->vips[j];
+		for (uint32_t pi = 0; pi < cfg->n_pools; pi++) {
+			const struct cfg_pool *p = &cfg->pools[pi];
+			const config_setting_t *use;
 
-			if (o->pool_index != v->pool_index || o->af == v->af)
+			if (!cfg_vip_uses_pool(v, pi))
 				continue;
-			snprintf(key, sizeof(key), "vips[%u].pool", i);
-			return cfg_fail(
-				ctx,
-				config_setting_get_member(config_setting_get_elem(vl, i), "pool"),
-				key, "pool \"%s\" already serves %s VIP \"%s\" (line %d)", p->name,
-				af_name(o->af), o->name, o->line);
-		}
-		for (uint32_t b = 0; b < p->n_backends; b++) {
-			const config_setting_t *pg, *bg;
+			for (uint32_t j = 0; j < i; j++) {
+				const struct cfg_vip *o = &cfg->vips[j];
 
-			if (p->backends[b].af == v->af)
-				continue;
-			/* defined pools come first, in file order */
-			pg = config_setting_get_elem(pl, v->pool_index);
-			bg = config_setting_get_elem(config_setting_get_member(pg, "backends"), b);
-			snprintf(key, sizeof(key), "pools[%u].backends[%u].address", v->pool_index,
-				 b);
-			return cfg_fail(ctx, config_setting_get_member(bg, "address"), key,
-					"%s backend in pool \"%s\", which serves %s VIP "
-					"\"%s\" (line %d)",
-					af_name(p->backends[b].af), p->name, af_name(v->af),
-					v->name, v->line);
+				if (!cfg_vip_uses_pool(o, pi) || o->af == v->af)
+					continue;
+				use = pool_use(v, i, vg, pi, key);
+				return cfg_fail(
+					ctx, use, key,
+					"pool \"%s\" already serves %s VIP \"%s\" (line %d)",
+					p->name, cfg_af_name(o->af), o->name, o->line);
+			}
+			for (uint32_t b = 0; b < p->n_backends; b++) {
+				const config_setting_t *pg, *bg;
+
+				if (p->backends[b].af == v->af)
+					continue;
+				/* defined pools come first, in file order */
+				pg = config_setting_get_elem(pl, pi);
+				bg = config_setting_get_elem(
+					config_setting_get_member(pg, "backends"), b);
+				snprintf(key, sizeof(key), "pools[%u].backends[%u].address", pi, b);
+				return cfg_fail(ctx, config_setting_get_member(bg, "address"), key,
+						"%s backend in pool \"%s\", which serves %s VIP "
+						"\"%s\" (line %d)",
+						cfg_af_name(p->backends[b].af), p->name,
+						cfg_af_name(v->af), v->name, v->line);
+			}
 		}
 	}
 	return 0;
@@ -552,6 +556,12 @@ int cfg_parse_lb(struct cfg_ctx *ctx, struct cfg *cfg)
 	if (rc)
 		return rc;
 	rc = cfg_check_pool_extras(ctx, cfg, pl);
+	if (rc)
+		return rc;
+	rc = cfg_check_nat(ctx, cfg, vl);
+	if (rc)
+		return rc;
+	rc = cfg_check_http(ctx, cfg, vl);
 	if (rc)
 		return rc;
 	if (cfg->n_vips > cfg->tables.max_vips)

@@ -11,6 +11,7 @@
 #ifndef CFG_PRIV_H
 #define CFG_PRIV_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <libconfig.h>
 
@@ -104,6 +105,13 @@ const char *cfg_elem_key(char *buf, const char *gkey, const char *name, int idx)
 /* Names of vips, pools, ports: [A-Za-z0-9_.:-]{1,31}. 1 if @s is one. */
 int cfg_name_ok(const char *s);
 
+/* "IPv4" or "IPv6" for an enum sl_af. */
+const char *cfg_af_name(uint8_t af);
+/* Text -> IPv4-mapped or IPv6 sl_addr. NULL, or why @s is refused. */
+const char *cfg_parse_addr(const char *s, struct sl_addr *a, uint8_t *af);
+/* An address as text (INET6_ADDRSTRLEN). */
+void cfg_format_addr(const struct sl_addr *a, uint8_t af, char *buf, size_t len);
+
 /* Boolean member (true/false); same contract as cfg_get_u32(). */
 int cfg_get_bool(struct cfg_ctx *ctx, const config_setting_t *g, const char *gkey, const char *name,
 		 uint8_t *out);
@@ -114,6 +122,34 @@ int cfg_parse_lb(struct cfg_ctx *ctx, struct cfg *cfg);
 int cfg_parse_dataplane(struct cfg_ctx *ctx, struct cfg *cfg);
 int cfg_parse_tables(struct cfg_ctx *ctx, struct cfg *cfg);
 int cfg_parse_controlplane(struct cfg_ctx *ctx, struct cfg *cfg);
+int cfg_parse_events(struct cfg_ctx *ctx, struct cfg *cfg);
+/* The metrics section (cfg_daemon.c); same contract. */
+int cfg_parse_metrics(struct cfg_ctx *ctx, struct cfg *cfg);
+/* The nat section (cfg_nat.c), after the tables section; same contract. */
+int cfg_parse_nat(struct cfg_ctx *ctx, struct cfg *cfg);
+/*
+ * A VIP's full-NAT keys (synproxy, mss, nat.sources), refused unless its
+ * @mode is nat; same contract.
+ */
+int cfg_parse_vip_nat(struct cfg_ctx *ctx, const config_setting_t *g, const char *gkey,
+		      unsigned int mode, struct cfg_vip *v);
+/* Checks that need every VIP (@vl: the vips list); same contract. */
+int cfg_check_nat(struct cfg_ctx *ctx, const struct cfg *cfg, const config_setting_t *vl);
+
+/* cfg_http.c: mode nat or http (both full NAT). 1 or 0. */
+int cfg_mode_is_nat(unsigned int mode);
+/*
+ * A VIP's HTTP keys (routes, sticky, headers, http), refused unless its mode
+ * is http, after its mode, protocol and the pools are known. On failure
+ * nothing of @v's http part is left to free. 0 or a negative errno.
+ */
+int cfg_parse_vip_http(struct cfg_ctx *ctx, const config_setting_t *g, const char *gkey,
+		       const struct cfg *cfg, struct cfg_vip *v);
+/* Checks that need every VIP (@vl: the vips list): the routes' room in the tables. */
+int cfg_check_http(struct cfg_ctx *ctx, const struct cfg *cfg, const config_setting_t *vl);
+/* A pool's balance key of group @g at @gkey. */
+int cfg_parse_pool_balance(struct cfg_ctx *ctx, const config_setting_t *g, const char *gkey,
+			   struct cfg_pool *p);
 
 /* cfg_disc.c: the top-level discovery section, before the pools. */
 int cfg_parse_discovery(struct cfg_ctx *ctx, struct cfg *cfg);

@@ -24,7 +24,8 @@ enum cp_kind {
 	CFG_K_INT,
 	CFG_K_STR,
 	CFG_K_BOOL,
-	CFG_K_STRS, /* array (or list) of strings */
+	CFG_K_FLOAT, /* a number: float or integer */
+	CFG_K_STRS,  /* array (or list) of strings */
 	CFG_K_GROUP,
 	CFG_K_LIST, /* list of groups */
 };
@@ -63,7 +64,28 @@ static const struct cfg_key dataplane_keys[] = {
 static const struct cfg_key tables_keys[] = {
 	{"max_workers", CFG_K_INT, NULL}, {"max_vips", CFG_K_INT, NULL},
 	{"max_pools", CFG_K_INT, NULL},	  {"max_backends", CFG_K_INT, NULL},
-	{"maglev_size", CFG_K_INT, NULL}, {NULL, 0, NULL},
+	{"maglev_size", CFG_K_INT, NULL}, {"max_nat_sources", CFG_K_INT, NULL},
+	{"max_routes", CFG_K_INT, NULL},  {NULL, 0, NULL},
+};
+
+static const struct cfg_key nat_timeout_keys[] = {
+	{"syn", CFG_K_INT, NULL},
+	{"established", CFG_K_INT, NULL},
+	{"fin", CFG_K_INT, NULL},
+	{"time_wait", CFG_K_INT, NULL},
+	{"close", CFG_K_INT, NULL},
+	{"udp", CFG_K_INT, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cfg_key nat_keys[] = {
+	{"sources", CFG_K_STRS, NULL},
+	{"port_min", CFG_K_INT, NULL},
+	{"port_max", CFG_K_INT, NULL},
+	{"conns_per_worker", CFG_K_INT, NULL},
+	{"cookie_rotate", CFG_K_INT, NULL},
+	{"timeouts", CFG_K_GROUP, nat_timeout_keys},
+	{NULL, 0, NULL},
 };
 
 static const struct cfg_key controlplane_keys[] = {
@@ -71,6 +93,50 @@ static const struct cfg_key controlplane_keys[] = {
 	{"neigh_timeout_ms", CFG_K_INT, NULL},
 	{"drain_timeout", CFG_K_INT, NULL},
 	{"admin_socket", CFG_K_STR, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cfg_key events_keys[] = {
+	{"flows", CFG_K_BOOL, NULL},
+	{"requests", CFG_K_BOOL, NULL},
+	{"query", CFG_K_BOOL, NULL},
+	{"sample", CFG_K_FLOAT, NULL},
+	{"output", CFG_K_STR, NULL},
+	{"ring_size", CFG_K_INT, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cfg_key metrics_keys[] = {
+	{"listen", CFG_K_STR, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cfg_key vip_nat_keys[] = {
+	{"sources", CFG_K_STRS, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cfg_key route_keys[] = {
+	{"host", CFG_K_STR, NULL},
+	{"path", CFG_K_STR, NULL},
+	{"pool", CFG_K_STR, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cfg_key sticky_keys[] = {
+	{"cookie", CFG_K_STR, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cfg_key header_keys[] = {
+	{"x_forwarded_for", CFG_K_BOOL, NULL},
+	{"x_request_id", CFG_K_BOOL, NULL},
+	{NULL, 0, NULL},
+};
+
+static const struct cfg_key vip_http_keys[] = {
+	{"head_max", CFG_K_INT, NULL},
+	{"head_timeout_ms", CFG_K_INT, NULL},
 	{NULL, 0, NULL},
 };
 
@@ -85,6 +151,13 @@ static const struct cfg_key vip_keys[] = {
 	{"encap", CFG_K_STR, NULL},
 	{"gue_port", CFG_K_INT, NULL},
 	{"tunnel_source", CFG_K_STR, NULL},
+	{"synproxy", CFG_K_BOOL, NULL},
+	{"mss", CFG_K_INT, NULL},
+	{"nat", CFG_K_GROUP, vip_nat_keys},
+	{"routes", CFG_K_LIST, route_keys},
+	{"sticky", CFG_K_GROUP, sticky_keys},
+	{"headers", CFG_K_GROUP, header_keys},
+	{"http", CFG_K_GROUP, vip_http_keys},
 	{NULL, 0, NULL},
 };
 
@@ -108,6 +181,7 @@ static const struct cfg_key health_keys[] = {
 	{"fall", CFG_K_INT, NULL},
 	{"jitter_ms", CFG_K_INT, NULL},
 	{"via_tunnel", CFG_K_BOOL, NULL},
+	{"passive_fall", CFG_K_INT, NULL}, /* connect failures: sluiced's passive health */
 	{NULL, 0, NULL},
 };
 
@@ -124,6 +198,7 @@ static const struct cfg_key pool_keys[] = {
 	{"health", CFG_K_GROUP, health_keys},
 	{"panic_threshold", CFG_K_INT, NULL},
 	{"discovery", CFG_K_GROUP, pool_disc_keys},
+	{"balance", CFG_K_STR, NULL},
 	{NULL, 0, NULL},
 };
 
@@ -158,7 +233,10 @@ static const struct cfg_key root_keys[] = {
 	{"instance", CFG_K_STR, NULL},
 	{"dataplane", CFG_K_GROUP, dataplane_keys},
 	{"tables", CFG_K_GROUP, tables_keys},
+	{"nat", CFG_K_GROUP, nat_keys},
 	{"controlplane", CFG_K_GROUP, controlplane_keys},
+	{"events", CFG_K_GROUP, events_keys},
+	{"metrics", CFG_K_GROUP, metrics_keys},
 	{"discovery", CFG_K_GROUP, discovery_keys},
 	{"vips", CFG_K_LIST, vip_keys},
 	{"pools", CFG_K_LIST, pool_keys},
@@ -170,8 +248,17 @@ static const struct cfg_key root_keys[] = {
  * typo and refused. Other SLUICE_* variables (build scripts) are ignored.
  */
 static const char *const env_sections[] = {
-	"SLUICE_INSTANCE=",  "SLUICE_DATAPLANE_", "SLUICE_TABLES_", "SLUICE_CONTROLPLANE_",
-	"SLUICE_DISCOVERY_", "SLUICE_VIPS_",	  "SLUICE_POOLS_",  NULL,
+	"SLUICE_INSTANCE=",
+	"SLUICE_DATAPLANE_",
+	"SLUICE_TABLES_",
+	"SLUICE_CONTROLPLANE_",
+	"SLUICE_DISCOVERY_",
+	"SLUICE_VIPS_",
+	"SLUICE_POOLS_",
+	"SLUICE_NAT_",
+	"SLUICE_EVENTS_",
+	"SLUICE_METRICS_",
+	NULL,
 };
 
 struct cp_env {
@@ -288,6 +375,19 @@ static int env_set(struct cp_env *e, config_setting_t *parent, const struct cfg_
 		if (!s || config_setting_set_bool(s, (int)v) != CONFIG_TRUE)
 			return -ENOMEM;
 		break;
+	case CFG_K_FLOAT: {
+		char *end;
+		double d;
+
+		errno = 0;
+		d = strtod(val, &end);
+		if (!*val || isspace((unsigned char)*val) || errno || *end)
+			return env_fail(e->ctx, var, "not a number: \"%s\"", val);
+		s = replace(parent, k->name, CONFIG_TYPE_FLOAT);
+		if (!s || config_setting_set_float(s, d) != CONFIG_TRUE)
+			return -ENOMEM;
+		break;
+	}
 	case CFG_K_STRS: {
 		const char *p = val;
 
@@ -338,6 +438,7 @@ static int env_walk(struct cp_env *e, config_setting_t *g, const struct cfg_key 
 		case CFG_K_INT:
 		case CFG_K_STR:
 		case CFG_K_BOOL:
+		case CFG_K_FLOAT:
 		case CFG_K_STRS:
 			idx = env_find(e, name);
 			if (idx >= 0 && (rc = env_set(e, g, k, idx)))
@@ -407,6 +508,8 @@ static const char *kind_text(enum cp_kind k)
 		return "expected a string";
 	case CFG_K_BOOL:
 		return "expected true or false";
+	case CFG_K_FLOAT:
+		return "expected a number";
 	case CFG_K_STRS:
 		return "expected an array of strings [ \"...\", ... ]";
 	case CFG_K_GROUP:
@@ -440,6 +543,11 @@ static int check_value(struct cfg_ctx *ctx, const config_setting_t *s, const str
 		return 0;
 	case CFG_K_BOOL:
 		if (type != CONFIG_TYPE_BOOL)
+			goto bad;
+		return 0;
+	case CFG_K_FLOAT:
+		if (type != CONFIG_TYPE_FLOAT && type != CONFIG_TYPE_INT &&
+		    type != CONFIG_TYPE_INT64)
 			goto bad;
 		return 0;
 	case CFG_K_STRS:

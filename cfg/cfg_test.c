@@ -79,6 +79,16 @@ static void assert_default_scalars(const struct cfg *c)
 	assert_int_equal(c->controlplane.publish_timeout_ms, 1000);
 	assert_int_equal(c->controlplane.neigh_timeout_ms, 2000);
 	assert_int_equal(c->controlplane.drain_timeout, 60);
+	assert_int_equal(c->tables.max_nat_sources, 16);
+	assert_int_equal(c->tables.max_routes, 1024);
+	assert_int_equal(c->nat.conns_per_worker, 262144);
+	assert_int_equal(c->nat.cookie_rotate, 60);
+	assert_int_equal(c->nat.timeouts.syn, 5);
+	assert_int_equal(c->nat.timeouts.established, 300);
+	assert_int_equal(c->nat.timeouts.fin, 10);
+	assert_int_equal(c->nat.timeouts.time_wait, 10);
+	assert_int_equal(c->nat.timeouts.close, 2);
+	assert_int_equal(c->nat.timeouts.udp, 30);
 }
 
 /* A pool with the defaults: no checks, no dynamic source. */
@@ -101,10 +111,12 @@ static void assert_default_pool(const struct cfg_pool *p)
 	assert_int_equal(h->fall, 3);
 	assert_int_equal(h->jitter_ms, 100);
 	assert_int_equal(h->via_tunnel, 0);
+	assert_int_equal(h->passive_fall, 0);
 	assert_int_equal(p->panic_threshold, 0);
 	assert_int_equal(p->disc.file, 0);
 	assert_string_equal(p->disc.dns, "");
 	assert_int_equal(p->disc.etcd, 0);
+	assert_int_equal(p->balance, SL_BALANCE_MAGLEV);
 }
 
 static void assert_default_discovery(const struct cfg_discovery *d)
@@ -121,6 +133,17 @@ static void assert_default_discovery(const struct cfg_discovery *d)
 	assert_int_equal(d->etcd.timeout_ms, 2000);
 }
 
+/* metrics.listen's default: loopback, port 9469. */
+static void assert_default_metrics(const struct cfg_metrics *m)
+{
+	assert_string_equal(m->listen, "127.0.0.1:9469");
+	assert_int_equal(m->enabled, 1);
+	assert_int_equal(m->af, SL_AF_INET);
+	assert_int_equal(m->port, 9469);
+	assert_int_equal(m->addr.a32[3], htonl(0x7f000001));
+	assert_true(sl_addr_is_v4(&m->addr));
+}
+
 static void test_defaults(void **state)
 {
 	struct cfg c;
@@ -129,12 +152,20 @@ static void test_defaults(void **state)
 	(void)state;
 	load_ok(CONFIG_DIR "/good-minimal.conf", no_env, &c);
 	assert_string_equal(c.file, CONFIG_DIR "/good-minimal.conf");
+	/* events: every record, all of them, on stdout */
+	assert_int_equal(c.events.flows, 1);
+	assert_int_equal(c.events.requests, 1);
+	assert_int_equal(c.events.query, 1);
+	assert_true(c.events.sample == 1.0);
+	assert_int_equal(c.events.output, CFG_EVENTS_STDOUT);
+	assert_int_equal(c.events.ring_size, 1024);
 	assert_string_equal(c.instance, "default");
 	assert_int_equal(c.dataplane.n_eal, 0);
 	assert_null(c.dataplane.eal[0]);
 	assert_int_equal(c.dataplane.n_ports, 0);
 	assert_default_scalars(&c);
 	assert_string_equal(c.controlplane.admin_socket, "/run/sluice/default.sock");
+	assert_default_metrics(&c.metrics);
 	assert_int_equal(c.n_vips, 0);
 	assert_int_equal(c.n_pools, 0);
 	assert_default_discovery(&c.discovery);
@@ -145,6 +176,37 @@ static void test_defaults(void **state)
 	assert_int_equal(g.max_pools, 64);
 	assert_int_equal(g.max_backends, 4096);
 	assert_int_equal(g.maglev_size, 65537);
+	assert_int_equal(g.max_nat_sources, 16);
+	assert_int_equal(g.max_routes, 1024);
+	cfg_free(&c);
+}
+
+/* metrics.listen from the file (IPv6), from the environment, and "off". */
+static void test_metrics(void **state)
+{
+	char *const env_v4[] = {"SLUICE_METRICS_LISTEN=0.0.0.0:9100", NULL};
+	char *const env_off[] = {"SLUICE_METRICS_LISTEN=off", NULL};
+	struct in6_addr want;
+	struct cfg c;
+
+	(void)state;
+	load_ok(CONFIG_DIR "/good-full.conf", no_env, &c);
+	assert_int_equal(c.metrics.enabled, 1);
+	assert_int_equal(c.metrics.af, SL_AF_INET6);
+	assert_int_equal(c.metrics.port, 9100);
+	assert_int_equal(inet_pton(AF_INET6, "2001:2::9", &want), 1);
+	assert_memory_equal(c.metrics.addr.a8, &want, 16);
+	cfg_free(&c);
+	/* a group the file does not have, made by the override */
+	load_ok(CONFIG_DIR "/good-minimal.conf", env_v4, &c);
+	assert_string_equal(c.metrics.listen, "0.0.0.0:9100");
+	assert_int_equal(c.metrics.enabled, 1);
+	assert_int_equal(c.metrics.af, SL_AF_INET);
+	assert_int_equal(c.metrics.addr.a32[3], 0);
+	assert_int_equal(c.metrics.port, 9100);
+	cfg_free(&c);
+	load_ok(CONFIG_DIR "/good-full.conf", env_off, &c);
+	assert_int_equal(c.metrics.enabled, 0);
 	cfg_free(&c);
 }
 
@@ -273,6 +335,15 @@ static void test_every_key(void **state)
 	assert_int_equal(g.max_pools, 8);
 	assert_int_equal(g.max_backends, 64);
 	assert_int_equal(g.maglev_size, 251);
+	assert_int_equal(g.max_nat_sources, 4);
+	assert_int_equal(c.nat.conns_per_worker, 1024);
+	assert_int_equal(c.nat.cookie_rotate, 3600);
+	assert_int_equal(c.nat.timeouts.syn, 3);
+	assert_int_equal(c.nat.timeouts.established, 7200);
+	assert_int_equal(c.nat.timeouts.fin, 20);
+	assert_int_equal(c.nat.timeouts.time_wait, 60);
+	assert_int_equal(c.nat.timeouts.close, 1);
+	assert_int_equal(c.nat.timeouts.udp, 604800);
 	assert_int_equal(c.controlplane.publish_timeout_ms, 250);
 	assert_int_equal(c.controlplane.neigh_timeout_ms, 0);
 	assert_int_equal(c.controlplane.drain_timeout, 0);
@@ -317,6 +388,7 @@ static void test_every_key(void **state)
 	assert_int_equal(p->health.rise, 1);
 	assert_int_equal(p->health.fall, 1000);
 	assert_int_equal(p->health.jitter_ms, 0);
+	assert_int_equal(p->health.passive_fall, 1000);
 	assert_int_equal(p->panic_threshold, 100);
 	assert_string_equal(p->disc.dns, "_dns._udp.dns.svc.example");
 	assert_int_equal(p->disc.file, 0);
@@ -335,6 +407,7 @@ static void test_every_key(void **state)
 	assert_int_equal(p->health.fall, 1);
 	assert_int_equal(p->health.jitter_ms, 3599999);
 	assert_int_equal(p->health.via_tunnel, 1);
+	assert_int_equal(p->health.passive_fall, 1);
 	assert_int_equal(p->panic_threshold, 50);
 	assert_int_equal(p->disc.file, 1);
 	assert_int_equal(p->disc.etcd, 1);
@@ -353,7 +426,7 @@ static void test_every_key(void **state)
 	p = &c.pools[3];
 	assert_string_equal(p->name, "web");
 	assert_int_equal(p->implicit, 1);
-	assert_int_equal(p->line, 44);
+	assert_int_equal(p->line, 45);
 	assert_default_pool(p);
 	assert_string_equal(c.discovery.file.path, "/run/sl-cfg/pools.json");
 	assert_string_equal(c.discovery.dns.resolver, "[2001:2::53]:5353");
@@ -380,9 +453,18 @@ static void test_sample_is_defaults(void **state)
 	assert_default_scalars(&c);
 	assert_string_equal(c.instance, "default");
 	assert_string_equal(c.controlplane.admin_socket, "/run/sluice/default.sock");
+	assert_default_metrics(&c.metrics);
 	assert_int_equal(c.vips[0].gue_port, 6080);
 	assert_int_equal(c.vips[0].hash_3tuple, 0);
 	assert_int_equal(c.vips[0].encap, CFG_ENCAP_IPIP);
+	assert_int_equal(c.vips[1].mode, SL_MODE_HTTP);
+	assert_int_equal(c.vips[1].synproxy, 1);
+	assert_int_equal(c.vips[1].http.n_routes, 1);
+	assert_string_equal(c.vips[1].http.sticky_cookie, "");
+	assert_int_equal(c.vips[1].http.x_forwarded_for, 0);
+	assert_int_equal(c.vips[1].http.x_request_id, 0);
+	assert_int_equal(c.vips[1].http.head_max, 8192);
+	assert_int_equal(c.vips[1].http.head_timeout_ms, 5000);
 	assert_int_equal(c.pools[0].backends[0].weight, 1);
 	assert_int_equal(c.pools[0].backends[0].port, 0);
 	assert_default_pool(&c.pools[0]);
@@ -406,10 +488,18 @@ static void test_env_overrides(void **state)
 		"SLUICE_POOLS_0_HEALTH_INTERVAL_MS=200",
 		"SLUICE_POOLS_0_HEALTH_TIMEOUT_MS=150",
 		"SLUICE_POOLS_0_HEALTH_VIA_TUNNEL=true",
+		"SLUICE_POOLS_0_HEALTH_PASSIVE_FALL=4",
 		"SLUICE_POOLS_0_PANIC_THRESHOLD=30",
 		"SLUICE_POOLS_0_DISCOVERY_FILE=true",
 		"SLUICE_DISCOVERY_FILE_PATH=/run/sl-env/pools.json", /* top group absent */
 		"SLUICE_DISCOVERY_DNS_RESOLVER=198.18.0.53",
+		"SLUICE_NAT_CONNS_PER_WORKER=4096", /* nat is absent from the file */
+		"SLUICE_NAT_TIMEOUTS_CLOSE=7",
+		"SLUICE_TABLES_MAX_NAT_SOURCES=0",
+		"SLUICE_EVENTS_FLOWS=false", /* events is absent from the file */
+		"SLUICE_EVENTS_SAMPLE=0.25",
+		"SLUICE_EVENTS_OUTPUT=unix:/run/sl-env/events.sock",
+		"SLUICE_EVENTS_RING_SIZE=64",
 		"SLUICE_BUILD_DIR=/elsewhere", /* not a config section: ignored */
 		"PATH=/usr/bin",
 		NULL,
@@ -421,6 +511,12 @@ static void test_env_overrides(void **state)
 	assert_string_equal(c.instance, "edge2");
 	assert_string_equal(c.controlplane.admin_socket, "/run/sluice/edge2.sock");
 	assert_int_equal(c.dataplane.flows_per_worker, 2048);
+	assert_int_equal(c.events.flows, 0);
+	assert_int_equal(c.events.requests, 1);
+	assert_true(c.events.sample == 0.25);
+	assert_int_equal(c.events.output, CFG_EVENTS_TO_UNIX);
+	assert_string_equal(c.events.path, "/run/sl-env/events.sock");
+	assert_int_equal(c.events.ring_size, 64);
 	assert_int_equal(c.tables.maglev_size, 251);
 	assert_int_equal(c.tables.max_vips, 64);
 	assert_int_equal(c.vips[0].port, 8080);
@@ -441,6 +537,7 @@ static void test_env_overrides(void **state)
 	assert_int_equal(c.pools[0].health.interval_ms, 200);
 	assert_int_equal(c.pools[0].health.timeout_ms, 150);
 	assert_int_equal(c.pools[0].health.via_tunnel, 1);
+	assert_int_equal(c.pools[0].health.passive_fall, 4);
 	assert_int_equal(c.pools[0].health.rise, 2);
 	assert_int_equal(c.pools[0].panic_threshold, 30);
 	assert_int_equal(c.pools[0].disc.file, 1);
@@ -448,6 +545,10 @@ static void test_env_overrides(void **state)
 	assert_v4(&c.discovery.dns.resolver_addr, "198.18.0.53");
 	assert_int_equal(c.discovery.dns.resolver_port, 53);
 	assert_int_equal(c.discovery.dns.resolver_af, SL_AF_INET);
+	assert_int_equal(c.nat.conns_per_worker, 4096);
+	assert_int_equal(c.nat.timeouts.close, 7);
+	assert_int_equal(c.nat.timeouts.syn, 5);
+	assert_int_equal(c.tables.max_nat_sources, 0);
 	cfg_free(&c);
 }
 
@@ -461,6 +562,122 @@ static void test_env_from_environ(void **state)
 	load_ok(CONFIG_DIR "/good-minimal.conf", NULL, &c);
 	assert_int_equal(unsetenv("SLUICE_TABLES_MAX_VIPS"), 0);
 	assert_int_equal(c.tables.max_vips, 128);
+	cfg_free(&c);
+}
+
+/* Full NAT: sources (shared and a VIP's own), ports, SYN proxy, MSS; an override of a list. */
+static void test_nat(void **state)
+{
+	char *const env[] = {"SLUICE_VIPS_2_NAT_SOURCES=198.18.1.9 198.18.1.8", NULL};
+	const struct cfg_vip *v;
+	struct cfg c;
+
+	(void)state;
+	load_ok(CONFIG_DIR "/good-nat.conf", no_env, &c);
+	assert_int_equal(c.nat.sources.n, 2);
+	assert_v4(&c.nat.sources.a[0].addr, "198.18.1.1");
+	assert_int_equal(c.nat.sources.a[0].af, SL_AF_INET);
+	assert_v6(&c.nat.sources.a[1].addr, "2001:2:0:1::1");
+	assert_int_equal(c.nat.sources.a[1].af, SL_AF_INET6);
+	assert_int_equal(c.nat.sources.a[1].line, 1);
+	assert_int_equal(c.nat.port_min, 20000);
+	assert_int_equal(c.nat.port_max, 29999);
+	v = &c.vips[0];
+	assert_int_equal(v->mode, SL_MODE_NAT);
+	assert_int_equal(v->synproxy, 1);
+	assert_int_equal(v->mss, 1400);
+	assert_int_equal(v->nat_sources.n, 0);
+	v = &c.vips[1];
+	assert_int_equal(v->mode, SL_MODE_NAT);
+	assert_int_equal(v->synproxy, 0);
+	assert_int_equal(v->mss, 0);
+	v = &c.vips[2];
+	assert_int_equal(v->proto, IPPROTO_UDP);
+	assert_int_equal(v->nat_sources.n, 2);
+	assert_v4(&v->nat_sources.a[0].addr, "198.18.1.2");
+	assert_int_equal(v->nat_sources.a[0].line, 7);
+	cfg_free(&c);
+
+	load_ok(CONFIG_DIR "/good-nat.conf", env, &c);
+	assert_int_equal(c.vips[2].nat_sources.n, 2);
+	assert_v4(&c.vips[2].nat_sources.a[0].addr, "198.18.1.9");
+	cfg_free(&c);
+
+	/* defaults */
+	load_ok(CONFIG_DIR "/good-minimal.conf", no_env, &c);
+	assert_int_equal(c.nat.sources.n, 0);
+	assert_int_equal(c.nat.port_min, 1024);
+	assert_int_equal(c.nat.port_max, 65535);
+	cfg_free(&c);
+}
+
+static void assert_route(const struct cfg_route *r, uint8_t kind, const char *host,
+			 const char *path, const char *pool, uint32_t pool_index, int line)
+{
+	assert_int_equal(r->key.host_kind, kind);
+	assert_int_equal(r->key.host_len, strlen(host));
+	assert_memory_equal(r->key.host, host, strlen(host));
+	assert_int_equal(r->key.path_len, strlen(path));
+	assert_memory_equal(r->key.path, path, strlen(path));
+	assert_string_equal(r->pool, pool);
+	assert_int_equal(r->pool_index, pool_index);
+	assert_int_equal(r->line, line);
+}
+
+/* mode "http": routes, sticky, headers, head bounds, balance; overrides of a route and a group. */
+static void test_http(void **state)
+{
+	char *const env[] = {"SLUICE_VIPS_0_ROUTES_1_PATH=/me", "SLUICE_VIPS_1_STICKY_COOKIE=sid",
+			     "SLUICE_VIPS_1_HTTP_HEAD_MAX=1024",
+			     "SLUICE_POOLS_0_BALANCE=round-robin", NULL};
+	const struct cfg_vip *v;
+	struct cfg c;
+
+	(void)state;
+	load_ok(CONFIG_DIR "/good-http.conf", no_env, &c);
+	assert_int_equal(c.tables.max_routes, 8);
+	v = &c.vips[0];
+	assert_int_equal(v->mode, SL_MODE_HTTP);
+	assert_int_equal(v->proto, IPPROTO_TCP);
+	assert_int_equal(v->synproxy, 1);
+	assert_string_equal(v->pool, "web");
+	assert_int_equal(v->pool_index, 0);
+	assert_int_equal(v->http.n_routes, 4);
+	assert_route(&v->http.routes[0], SL_ROUTE_HOST_ANY, "", "/login", "login", 1, 5);
+	assert_route(&v->http.routes[1], SL_ROUTE_HOST_ANY, "", "/profile", "profile", 2, 6);
+	assert_route(&v->http.routes[2], SL_ROUTE_HOST_EXACT, "admin.example", "/", "admin", 3, 7);
+	assert_route(&v->http.routes[3], SL_ROUTE_HOST_SUFFIX, ".example", "/api/v1", "login", 1,
+		     8);
+	assert_string_equal(v->http.sticky_cookie, "SLUICE_INSTANCE");
+	assert_int_equal(v->http.x_forwarded_for, 1);
+	assert_int_equal(v->http.x_request_id, 1);
+	assert_int_equal(v->http.head_max, 16384);
+	assert_int_equal(v->http.head_timeout_ms, 2000);
+	/* no pool: what no route takes is answered 404 */
+	v = &c.vips[1];
+	assert_string_equal(v->pool, "");
+	assert_int_equal(v->pool_index, CFG_POOL_NONE);
+	assert_int_equal(v->http.n_routes, 0);
+	assert_int_equal(v->http.head_max, 8192);
+	assert_int_equal(v->http.head_timeout_ms, 5000);
+	assert_string_equal(v->http.sticky_cookie, "");
+	assert_int_equal(c.n_pools, 4);
+	assert_int_equal(c.pools[0].balance, SL_BALANCE_MAGLEV);
+	assert_int_equal(c.pools[1].balance, SL_BALANCE_RR);
+	assert_int_equal(c.pools[2].balance, SL_BALANCE_MAGLEV);
+	/* a pool reached by a route is used: login by two routes of one VIP counts once */
+	assert_int_equal(c.pools[0].n_vips, 1);
+	assert_int_equal(c.pools[1].n_vips, 1);
+	assert_int_equal(c.pools[3].n_vips, 1);
+	assert_true(cfg_vip_uses_pool(&c.vips[0], 3));
+	assert_false(cfg_vip_uses_pool(&c.vips[1], 0));
+	cfg_free(&c);
+
+	load_ok(CONFIG_DIR "/good-http.conf", env, &c);
+	assert_route(&c.vips[0].http.routes[1], SL_ROUTE_HOST_ANY, "", "/me", "profile", 2, 6);
+	assert_string_equal(c.vips[1].http.sticky_cookie, "sid");
+	assert_int_equal(c.vips[1].http.head_max, 1024);
+	assert_int_equal(c.pools[0].balance, SL_BALANCE_RR);
 	cfg_free(&c);
 }
 
@@ -479,6 +696,31 @@ static const struct bad_case bad_cases[] = {
 	{"bad-unknown-vip-key.conf", {}, -EINVAL, "@:4: vips[1].moed: unknown key"},
 	{"bad-type.conf", {}, -EINVAL, "@:2: vips[0].port: expected an integer"},
 	{"bad-group-type.conf", {}, -EINVAL, "@:2: dataplane: expected a group { ... }"},
+	{"bad-metrics-listen.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: metrics.listen: \"198.18.0.1\": not ADDRESS:PORT or [IPv6 ADDRESS]:PORT"},
+	{"bad-metrics-port.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: metrics.listen: \"[2001:2::1]:0\": port not 1..65535"},
+	{"bad-metrics-multicast.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: metrics.listen: \"224.0.0.1:9469\": a broadcast or multicast address"},
+	{"good-minimal.conf",
+	 {"SLUICE_METRICS_LISTEN=[198.18.0.1]:80"},
+	 -EINVAL,
+	 "environment: SLUICE_METRICS_LISTEN: \"[198.18.0.1]:80\": not an IPv4 or IPv6 address"},
+	{"good-minimal.conf",
+	 {"SLUICE_METRICS_LISTEN=2001:2::1:9469"},
+	 -EINVAL,
+	 "environment: SLUICE_METRICS_LISTEN: \"2001:2::1:9469\": not ADDRESS:PORT or [IPv6 "
+	 "ADDRESS]:PORT"},
+	{"good-minimal.conf",
+	 {"SLUICE_METRICS_LISTEN=127.0.0.1:65536"},
+	 -EINVAL,
+	 "environment: SLUICE_METRICS_LISTEN: \"127.0.0.1:65536\": port not 1..65535"},
 	{"bad-address.conf",
 	 {},
 	 -EINVAL,
@@ -491,11 +733,123 @@ static const struct bad_case bad_cases[] = {
 	{"bad-mode.conf",
 	 {},
 	 -EINVAL,
-	 "@:2: vips[0].mode: unknown value \"proxy\" (expected \"dsr\" or \"tunnel\")"},
+	 "@:2: vips[0].mode: unknown value \"proxy\" (expected \"dsr\", \"tunnel\", \"nat\" or "
+	 "\"http\")"},
 	{"bad-nat.conf",
 	 {},
 	 -EINVAL,
-	 "@:2: vips[0].mode: mode \"nat\" is not supported yet (use \"dsr\" or \"tunnel\")"},
+	 "@:2: vips[0].mode: mode \"nat\" needs an IPv4 source address, and nat.sources has "
+	 "none"},
+	{"bad-nat-source.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: nat.sources[1]: \"198.18.1.300\": not an IPv4 or IPv6 address"},
+	{"bad-nat-source-dup.conf", {}, -EINVAL, "@:3: nat.sources[1]: 198.18.1.1 is listed twice"},
+	{"bad-nat-source-vip.conf",
+	 {},
+	 -EINVAL,
+	 "@:4: vips[0].nat.sources[1]: 198.18.100.1 is the address of VIP \"web\" (line 2)"},
+	{"bad-nat-family.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: vips[0].mode: mode \"nat\" needs an IPv6 source address, and nat.sources has "
+	 "none"},
+	{"bad-nat-synproxy.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: vips[0].synproxy: only for mode = \"nat\" or \"http\""},
+	{"bad-http-udp.conf", {}, -EINVAL, "@:3: vips[0].protocol: mode \"http\" is TCP only"},
+	{"bad-http-synproxy.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: vips[0].synproxy: mode \"http\" always uses the SYN proxy: leave the key out"},
+	{"bad-http-nat-family.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: vips[0].mode: mode \"http\" needs an IPv6 source address, and nat.sources has none"},
+	{"bad-http-routes-nat.conf", {}, -EINVAL, "@:3: vips[0].routes: only for mode = \"http\""},
+	{"bad-http-path.conf",
+	 {},
+	 -EINVAL,
+	 "@:5: vips[0].routes[1].path: \"/a/../b\": not in normal form (unreserved characters "
+	 "unescaped, escapes upper-case, no \".\" or \"..\" segments)"},
+	{"bad-http-path-slash.conf",
+	 {},
+	 -EINVAL,
+	 "@:4: vips[0].routes[0].path: \"login\": a path starts with '/'"},
+	{"bad-http-route-nopath.conf", {}, -EINVAL, "@:4: vips[0].routes[0].path: required"},
+	{"bad-http-host.conf",
+	 {},
+	 -EINVAL,
+	 "@:4: vips[0].routes[0].host: \"a_b.example\": not a host name or *.name (lower case "
+	 "letters, digits, '-', '.')"},
+	{"bad-http-dup-route.conf",
+	 {},
+	 -EINVAL,
+	 "@:6: vips[0].routes[2]: matches the same requests as routes[0] (line 4)"},
+	{"bad-http-route-pool.conf",
+	 {},
+	 -EINVAL,
+	 "@:4: vips[0].routes[0].pool: no pool \"login\" is defined"},
+	{"bad-http-max-routes.conf",
+	 {},
+	 -EINVAL,
+	 "@:4: vips: 3 HTTP routes, tables.max_routes is 2"},
+	{"bad-http-cookie.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: vips[0].sticky.cookie: \"SL;ID\" is not a cookie name (1-31 token characters)"},
+	{"bad-http-cookie.conf",
+	 {"SLUICE_VIPS_0_STICKY_COOKIE=SLUICE_INSTANCE_OF_THIS_APPLIANCE"},
+	 -EINVAL,
+	 "environment: SLUICE_VIPS_0_STICKY_COOKIE: longer than 31 characters"},
+	{"bad-http-cookie-none.conf", {}, -EINVAL, "@:3: vips[0].sticky.cookie: required"},
+	{"bad-http-head-max.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: vips[0].http.head_max: 512 out of range 1024..65536"},
+	{"bad-http-head-timeout.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: vips[0].http.head_timeout_ms: 60001 out of range 100..60000"},
+	{"bad-http-route-family.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: pools[1].backends[0].address: IPv6 backend in pool \"v6\", which serves IPv4 VIP "
+	 "\"a\" (line 3)"},
+	{"bad-http-route-mixed.conf",
+	 {},
+	 -EINVAL,
+	 "@:5: vips[1].routes[0].pool: pool \"login\" already serves IPv6 VIP \"a\" (line 3)"},
+	{"bad-http-nopool.conf", {}, -EINVAL, "@:1: vips[0].pool: required"},
+	{"bad-balance.conf",
+	 {},
+	 -EINVAL,
+	 "@:1: pools[0].balance: unknown value \"least-conn\" (expected \"maglev\" or "
+	 "\"round-robin\")"},
+	{"bad-max-routes.conf", {}, -EINVAL, "@:1: tables.max_routes: 65536 out of range 0..65535"},
+	{"bad-nat-mss.conf",
+	 {},
+	 -EINVAL,
+	 "@:4: vips[0].mss: 100 is below 536 (0: no clamp beyond the ports' MTUs)"},
+	{"bad-nat-ports.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: nat.port_max: ports 40000..39999: fewer than tables.max_workers (16), one slice "
+	 "each"},
+	{"bad-nat-sources-empty.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: vips[0].nat.sources: empty: name at least one address, or leave the key out"},
+	{"bad-nat-two-lists.conf",
+	 {},
+	 -EINVAL,
+	 "@:7: vips[1].nat.sources[1]: 198.18.1.2 is already in vips[0].nat.sources (line 4): an "
+	 "address belongs to one list"},
+	{"bad-nat-max-sources.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: nat.sources: 3 distinct NAT source addresses, tables.max_nat_sources is 2"},
 	{"bad-dup-vip.conf",
 	 {},
 	 -EINVAL,
@@ -576,6 +930,10 @@ static const struct bad_case bad_cases[] = {
 	 -EINVAL,
 	 "@:3: pools[0].health.path: \"health z\" must start with '/' and hold no spaces"},
 	{"bad-health-rise.conf", {}, -EINVAL, "@:3: pools[0].health.rise: 0 out of range 1..1000"},
+	{"bad-health-passive.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: pools[0].health.passive_fall: 1001 out of range 0..1000"},
 	{"bad-health-bool.conf",
 	 {},
 	 -EINVAL,
@@ -668,6 +1026,59 @@ static const struct bad_case bad_cases[] = {
 	 -EINVAL,
 	 "@:2: discovery.file.path: \"pools.json\" is not an absolute path"},
 	{"bad-disc-unknown.conf", {}, -EINVAL, "@:2: discovery.consul: unknown key"},
+	{"bad-nat-conns.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: nat.conns_per_worker: 16777217 out of range 1024..16777216"},
+	{"bad-nat-timeout-key.conf", {}, -EINVAL, "@:3: nat.timeouts.syn_sent: unknown key"},
+	{"bad-events-sample.conf", {}, -EINVAL, "@:2: events.sample: 1.5 out of range 0..1"},
+	{"bad-events-sample-type.conf", {}, -EINVAL, "@:2: events.sample: expected a number"},
+	{"bad-events-output.conf",
+	 {},
+	 -EINVAL,
+	 "@:3: events.output: \"syslog\": not \"stdout\", \"file:/PATH\" or \"unix:/PATH\""},
+	{"bad-events-output-relative.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: events.output: \"file:events.log\": not \"stdout\", \"file:/PATH\" or "
+	 "\"unix:/PATH\""},
+	{"bad-events-ring.conf", {}, -EINVAL, "@:2: events.ring_size: 1000 is not a power of two"},
+	{EXAMPLE,
+	 {"SLUICE_EVENTS_SAMPLE=half"},
+	 -EINVAL,
+	 "environment: SLUICE_EVENTS_SAMPLE: not a number: \"half\""},
+	{EXAMPLE,
+	 {"SLUICE_EVENTS_SAMPLE=-0.1"},
+	 -EINVAL,
+	 "environment: SLUICE_EVENTS_SAMPLE: -0.1 out of range 0..1"},
+	{EXAMPLE,
+	 {"SLUICE_EVENTS_RING_SIZE=8"},
+	 -EINVAL,
+	 "environment: SLUICE_EVENTS_RING_SIZE: 8 out of range 16..65536"},
+	{"bad-nat-cookie-rotate.conf",
+	 {},
+	 -EINVAL,
+	 "@:2: nat.cookie_rotate: 9 out of range 10..3600"},
+	{EXAMPLE,
+	 {"SLUICE_NAT_COOKIE_ROTATE=3601"},
+	 -EINVAL,
+	 "environment: SLUICE_NAT_COOKIE_ROTATE: 3601 out of range 10..3600"},
+	{EXAMPLE,
+	 {"SLUICE_NAT_TIMEOUTS_UDP=0"},
+	 -EINVAL,
+	 "environment: SLUICE_NAT_TIMEOUTS_UDP: 0 out of range 1..604800"},
+	{EXAMPLE,
+	 {"SLUICE_NAT_TIMEOUTS_ESTABLISHED=604801"},
+	 -EINVAL,
+	 "environment: SLUICE_NAT_TIMEOUTS_ESTABLISHED: 604801 out of range 1..604800"},
+	{EXAMPLE,
+	 {"SLUICE_NAT_CONNS=1"},
+	 -EINVAL,
+	 "environment: SLUICE_NAT_CONNS: names no setting of this file"},
+	{EXAMPLE,
+	 {"SLUICE_TABLES_MAX_NAT_SOURCES=257"},
+	 -EINVAL,
+	 "environment: SLUICE_TABLES_MAX_NAT_SOURCES: 257 out of range 0..256"},
 	/* values from the environment are reported by variable */
 	{EXAMPLE,
 	 {"SLUICE_DATAPLANE_FLOWS_PER_WORKER=lots"},
@@ -688,8 +1099,8 @@ static const struct bad_case bad_cases[] = {
 	{EXAMPLE,
 	 {"SLUICE_VIPS_1_MODE=nat"},
 	 -EINVAL,
-	 "environment: SLUICE_VIPS_1_MODE: mode \"nat\" is not supported yet (use \"dsr\" or "
-	 "\"tunnel\")"},
+	 "environment: SLUICE_VIPS_1_MODE: mode \"nat\" needs an IPv6 source address, and "
+	 "nat.sources has none"},
 	{EXAMPLE,
 	 {"SLUICE_POOLS_0_BACKENDS_0_ADDRESS=2001:2:0:1::11"},
 	 -EINVAL,
@@ -905,6 +1316,9 @@ int main(void)
 		cmocka_unit_test(test_sample_is_defaults),
 		cmocka_unit_test(test_env_overrides),
 		cmocka_unit_test(test_env_from_environ),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_nat),
+		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_strerror_formats),
 		cmocka_unit_test_setup_teardown(test_include_fifo, gen_setup, gen_teardown),
 		cmocka_unit_test_setup_teardown(test_nul_and_sizes, gen_setup, gen_teardown),

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <net/if.h>
 
+#include "sl_route.h"
 #include "sl_shm_types.h"
 
 #define CFG_DEFAULT_PATH "/etc/sluice/sluice.conf"
@@ -53,6 +54,59 @@ struct cfg_tables {
 	uint32_t max_pools;
 	uint32_t max_backends;
 	uint32_t maglev_size;
+	uint32_t max_nat_sources;
+	uint32_t max_routes; /* HTTP routes of every VIP together */
+};
+
+/* Idle timeouts of full-NAT connections by state, in seconds (docs/configuration.md). */
+struct cfg_nat_timeouts {
+	uint32_t syn; /* SYN sent, or SYN-ACK sent, not yet acknowledged */
+	uint32_t established;
+	uint32_t fin;	    /* one or both FINs seen */
+	uint32_t time_wait; /* the last ACK after both FINs */
+	uint32_t close;	    /* after an RST */
+	uint32_t udp;
+};
+
+#define CFG_NAT_SOURCES_MAX 16 /* addresses in one nat.sources list */
+
+/* A full-NAT source address: what the appliance's side of a backend connection comes from. */
+struct cfg_nat_source {
+	struct sl_addr addr;
+	uint8_t af; /* enum sl_af */
+	int line;
+};
+
+struct cfg_nat_sources {
+	struct cfg_nat_source a[CFG_NAT_SOURCES_MAX];
+	uint32_t n;
+};
+
+/* Full NAT: its source addresses and ports, and the dataplane's connection table. */
+struct cfg_nat {
+	struct cfg_nat_sources sources; /* for every nat VIP without its own */
+	uint32_t port_min, port_max;	/* source ports of every source address */
+	uint32_t conns_per_worker;	/* connection table capacity per worker */
+	uint32_t cookie_rotate;		/* s: the SYN proxy's cookie key is replaced this often */
+	struct cfg_nat_timeouts timeouts;
+};
+
+/* events.output */
+enum cfg_events_output {
+	CFG_EVENTS_STDOUT = 0,
+	CFG_EVENTS_TO_FILE = 1, /* appended to path */
+	CFG_EVENTS_TO_UNIX = 2, /* written to the stream socket listening at path */
+};
+
+/* The event stream: flow and request records, health changes (docs/events.md). */
+struct cfg_events {
+	uint8_t flows;		 /* the dataplane writes a record for each flow that ends */
+	uint8_t requests;	 /* ... for each HTTP request (and nat connection) */
+	uint8_t query;		 /* a request's path keeps its query */
+	uint8_t output;		 /* enum cfg_events_output */
+	uint32_t ring_size;	 /* records per worker's ring (a power of two) */
+	double sample;		 /* share of flow and request records written out, 0..1 */
+	char path[CFG_PATH_LEN]; /* file or socket of output */
 };
 
 struct cfg_controlplane {
@@ -62,9 +116,41 @@ struct cfg_controlplane {
 	char admin_socket[CFG_PATH_LEN];
 };
 
+#define CFG_METRICS_LISTEN_LEN 64 /* "[v6 address]:port", NUL included */
+
+/* sluiced's Prometheus endpoint. */
+struct cfg_metrics {
+	char listen[CFG_METRICS_LISTEN_LEN]; /* as written: "127.0.0.1:9469", "off" */
+	uint8_t enabled;		     /* 0: "off" */
+	uint8_t af;			     /* enum sl_af */
+	uint16_t port;			     /* host order, 1..65535 */
+	struct sl_addr addr;		     /* IPv4-mapped for IPv4 */
+};
+
 enum cfg_encap {
 	CFG_ENCAP_IPIP = 0, /* IPv4-in-IPv4 / IPv6-in-IPv6 */
 	CFG_ENCAP_GUE = 1,  /* GUE variant 1 (UDP, no GUE header) */
+};
+
+#define CFG_POOL_NONE UINT32_MAX /* cfg_vip.pool_index of an http VIP without a default pool */
+
+/* One HTTP route of a VIP: requests its key matches go to the pool. */
+struct cfg_route {
+	struct sl_route_key key; /* from host and path (sl_route_key_make) */
+	char pool[SL_NAME_LEN];
+	uint32_t pool_index; /* resolved index into cfg.pools */
+	int line;
+};
+
+/* mode "http": what the dataplane reads from each request head, and how it routes it. */
+struct cfg_http {
+	struct cfg_route *routes; /* owned, in file order */
+	uint32_t n_routes;
+	char sticky_cookie[SL_NAME_LEN]; /* "": no instance cookie */
+	uint8_t x_forwarded_for;	 /* add X-Forwarded-For to each request head */
+	uint8_t x_request_id;		 /* add X-Request-Id to each request head */
+	uint32_t head_max;		 /* bytes of a request head */
+	uint32_t head_timeout_ms;	 /* from the handshake to the end of the head */
 };
 
 struct cfg_vip {
@@ -79,9 +165,14 @@ struct cfg_vip {
 	uint16_t gue_port;
 	struct sl_addr tunnel_source; /* zero: the route's source address */
 	uint8_t tunnel_source_plen;
-	char pool[SL_NAME_LEN];
-	uint32_t pool_index; /* resolved index into cfg.pools */
-	int line;	     /* where it was defined, for later errors */
+	char pool[SL_NAME_LEN]; /* "" only for an http VIP without a default route */
+	uint32_t pool_index;	/* resolved index into cfg.pools, or CFG_POOL_NONE */
+	int line;		/* where it was defined, for later errors */
+	/* modes nat and http */
+	uint8_t synproxy; /* answer SYNs with cookies, open the backend on the ACK */
+	uint16_t mss;	  /* MSS clamp of both handshakes, 0: the ports' MTUs */
+	struct cfg_nat_sources nat_sources; /* its own sources; n 0: nat.sources */
+	struct cfg_http http;		    /* mode http */
 };
 
 struct cfg_backend {
@@ -126,6 +217,7 @@ struct cfg_health {
 	uint32_t rise;			     /* consecutive successes to become healthy */
 	uint32_t fall;			     /* consecutive failures to become unhealthy */
 	uint32_t jitter_ms;		     /* each interval +- up to this; < interval_ms */
+	uint32_t passive_fall; /* connect failures within one interval that mark down; 0: off */
 };
 
 /* Which dynamic sources feed a pool besides its static backends (they combine). */
@@ -145,6 +237,7 @@ struct cfg_pool {
 	struct cfg_health health;
 	uint32_t panic_threshold; /* %: below this share of serving instances, serve all */
 	struct cfg_pool_disc disc;
+	uint8_t balance; /* enum sl_balance */
 };
 
 /* The discovery providers' own settings (docs/discovery.md). */
@@ -179,7 +272,10 @@ struct cfg {
 	char instance[SL_NAME_LEN]; /* names the shm segment /dev/shm/sluice-<instance> */
 	struct cfg_dataplane dataplane;
 	struct cfg_tables tables;
+	struct cfg_nat nat;
 	struct cfg_controlplane controlplane;
+	struct cfg_events events;
+	struct cfg_metrics metrics;
 	struct cfg_discovery discovery;
 	struct cfg_vip *vips; /* owned */
 	uint32_t n_vips;

@@ -30,7 +30,7 @@
 #define CTL_ADMIN_BUSY_WAIT_MS 300 /* ms between them */
 #define CTL_ADMIN_MAX_PAGES 100000 /* health pages followed (a loop guard) */
 
-static int socket_path(const char *config, const char *instance, char *out, size_t len)
+int ctl_admin_socket_path(const char *config, const char *instance, char *out, size_t len)
 {
 	struct cfg cfg = {0};
 	struct cfg_error err;
@@ -347,7 +347,7 @@ int ctl_admin_main(const char *config, const char *instance, int argc, char **ar
 		}
 		snprintf(line, sizeof(line), "%s %s %s", cmd, argv[1], argv[2]);
 	}
-	if (socket_path(config, instance, path, sizeof(path)) != 0)
+	if (ctl_admin_socket_path(config, instance, path, sizeof(path)) != 0)
 		return 1;
 	if (strcmp(cmd, "health") == 0)
 		return health(path, json);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sluicectl: the operator's command line. Reads the shared-memory segment
- * read-only (show, stats), signals sluiced (reload), talks to its admin
+ * read-only (show, stats, top, nat), signals sluiced (reload), talks to its admin
  * socket (drain, undrain, health), and manages the decap
  * program on backends (backend ...). Exit status: 0 ok, 1 error, 2 usage.
  */
@@ -16,7 +16,10 @@
 #include "cp_shm.h"
 #include "ctl_admin.h"
 #include "ctl_backend.h"
+#include "ctl_nat.h"
+#include "ctl_events.h"
 #include "ctl_show.h"
+#include "ctl_top.h"
 #include "ctl_xdp.h"
 
 static void usage(FILE *f)
@@ -25,10 +28,18 @@ static void usage(FILE *f)
 		"Usage: sluicectl [-c FILE | -i INSTANCE] COMMAND\n"
 		"  show            instance, generation, processes, VIPs, pools, backends\n"
 		"  stats [--json]  counters per port, worker, VIP, backend; drops by reason\n"
+		"  top [--once] [--interval S] [--count N]\n"
+		"                  requests/s and errors/s per VIP, route and instance, redrawn\n"
+		"                  every S s (default 1); --once or not a terminal: plain frames\n"
+		"  nat [--json]    full NAT per worker: connections by state, counters, drops,\n"
+		"                  each source's ports in use against each worker's slice\n"
 		"  reload          make sluiced reload its config (SIGHUP)\n"
 		"  drain POOL INSTANCE    no new flows to INSTANCE (established ones stay)\n"
 		"  undrain POOL INSTANCE  take new flows again\n"
 		"  health [--json] instances: health state, drain, serving, sources, reason\n"
+		"  events [--follow] [--kind flow|request|health] [--instance N] [--vip V] "
+		"[--json]\n"
+		"                  sluiced's event stream: flows, requests, health changes\n"
 		"  backend ...     decap program on a backend host (backend help)\n"
 		"  xdp IFACE [--json]  the steering program's counters on IFACE\n\n"
 		"  -c, --config FILE      take the instance from FILE (default %s)\n"
@@ -120,15 +131,28 @@ int main(int argc, char **argv)
 		return ctl_xdp_main(argc - optind, argv + optind);
 	if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0 || strcmp(cmd, "health") == 0)
 		return ctl_admin_main(config, instance, argc - optind, argv + optind);
+	if (strcmp(cmd, "events") == 0)
+		return ctl_events_main(config, instance, argc - optind, argv + optind);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "stats") == 0 && optind + 2 == argc &&
+	if (strcmp(cmd, "top") == 0) {
+		if (instance_of(config, instance, name, sizeof(name)) != 0)
+			return 1;
+		if (ctl_segment_open(&seg, name, why, sizeof(why)) != 0) {
+			fprintf(stderr, "sluicectl: %s\n", why);
+			return 1;
+		}
+		rc = ctl_top_main(&seg, argc - optind, argv + optind);
+		ctl_segment_close(&seg);
+		return rc;
+	}
+	if ((strcmp(cmd, "stats") == 0 || strcmp(cmd, "nat") == 0) && optind + 2 == argc &&
 	    strcmp(argv[optind + 1], "--json") == 0)
 		json = 1;
-	else if (optind + 1 != argc ||
-		 (strcmp(cmd, "show") && strcmp(cmd, "stats") && strcmp(cmd, "reload"))) {
+	else if (optind + 1 != argc || (strcmp(cmd, "show") && strcmp(cmd, "stats") &&
+					strcmp(cmd, "nat") && strcmp(cmd, "reload"))) {
 		fprintf(stderr, "sluicectl: unknown command or argument: %s\n",
 			optind + 1 < argc ? argv[optind + 1] : cmd);
 		usage(stderr);
@@ -145,6 +169,8 @@ int main(int argc, char **argv)
 		rc = ctl_show(&seg, stdout) ? 1 : 0;
 	else if (strcmp(cmd, "stats") == 0)
 		rc = ctl_stats(&seg, stdout, json) ? 1 : 0;
+	else if (strcmp(cmd, "nat") == 0)
+		rc = ctl_nat(&seg, stdout, json) ? 1 : 0;
 	else
 		rc = reload(&seg);
 	ctl_segment_close(&seg);

@@ -20,6 +20,8 @@
 #include "cp_loop.h"
 #include "cp_shm.h"
 #include "cp_text.h"
+#include "ctl_http.h"
+#include "ctl_nat.h"
 #include "ctl_show.h"
 
 /* a name from the segment, escaped for the terminal (an escape is 4 bytes) */
@@ -86,7 +88,7 @@ int ctl_published_slot(const struct ctl_segment *s, char *why, size_t why_len)
 	return rc;
 }
 
-static const char *addr_str(const struct sl_addr *a, char *buf, size_t len)
+const char *ctl_addr_str(const struct sl_addr *a, char *buf, size_t len)
 {
 	if (sl_addr_is_v4(a))
 		return inet_ntop(AF_INET, &a->a32[3], buf, (socklen_t)len);
@@ -98,7 +100,7 @@ static const char *endpoint_str(const struct sl_addr *a, uint16_t be_port, char 
 {
 	char ab[INET6_ADDRSTRLEN], pb[8];
 
-	addr_str(a, ab, sizeof(ab));
+	ctl_addr_str(a, ab, sizeof(ab));
 	if (be_port)
 		snprintf(pb, sizeof(pb), "%u", ntohs(be_port));
 	else
@@ -107,7 +109,7 @@ static const char *endpoint_str(const struct sl_addr *a, uint16_t be_port, char 
 	return buf;
 }
 
-static const char *mode_name(uint8_t mode)
+const char *ctl_mode_name(uint8_t mode)
 {
 	switch (mode) {
 	case SL_MODE_DSR:
@@ -116,8 +118,51 @@ static const char *mode_name(uint8_t mode)
 		return "tunnel";
 	case SL_MODE_NAT:
 		return "nat";
+	case SL_MODE_HTTP:
+		return "http";
 	}
 	return "?";
+}
+
+/* The name of pool @p, "-" for none (an http VIP without a default route). */
+static const char *pool_name(const struct sl_pool *pools, uint32_t p, char *buf, size_t len)
+{
+	if (p == SL_POOL_NONE)
+		return "-";
+	return cp_text_esc(pools[p].name, SL_NAME_LEN, buf, len);
+}
+
+/*
+ * An http VIP's routes in the order the dataplane tries them, then its
+ * default route: ID (its counters' index), HOST, PATH, POOL.
+ */
+static void print_routes(const struct sl_shm_header *h, unsigned int slot, uint32_t i, FILE *out)
+{
+	const struct sl_vip *v = &sl_slot_vips(h, slot)[i];
+	const struct sl_http_vip *hv = &sl_slot_http(h, slot)[i];
+	const struct sl_route *r = sl_slot_routes(h, slot);
+	const struct sl_pool *pools = sl_slot_pools(h, slot);
+	char e1[ESC_LEN], e2[ESC_LEN], host[4 * SL_ROUTE_HOST_MAX + 2];
+	char path[4 * SL_ROUTE_PATH_MAX + 1], raw[SL_ROUTE_HOST_MAX + 2];
+
+	fprintf(out, "\nvip %s: http, head_max %u, head_timeout_ms %u", ESC(v->name, e1),
+		hv->head_max, hv->head_timeout_ms);
+	if (hv->flags & SL_HTTP_F_STICKY)
+		fprintf(out, ", cookie %s", ESC(hv->cookie, e2));
+	if (hv->flags & SL_HTTP_F_XFF)
+		fprintf(out, ", x-forwarded-for");
+	if (hv->flags & SL_HTTP_F_XRID)
+		fprintf(out, ", x-request-id");
+	fprintf(out, "\n  %-5s %-32s %-40s %s\n", "ID", "HOST", "PATH", "POOL");
+	for (uint32_t k = hv->route_first; k < hv->route_first + hv->route_count; k++) {
+		ctl_route_host(&r[k].key, raw, sizeof(raw));
+		cp_text_esc(raw, sizeof(raw), host, sizeof(host));
+		cp_text_esc(r[k].key.path, r[k].key.path_len, path, sizeof(path));
+		fprintf(out, "  %-5u %-32s %-40s %s\n", r[k].id, host, path,
+			pool_name(pools, r[k].pool, e1, sizeof(e1)));
+	}
+	fprintf(out, "  %-5s %-32s %-40s %s\n", "-", "*", "(default)",
+		v->pool == SL_POOL_NONE ? "- (404)" : pool_name(pools, v->pool, e1, sizeof(e1)));
 }
 
 /* "draining" (left the config, keeps its flows), "active" or "unresolved" */
@@ -144,7 +189,7 @@ static const char *encap_str(const struct sl_vip *v, char *buf, size_t len)
 	return buf;
 }
 
-static uint32_t dp_workers(const struct sl_shm_header *h)
+uint32_t ctl_workers(const struct sl_shm_header *h)
 {
 	return h->dp_workers > h->max_workers ? h->max_workers : (uint32_t)h->dp_workers;
 }
@@ -164,8 +209,9 @@ static void print_processes(const struct sl_shm_header *h, FILE *out)
 	} else {
 		fprintf(out,
 			"sluice-dp  pid %llu %s, %u workers, acks:", (unsigned long long)h->dp_pid,
-			cp_shm_pid_alive(h->dp_pid, NULL) ? "alive" : "not running", dp_workers(h));
-		for (uint32_t w = 0; w < dp_workers(h); w++)
+			cp_shm_pid_alive(h->dp_pid, NULL) ? "alive" : "not running",
+			ctl_workers(h));
+		for (uint32_t w = 0; w < ctl_workers(h); w++)
 			fprintf(out, " %llu",
 				(unsigned long long)SL_GEN_OF(sl_shm_ack(h, w)->word));
 		fprintf(out, "\n");
@@ -207,16 +253,25 @@ int ctl_show(const struct ctl_segment *s, FILE *out)
 	for (uint32_t i = 0; i < th->n_vips; i++)
 		fprintf(out, "  %-16s %-34s %-6s %-7s %-8s %s\n", ESC(vips[i].name, e1),
 			endpoint_str(&vips[i].addr, vips[i].port, ep, sizeof(ep)),
-			proto_name(vips[i].proto), mode_name(vips[i].mode),
-			encap_str(&vips[i], enc, sizeof(enc)), ESC(pools[vips[i].pool].name, e2));
+			proto_name(vips[i].proto), ctl_mode_name(vips[i].mode),
+			encap_str(&vips[i], enc, sizeof(enc)),
+			pool_name(pools, vips[i].pool, e2, sizeof(e2)));
+	ctl_nat_show_vips(h, (unsigned int)slot, out);
+	for (uint32_t i = 0; i < th->n_vips; i++)
+		if (vips[i].mode == SL_MODE_HTTP)
+			print_routes(h, (unsigned int)slot, i, out);
 
 	for (uint32_t p = 0; p < th->n_pools; p++) {
 		uint32_t n = 0;
 
 		for (uint32_t b = 0; b < th->n_backends; b++)
 			n += be[b].uid && be[b].pool == p;
-		fprintf(out, "\npool %s: %u backends, %u in the Maglev table\n",
+		fprintf(out, "\npool %s: %u backends, %u in the Maglev table, balance ",
 			ESC(pools[p].name, e1), n, pools[p].n_active);
+		if (pools[p].balance == SL_BALANCE_RR)
+			fprintf(out, "round-robin over %u members\n", pools[p].member_count);
+		else
+			fprintf(out, "maglev\n");
 		if (!n)
 			continue;
 		fprintf(out, "  %-5s %-24s %-26s %-6s %-10s %-17s %s\n", "SLOT", "NAME", "ADDRESS",
@@ -234,7 +289,7 @@ int ctl_show(const struct ctl_segment *s, FILE *out)
 				snprintf(port, sizeof(port), "%u", x->tx_port);
 			}
 			fprintf(out, "  %-5u %-24s %-26s %-6u %-10s %-17s %s\n", b,
-				ESC(x->name, e1), addr_str(&x->addr, ab, sizeof(ab)), x->weight,
+				ESC(x->name, e1), ctl_addr_str(&x->addr, ab, sizeof(ab)), x->weight,
 				backend_state(x), mac, port);
 		}
 	}
@@ -246,7 +301,7 @@ static struct sl_counter sum_counter(const struct sl_shm_header *h, int backend,
 {
 	struct sl_counter c = {0};
 
-	for (uint32_t w = 0; w < dp_workers(h); w++) {
+	for (uint32_t w = 0; w < ctl_workers(h); w++) {
 		struct sl_worker_stats *ws = sl_shm_worker_stats(h, w);
 		const struct sl_counter *x =
 			backend ? &sl_stats_backends(h, ws)[i] : &sl_stats_vips(ws)[i];
@@ -254,6 +309,7 @@ static struct sl_counter sum_counter(const struct sl_shm_header *h, int backend,
 		c.packets += x->packets;
 		c.bytes += x->bytes;
 		c.flows += x->flows;
+		c.requests += x->requests;
 	}
 	return c;
 }
@@ -323,7 +379,7 @@ static void stats_json(const struct ctl_segment *s, int slot, FILE *out)
 		",\"generation\":%llu,\"dataplane\":{\"pid\":%llu,\"alive\":%s,"
 		"\"workers\":%u},\"sluiced\":{\"pid\":%llu,\"alive\":%s}",
 		U(th ? th->generation : 0), U(h->dp_pid),
-		cp_shm_pid_alive(h->dp_pid, NULL) ? "true" : "false", dp_workers(h), U(h->cp_pid),
+		cp_shm_pid_alive(h->dp_pid, NULL) ? "true" : "false", ctl_workers(h), U(h->cp_pid),
 		cp_shm_pid_alive(h->cp_pid, "sluiced") ? "true" : "false");
 
 	fprintf(out, ",\"ports\":{");
@@ -345,7 +401,7 @@ static void stats_json(const struct ctl_segment *s, int slot, FILE *out)
 		sep = ",";
 	}
 	fprintf(out, "},\"workers\":[");
-	for (uint32_t w = 0; w < dp_workers(h); w++) {
+	for (uint32_t w = 0; w < ctl_workers(h); w++) {
 		const struct sl_worker_stats *ws = sl_shm_worker_stats(h, w);
 
 		fprintf(out,
@@ -355,13 +411,17 @@ static void stats_json(const struct ctl_segment *s, int slot, FILE *out)
 			"\"flow_evictions\":%llu,\"flow_expired\":%llu,\"table_switches\":%llu,"
 			"\"flows_embryonic\":%llu,\"flow_embryonic_evictions\":%llu,"
 			"\"flow_untracked\":%llu,\"icmp_forwarded\":%llu,"
-			"\"frag_forwarded\":%llu,\"frag_split\":%llu,\"generation\":%llu}",
+			"\"frag_forwarded\":%llu,\"frag_split\":%llu,\"event_records\":%llu,"
+			"\"event_drops\":%llu,\"event_read\":%llu,\"generation\":%llu}",
 			w ? "," : "", w, U(ws->lcore_id), U(ws->queue_id), U(ws->rx_packets),
 			U(ws->rx_bytes), U(ws->tx_packets), U(ws->tx_bytes), U(ws->flow_hits),
 			U(ws->flow_misses), U(ws->flows_active), U(ws->flow_evictions),
 			U(ws->flow_expired), U(ws->table_switches), U(ws->flows_embryonic),
 			U(ws->flow_embryonic_evictions), U(ws->flow_untracked),
 			U(ws->icmp_forwarded), U(ws->frag_forwarded), U(ws->frag_split),
+			U(h->ev_ring_size ? sl_shm_ev_ring(h, w)->head : 0),
+			U(h->ev_ring_size ? sl_shm_ev_ring(h, w)->drops : 0),
+			U(h->ev_ring_size ? sl_shm_ev_ring(h, w)->tail : 0),
 			U(SL_GEN_OF(sl_shm_ack(h, w)->word)));
 		for (unsigned int d = 0; d < SL_DROP_MAX; d++)
 			drops[d] += ws->drops[d];
@@ -395,15 +455,18 @@ static void stats_json(const struct ctl_segment *s, int slot, FILE *out)
 		fprintf(out, "%s", sep);
 		json_str(out, key);
 		fprintf(out,
-			":{\"packets\":%llu,\"bytes\":%llu,\"flows\":%llu,\"slot\":%u,\"pool\":",
-			U(c.packets), U(c.bytes), U(c.flows), b);
+			":{\"packets\":%llu,\"bytes\":%llu,\"flows\":%llu,\"requests\":%llu,"
+			"\"slot\":%u,\"pool\":",
+			U(c.packets), U(c.bytes), U(c.flows), U(c.requests), b);
 		json_str(out, pools[be[b].pool].name);
 		fprintf(out, ",\"address\":\"%s\",\"state\":\"%s\"}",
-			addr_str(&be[b].addr, ab, sizeof(ab)), backend_state(&be[b]));
+			ctl_addr_str(&be[b].addr, ab, sizeof(ab)), backend_state(&be[b]));
 		sep = ",";
 	}
 	free(dup);
-	fprintf(out, "},\"drops\":{");
+	fprintf(out, "},");
+	ctl_http_stats_json(h, slot, out);
+	fprintf(out, ",\"drops\":{");
 	for (unsigned int d = 0; d < SL_DROP_MAX; d++)
 		fprintf(out, "%s\"%s\":%llu", d ? "," : "", sl_drop_name(d), U(drops[d]));
 	fprintf(out, "}}\n");
@@ -418,7 +481,7 @@ static void stats_text(const struct ctl_segment *s, int slot, FILE *out)
 	int any = 0;
 
 	fprintf(out, "instance %s, generation %llu, %u workers\n", s->instance,
-		U(th ? th->generation : 0), dp_workers(h));
+		U(th ? th->generation : 0), ctl_workers(h));
 
 	fprintf(out, "\nports\n  %-16s %12s %14s %12s %14s %10s %10s %10s\n", "NAME", "RX-PKTS",
 		"RX-BYTES", "TX-PKTS", "TX-BYTES", "RX-MISSED", "ERRORS", "NO-MBUF");
@@ -434,7 +497,7 @@ static void stats_text(const struct ctl_segment *s, int slot, FILE *out)
 	fprintf(out, "\nworkers\n  %-3s %5s %12s %12s %12s %12s %10s %10s %10s %10s\n", "W",
 		"LCORE", "RX-PKTS", "TX-PKTS", "FLOW-HITS", "FLOW-MISSES", "ACTIVE", "EMBRYONIC",
 		"EVICTIONS", "EXPIRED");
-	for (uint32_t w = 0; w < dp_workers(h); w++) {
+	for (uint32_t w = 0; w < ctl_workers(h); w++) {
 		const struct sl_worker_stats *ws = sl_shm_worker_stats(h, w);
 
 		fprintf(out,
@@ -445,14 +508,16 @@ static void stats_text(const struct ctl_segment *s, int slot, FILE *out)
 		for (unsigned int d = 0; d < SL_DROP_MAX; d++)
 			drops[d] += ws->drops[d];
 	}
-	fprintf(out, "\n  %-3s %14s %14s %14s %14s %14s\n", "W", "EMBRYO-EVICTED", "UNTRACKED",
-		"ICMP-FWD", "FRAGS-FWD", "FRAGS-SPLIT");
-	for (uint32_t w = 0; w < dp_workers(h); w++) {
+	fprintf(out, "\n  %-3s %14s %14s %14s %14s %14s %14s %14s\n", "W", "EMBRYO-EVICTED",
+		"UNTRACKED", "ICMP-FWD", "FRAGS-FWD", "FRAGS-SPLIT", "EVENTS", "EVENTS-DROPPED");
+	for (uint32_t w = 0; w < ctl_workers(h); w++) {
 		const struct sl_worker_stats *ws = sl_shm_worker_stats(h, w);
 
-		fprintf(out, "  %-3u %14llu %14llu %14llu %14llu %14llu\n", w,
+		fprintf(out, "  %-3u %14llu %14llu %14llu %14llu %14llu %14llu %14llu\n", w,
 			U(ws->flow_embryonic_evictions), U(ws->flow_untracked),
-			U(ws->icmp_forwarded), U(ws->frag_forwarded), U(ws->frag_split));
+			U(ws->icmp_forwarded), U(ws->frag_forwarded), U(ws->frag_split),
+			U(h->ev_ring_size ? sl_shm_ev_ring(h, w)->head : 0),
+			U(h->ev_ring_size ? sl_shm_ev_ring(h, w)->drops : 0));
 	}
 	fprintf(out, "\nvips\n  %-24s %12s %14s %10s\n", "NAME", "PACKETS", "BYTES", "FLOWS");
 	for (uint32_t i = 0; th && i < th->n_vips; i++) {
@@ -475,6 +540,7 @@ static void stats_text(const struct ctl_segment *s, int slot, FILE *out)
 			ESC(sl_slot_pools(h, (unsigned int)slot)[be->pool].name, e2), U(c.packets),
 			U(c.bytes), U(c.flows));
 	}
+	ctl_http_stats_text(h, slot, out);
 	fprintf(out, "\ndrops\n");
 	for (unsigned int d = 0; d < SL_DROP_MAX; d++)
 		if (drops[d]) {
@@ -485,15 +551,22 @@ static void stats_text(const struct ctl_segment *s, int slot, FILE *out)
 		fprintf(out, "  none\n");
 }
 
-int ctl_stats(const struct ctl_segment *s, FILE *out, int json)
+int ctl_counters_slot(const struct ctl_segment *s)
 {
 	char why[160];
 	int slot = ctl_published_slot(s, why, sizeof(why));
 
-	if (slot < 0 && slot != -ENOENT) {
+	if (slot < 0 && slot != -ENOENT)
 		fprintf(stderr, "sluicectl: %s: published table refused: %s\n", s->path, why);
+	return slot;
+}
+
+int ctl_stats(const struct ctl_segment *s, FILE *out, int json)
+{
+	int slot = ctl_counters_slot(s);
+
+	if (slot < 0 && slot != -ENOENT)
 		return slot;
-	}
 	if (json)
 		stats_json(s, slot, out);
 	else

@@ -4,6 +4,7 @@
 #define CTL_SHOW_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sl_shm.h"
@@ -28,6 +29,22 @@ void ctl_segment_close(struct ctl_segment *s);
  * or -EBADMSG/-ERANGE with @why.
  */
 int ctl_published_slot(const struct ctl_segment *s, char *why, size_t why_len);
+
+/* The dataplane's workers in use (their statistics are live), at most max_workers. */
+uint32_t ctl_workers(const struct sl_shm_header *h);
+
+/* @a as text ("198.18.1.11", "2001:2::11") into @buf. */
+const char *ctl_addr_str(const struct sl_addr *a, char *buf, size_t len);
+
+/* A VIP's mode (SL_MODE_*) as the configuration spells it, "?" for none of them. */
+const char *ctl_mode_name(uint8_t mode);
+
+/*
+ * The published slot for a view of the counters: the slot, -ENOENT (none
+ * yet: the view prints without it), or another negative errno, said on
+ * stderr ("sluicectl: PATH: published table refused: WHY").
+ */
+int ctl_counters_slot(const struct ctl_segment *s);
 
 /* Print the instance, generation, processes, VIPs, pools and backends. */
 int ctl_show(const struct ctl_segment *s, FILE *out);

@@ -18,6 +18,9 @@
 
 #define SL_BPF_MAX_MAPS 64 /* maps a program we look into may use */
 
+_Static_assert(SL_XDP_VIPS_MAX >= 2 * SL_MAX_VIPS_LIMIT + SL_MAX_NAT_SOURCES_LIMIT,
+	       "sl_vips holds every VIP, every VIP address and every NAT source");
+
 int sl_bpf_prog_map(uint32_t prog_id, const char *name, uint32_t key_size, uint32_t value_size)
 {
 	uint32_t map_ids[SL_BPF_MAX_MAPS];
@@ -110,14 +113,16 @@ static int sl_bpf_entry_cmp(const void *a, const void *b)
 }
 
 /*
- * The entries sl_vips must hold for @vips: one per VIP, then one address
- * entry per distinct VIP address with the protocols found there; sorted by
+ * The entries sl_vips must hold for @vips and the NAT sources @src: one per
+ * VIP, then one address entry per distinct address with the protocols of
+ * the VIPs found there, or a NAT source's flag and port range; sorted by
  * key. Returns how many, or -ENOMEM.
  */
-static int sl_bpf_wanted(const struct sl_vip *vips, uint32_t n, struct sl_bpf_entry **out)
+static int sl_bpf_wanted(const struct sl_vip *vips, uint32_t n, const struct sl_nat_source *src,
+			 uint32_t n_src, struct sl_bpf_entry **out)
 {
-	struct sl_bpf_entry *e = calloc(2 * (size_t)n + 1, sizeof(*e));
-	uint32_t i, m = n, k;
+	struct sl_bpf_entry *e = calloc(2 * (size_t)n + n_src + 1, sizeof(*e));
+	uint32_t i, m = n, k, end = 2 * n + n_src;
 
 	if (!e)
 		return -ENOMEM;
@@ -133,11 +138,24 @@ static int sl_bpf_wanted(const struct sl_vip *vips, uint32_t n, struct sl_bpf_en
 		a->value.flags =
 			vips[i].proto == IPPROTO_TCP ? SL_XDP_ADDR_F_TCP : SL_XDP_ADDR_F_UDP;
 	}
-	/* address entries: sorted, then one per address with every protocol's flag */
-	qsort(e + n, n, sizeof(*e), sl_bpf_entry_cmp);
-	for (i = n, k = n; i < 2 * n; i++) {
+	for (i = 0; i < n_src; i++) {
+		struct sl_bpf_entry *a = &e[2 * n + i];
+
+		memcpy(a->key.addr, src[i].addr.a8, sizeof(a->key.addr));
+		a->value.vip_index = i;
+		a->value.flags = SL_XDP_ADDR_F_NAT;
+		a->value.nat_port_min = src[i].port_min;
+		a->value.nat_port_max = src[i].port_max;
+	}
+	/* address entries: sorted, then one per address with every flag found there */
+	qsort(e + n, end - n, sizeof(*e), sl_bpf_entry_cmp);
+	for (i = n, k = n; i < end; i++) {
 		if (k > n && sl_bpf_entry_cmp(&e[k - 1], &e[i]) == 0) {
 			e[k - 1].value.flags |= e[i].value.flags;
+			if (e[i].value.flags & SL_XDP_ADDR_F_NAT) {
+				e[k - 1].value.nat_port_min = e[i].value.nat_port_min;
+				e[k - 1].value.nat_port_max = e[i].value.nat_port_max;
+			}
 			continue;
 		}
 		e[k++] = e[i];
@@ -148,14 +166,15 @@ static int sl_bpf_wanted(const struct sl_vip *vips, uint32_t n, struct sl_bpf_en
 	return (int)m;
 }
 
-int sl_bpf_sync_vips(int map_fd, const struct sl_vip *vips, uint32_t n)
+int sl_bpf_sync_vips(int map_fd, const struct sl_vip *vips, uint32_t n,
+		     const struct sl_nat_source *src, uint32_t n_src)
 {
 	struct sl_xdp_vip_key *stale = NULL, k, next;
 	uint32_t i, n_stale = 0, cap_stale = 0;
 	struct sl_bpf_entry *want = NULL;
 	int ret = 0, has, n_want;
 
-	n_want = sl_bpf_wanted(vips, n, &want);
+	n_want = sl_bpf_wanted(vips, n, src, n_src, &want);
 	if (n_want < 0)
 		return n_want;
 	for (i = 0; i < (uint32_t)n_want; i++)

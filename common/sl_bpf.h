@@ -29,15 +29,18 @@ int sl_bpf_prog_map(uint32_t prog_id, const char *name, uint32_t key_size, uint3
 int sl_bpf_percpu_sum(int map_fd, uint64_t *out, uint32_t n);
 
 /*
- * Make the sl_vips map @map_fd hold exactly the entries of @vips[0..n): one
- * per VIP (address, port, protocol; value vip_index = position in @vips)
- * and one address entry per distinct VIP address (port 0, protocol 0; flags
- * SL_XDP_ADDR_F_* of the protocols with VIPs there). Adds the missing,
- * updates the rest, then deletes the stale, so an entry in both the old and
- * the new set is never missing. Returns 0, -E2BIG/-ENOSPC more entries than
- * the map holds, -ENOMEM, or another negative errno from the kernel.
+ * Make the sl_vips map @map_fd hold exactly the entries of @vips[0..n) and
+ * of the full-NAT sources @src[0..n_src): one per VIP (address, port,
+ * protocol; value vip_index = position in @vips), one address entry per
+ * distinct VIP address (port 0, protocol 0; flags SL_XDP_ADDR_F_* of the
+ * protocols with VIPs there) and one per NAT source (SL_XDP_ADDR_F_NAT,
+ * its port range, vip_index = its index). Adds the missing, updates the
+ * rest, then deletes the stale, so an entry in both the old and the new
+ * set is never missing. Returns 0, -E2BIG/-ENOSPC more entries than the
+ * map holds, -ENOMEM, or another negative errno from the kernel.
  */
-int sl_bpf_sync_vips(int map_fd, const struct sl_vip *vips, uint32_t n);
+int sl_bpf_sync_vips(int map_fd, const struct sl_vip *vips, uint32_t n,
+		     const struct sl_nat_source *src, uint32_t n_src);
 
 /*
  * The name of program @prog_id (at most 15 characters) into @name (@len

@@ -27,7 +27,8 @@
 #define SL_DECAP_PROG_NAME "sluice_decap" /* the tc program's function name */
 #define SL_PROBE_PROG_NAME "sluice_probe" /* the tc-egress program's function name */
 
-#define SL_XDP_VIPS_MAX 8192	       /* entries in sl_vips: SL_MAX_VIPS_LIMIT VIPs + addresses */
+/* sl_vips: SL_MAX_VIPS_LIMIT VIPs, as many addresses, SL_MAX_NAT_SOURCES_LIMIT NAT sources */
+#define SL_XDP_VIPS_MAX 8448
 #define SL_XDP_XSKS_MAX 64	       /* queues per port the XSKMAP can hold */
 #define SL_DECAP_LOCAL_MAX 256	       /* local tunnel endpoint addresses */
 #define SL_DECAP_GUE_PORT_DEFAULT 6080 /* host order */
@@ -42,7 +43,9 @@
  * wildcard entry: the program looks up (dst, port, proto), then (dst, 0, proto).
  * proto 0 (with port 0) is the address entry: one per VIP address, its
  * value's flags saying which protocols have VIPs there; fragments and ICMP
- * errors, which carry no ports of their own, are steered by it.
+ * errors, which carry no ports of their own, are steered by it. A full-NAT
+ * source address has an address entry too (SL_XDP_ADDR_F_NAT, with its
+ * port range): the replies of full NAT come to it.
  */
 struct sl_xdp_vip_key {
 	union {
@@ -58,12 +61,15 @@ _Static_assert(sizeof(struct sl_xdp_vip_key) == 20, "sl_xdp_vip_key layout");
 /* sl_xdp_vip_value.flags of an address entry */
 #define SL_XDP_ADDR_F_TCP (1u << 0) /* some TCP VIP has this address */
 #define SL_XDP_ADDR_F_UDP (1u << 1) /* some UDP VIP has this address */
+#define SL_XDP_ADDR_F_NAT (1u << 2) /* a full-NAT source: nat_port_min..max are the dataplane's */
 
 struct sl_xdp_vip_value {
-	__u32 vip_index; /* index of the VIP in the published table (informational) */
-	__u32 flags;	 /* VIP entry: zero; address entry: SL_XDP_ADDR_F_* */
+	__u32 vip_index;    /* index of the VIP (of the NAT source) in the table, informational */
+	__u32 flags;	    /* VIP entry: zero; address entry: SL_XDP_ADDR_F_* */
+	__u16 nat_port_min; /* SL_XDP_ADDR_F_NAT: the source's port range, host order */
+	__u16 nat_port_max;
 };
-_Static_assert(sizeof(struct sl_xdp_vip_value) == 8, "sl_xdp_vip_value layout");
+_Static_assert(sizeof(struct sl_xdp_vip_value) == 12, "sl_xdp_vip_value layout");
 
 /*
  * Who attached an XDP steering program. sluice-dp creates this one-entry
@@ -98,7 +104,11 @@ _Static_assert(sizeof(struct sl_xdp_owner) == 48, "sl_xdp_owner layout");
 	X(PASS_PROBE_TUNNEL, "pass_probe_tunnel") /* tunnel probe reply, VIP->backend */           \
 	X(REDIRECTED_FRAGMENT, "redirected_fragment") /* fragment to a VIP address */              \
 	X(REDIRECTED_ICMP, "redirected_icmp_error")   /* ICMP error to a VIP address */            \
-	X(PASS_IP6_EXT_LIMIT, "pass_ip6_ext_limit")   /* over SL_IP6_EXT_MAX ext headers */
+	X(PASS_IP6_EXT_LIMIT, "pass_ip6_ext_limit")   /* over SL_IP6_EXT_MAX ext headers */        \
+	X(REDIRECTED_NAT, "redirected_nat")	      /* TCP/UDP to a NAT source, in its ports */  \
+	X(REDIRECTED_NAT_ICMP, "redirected_nat_icmp_error")   /* ICMP error to a NAT source */     \
+	X(REDIRECTED_NAT_FRAGMENT, "redirected_nat_fragment") /* fragment to a NAT source */       \
+	X(PASS_NAT_PORT, "pass_nat_port") /* TCP/UDP to a NAT source, outside its ports */
 
 enum sl_xdp_stat {
 #define SL_XDP_STAT_ENUM(sym, str) SL_XDP_##sym,

@@ -37,7 +37,23 @@
 	X(FRAG_SPLIT_LIMIT, "fragment_split_limit") /* would need over DP_FRAG_MAX pieces */       \
 	X(ICMP_NOT_ERROR, "icmp_not_error")	    /* ICMP to a VIP, not an error we forward */   \
 	X(ICMP_TRUNCATED, "icmp_truncated")	    /* error quotes less than IP + 8 bytes */      \
-	X(ICMP_UNMATCHED, "icmp_unmatched")	    /* quoted packet matches no VIP flow */
+	X(ICMP_UNMATCHED, "icmp_unmatched")	    /* quoted packet matches no VIP flow */        \
+	X(NAT_NO_CONN, "nat_no_conn")		    /* to a NAT source, no connection */           \
+	X(NAT_MID_STREAM, "nat_mid_stream")	    /* TCP to a NAT VIP, no SYN, no connection */  \
+	X(NAT_PORT_EXHAUSTED, "nat_port_exhausted") /* no free source port: SYN dropped */         \
+	X(NAT_CONN_FULL, "nat_conn_full")	    /* connection table full: SYN dropped */       \
+	X(NAT_HANDOFF_FULL, "nat_handoff_full")	    /* the owner worker's hand-off ring full */    \
+	X(NAT_BACKEND_GONE, "nat_backend_gone")	    /* the connection's backend left the table */  \
+	X(NAT_FAMILY, "nat_family")		    /* backend or source of the other family */    \
+	X(NAT_FRAGMENT, "nat_fragment")		    /* fragments are not translated */             \
+	X(SYNPROXY_BAD_COOKIE, "synproxy_bad_cookie") /* ACK whose cookie is not valid */          \
+	X(SYNPROXY_HELD_FULL, "synproxy_held_full") /* client segment, backend opening, no room */ \
+	X(SYNPROXY_ABANDONED, "synproxy_abandoned") /* held for a backend that never opened */     \
+	X(SYNPROXY_BACKEND, "synproxy_backend") /* backend segment while it opens, not SYN-ACK */  \
+	X(HTTP_OUT_OF_ORDER, "http_out_of_order") /* head or chunk bytes out of order: resent */   \
+	X(HTTP_CTX_FULL, "http_ctx_full")	  /* no HTTP context left: cookie ACK refused */   \
+	X(HTTP_BACKEND, "http_backend")	  /* backend segment while it opens, not SYN-ACK */        \
+	X(HTTP_IDLE_ACK, "http_idle_ack") /* client ACK, no data, no instance to tell */
 
 enum sl_drop {
 #define SL_DROP_ENUM(sym, str) SL_DROP_##sym,

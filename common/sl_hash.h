@@ -27,6 +27,13 @@ struct sl_flow_key {
 };
 _Static_assert(sizeof(struct sl_flow_key) == 40, "flow key is five 8-byte words");
 
+/*
+ * A key read as five 64-bit words: may_alias, so a key just written field
+ * by field (a port set, then the key hashed) is read as written and not
+ * from before the stores, which strict aliasing would allow.
+ */
+typedef uint64_t __attribute__((may_alias)) sl_key_word;
+
 #define SL_HASH_K1 0x9e3779b97f4a7c15ull
 #define SL_HASH_K2 0xc2b2ae3d27d4eb4full
 
@@ -105,7 +112,7 @@ static inline uint32_t sl_crc32c_u64(uint32_t crc, uint64_t w)
 static inline __attribute__((always_inline)) uint32_t
 sl_flow_hash_with(const struct sl_flow_key *k, int three_tuple, uint32_t (*crc)(uint32_t, uint64_t))
 {
-	const uint64_t *w = (const uint64_t *)k;
+	const sl_key_word *w = (const sl_key_word *)k;
 	uint64_t last = three_tuple ? (uint64_t)k->proto << 40 | (uint64_t)k->af << 48 : w[4];
 	uint32_t c0 = crc(SL_FLOW_SEED0, w[0]), c1 = crc(SL_FLOW_SEED1, w[1]);
 

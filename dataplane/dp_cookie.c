@@ -1,71 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SYN cookies (see dp_cookie.h): SipHash-2-4 (Aumasson and Bernstein,
- * "SipHash: a fast short-input PRF", 2012) and the cookie's encoding.
+ * SYN cookies (see dp_cookie.h): the cookie's encoding over SipHash-2-4
+ * (common/sl_siphash.h).
  */
 #include <string.h>
 
 #include "dp_cookie.h"
+#include "sl_siphash.h"
 
 const uint16_t dp_cookie_mss[DP_COOKIE_N_MSS] = {536, 1220, 1300, 1360, 1400, 1440, 1452, 1460};
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-#define SIPROUND                                                                                   \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = ROTL(v1, 13);                                                                 \
-		v1 ^= v0;                                                                          \
-		v0 = ROTL(v0, 32);                                                                 \
-		v2 += v3;                                                                          \
-		v3 = ROTL(v3, 16);                                                                 \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = ROTL(v3, 21);                                                                 \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = ROTL(v1, 17);                                                                 \
-		v1 ^= v2;                                                                          \
-		v2 = ROTL(v2, 32);                                                                 \
-	} while (0)
-
-static inline uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-uint64_t dp_siphash24(const uint64_t key[2], const void *data, uint32_t len)
-{
-	const uint8_t *p = data;
-	uint64_t v0 = 0x736f6d6570736575ull ^ key[0], v1 = 0x646f72616e646f6dull ^ key[1];
-	uint64_t v2 = 0x6c7967656e657261ull ^ key[0], v3 = 0x7465646279746573ull ^ key[1];
-	uint64_t b = (uint64_t)len << 56, m;
-	uint32_t i;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		m = le64(p + i);
-		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= m;
-	}
-	for (uint32_t j = 0; i + j < len; j++)
-		b |= (uint64_t)p[i + j] << (8 * j);
-	v3 ^= b;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
 
 /* H1 (@which 1, over the client ISN) or H2 (@which 2, over the minute). */
 static uint32_t cookie_hash(const uint64_t key[2], const struct dp_cookie_tuple *tu, int which,
@@ -80,7 +23,7 @@ static uint32_t cookie_hash(const uint64_t key[2], const struct dp_cookie_tuple 
 	memcpy(p + 34, &tu->dport, 2);
 	memcpy(p + 36, &v, 4);
 	p[40] = (uint8_t)which;
-	return (uint32_t)dp_siphash24(key, msg, sizeof(msg));
+	return (uint32_t)sl_siphash24(key, msg, sizeof(msg));
 }
 
 static uint32_t encode(const struct dp_cookie_opts *o)

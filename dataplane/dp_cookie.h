@@ -48,9 +48,6 @@ struct dp_cookie_tuple {
 	uint16_t dport;
 };
 
-/* SipHash-2-4 of @len bytes at @p under @key (two 64-bit halves, little-endian words). */
-uint64_t dp_siphash24(const uint64_t key[2], const void *p, uint32_t len);
-
 /*
  * The cookie for a SYN of @tuple with sequence number @isn (host order),
  * at minute @t, offering @o (the MSS rounded down to dp_cookie_mss; a

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SYN cookies: SipHash-2-4 against the reference vectors of its paper,
- * every option set through a cookie and back, the age window (with the
+ * SYN cookies: every option set through a cookie and back, the age window (with the
  * minute counter wrapping), refusal of a cookie for another tuple, ISN or
  * secret, and how rarely a random ACK passes.
  */
@@ -29,26 +28,6 @@ static struct dp_cookie_tuple tuple(uint32_t src, uint16_t sport)
 	t.sport = htons(sport);
 	t.dport = htons(80);
 	return t;
-}
-
-/* The paper's appendix A: key 00..0f, messages 00, 00 01, ..., lengths 0 to 15. */
-static void test_siphash_vectors(void **state)
-{
-	static const uint64_t want[] = {
-		0x726fdb47dd0e0e31ull, 0x74f839c593dc67fdull, 0x0d6c8009d9a94f5aull,
-		0x85676696d7fb7e2dull, 0xcf2794e0277187b7ull, 0x18765564cd99a68dull,
-		0xcbc9466e58fee3ceull, 0xab0200f58b01d137ull, 0x93f5f5799a932462ull,
-		0x9e0082df0ba9e4b0ull, 0x7a5dbbc594ddb9f3ull, 0xf4b32f46226bada7ull,
-		0x751e8fbc860ee5fbull, 0x14ea5627c0843d90ull, 0xf723ca908e7af2eeull,
-		0xa129ca6149be45e5ull,
-	};
-	uint8_t msg[16];
-
-	(void)state;
-	for (unsigned int i = 0; i < 16; i++)
-		msg[i] = (uint8_t)i;
-	for (unsigned int n = 0; n < 16; n++)
-		assert_int_equal(dp_siphash24(key, msg, n), want[n]);
 }
 
 static void test_round_trip(void **state)
@@ -151,9 +130,9 @@ static void test_guesses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_siphash_vectors), cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_mss_rounding),	cmocka_unit_test(test_age),
-		cmocka_unit_test(test_bound),		cmocka_unit_test(test_guesses),
+		cmocka_unit_test(test_round_trip), cmocka_unit_test(test_mss_rounding),
+		cmocka_unit_test(test_age),	   cmocka_unit_test(test_bound),
+		cmocka_unit_test(test_guesses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -291,7 +291,7 @@ static void test_icmp_too_big_for_tunnel(void **state)
 	assert_int_equal(send_frame(f, len), 0);
 	dpt.w.ports[1].mtu = DPT_MTU;
 	assert_int_equal(dpt.w.stats->drops[SL_DROP_TOO_BIG_NO_ICMP], 1);
-	assert_int_equal(rte_ring_count(dpt.tx_ring[0]), 0);
+	assert_int_equal(rte_ring_count(dpt.rp.tx[0]), 0);
 }
 
 /* ---- fragments ---- */
@@ -330,7 +330,7 @@ static unsigned int take_all(uint8_t out[][2048], uint32_t *lens, uint32_t be)
 	struct rte_mbuf *m;
 	unsigned int n = 0;
 
-	while (rte_ring_dequeue(dpt.tx_ring[1], (void **)&m) == 0) {
+	while (rte_ring_dequeue(dpt.rp.tx[1], (void **)&m) == 0) {
 		lens[n] = rte_pktmbuf_pkt_len(m);
 		memcpy(out[n], rte_pktmbuf_mtod(m, uint8_t *), lens[n]);
 		rte_pktmbuf_free(m);
@@ -507,15 +507,6 @@ static void test_frag6_gue_and_atomic(void **state)
 
 /* ---- a SYN flood into a full flow table ---- */
 
-static void drain_tx(void)
-{
-	struct rte_mbuf *m;
-
-	for (int p = 0; p < 2; p++)
-		while (rte_ring_dequeue(dpt.tx_ring[p], (void **)&m) == 0)
-			rte_pktmbuf_free(m);
-}
-
 /*
  * 40 established connections, then 20000 SYNs from spoofed sources into a
  * 256-entry table: the SYN-only entries take each other's places, no
@@ -551,9 +542,9 @@ static void test_syn_flood_spares_established(void **state)
 		snprintf(src, sizeof(src), "198.19.%d.%d", (i / 250) % 250, i % 250 + 1);
 		dpt_send_spec(&s);
 		if (i % 500 == 0)
-			drain_tx();
+			tl_ring_ports_drain(&dpt.rp);
 	}
-	drain_tx();
+	tl_ring_ports_drain(&dpt.rp);
 	assert_int_equal(dpt.w.stats->flow_evictions, 0);
 	assert_true(dpt.w.stats->flow_embryonic_evictions + dpt.w.stats->flow_untracked > 19000);
 	assert_int_equal(dpt.w.stats->flows_active, 256);

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include "dp_event.h"
 #include "dp_flow.h"
+#include "dp_parse.h"
 
 struct dp_flow_table *dp_flow_create(uint32_t capacity, const struct dp_flow_timeouts *to,
 				     uint64_t hz)
@@ -50,13 +52,56 @@ void dp_flow_free(struct dp_flow_table *t)
 {
 	if (!t)
 		return;
+	free(t->acct);
 	free(t->entries);
 	free(t->buckets);
 	free(t);
 }
 
+int dp_flow_records(struct dp_flow_table *t, struct dp_ev_sink *sink)
+{
+	size_t n = dp_flow_capacity(t);
+
+	t->acct = aligned_alloc(64, n * sizeof(*t->acct));
+	if (!t->acct)
+		return -ENOMEM;
+	memset(t->acct, 0, n * sizeof(*t->acct));
+	t->sink = sink;
+	return 0;
+}
+
+void dp_flow_end(struct dp_flow_table *t, const struct dp_flow_entry *e, unsigned int reason)
+{
+	const struct dp_flow_acct *a = &t->acct[e - t->entries];
+	union sl_event *ev;
+
+	if (e->key.pad == DP_FLOW_KEY_FRAG)
+		return; /* a datagram's placement, not a flow */
+	ev = dp_ev_reserve(t->sink, SL_EV_FLOW);
+	if (!ev)
+		return;
+	if (e->cls == DP_FLOW_TCP_FIN) /* it finished before it went */
+		reason = a->rst ? SL_EV_END_RST : SL_EV_END_FIN;
+	memset(&ev->flow, 0, sizeof(ev->flow));
+	ev->flow.kind = SL_EV_FLOW;
+	ev->flow.end = (uint8_t)reason;
+	ev->flow.seen = SL_EV_SEEN_CLIENT;
+	ev->flow.backend = e->backend;
+	ev->flow.backend_uid = e->backend_uid;
+	ev->flow.key = e->key;
+	ev->flow.vip = e->vip;
+	ev->flow.worker = t->sink->worker;
+	ev->flow.start_tsc = a->start;
+	ev->flow.last_tsc = e->last_seen;
+	ev->flow.packets[SL_EV_DIR_CLIENT] = a->packets;
+	ev->flow.bytes[SL_EV_DIR_CLIENT] = a->bytes;
+	dp_ev_commit(t->sink);
+}
+
 void dp_flow_transition(struct dp_flow_table *t, struct dp_flow_entry *e, int fin_or_rst, int acked)
 {
+	if (t->acct && (fin_or_rst & DP_TCP_RST))
+		t->acct[e - t->entries].rst = 1;
 	if (fin_or_rst) {
 		if (e->cls == DP_FLOW_TCP || e->cls == DP_FLOW_TCP_SYN)
 			dp_flow_set_class(t, e, DP_FLOW_TCP_FIN);
@@ -109,6 +154,8 @@ static int cuckoo_move(struct dp_flow_table *t, const uint32_t b[2], unsigned in
 				continue;
 			free_ways = (unsigned int)__builtin_ctz(free_ways);
 			t->entries[alt * DP_FLOW_WAYS + free_ways] = *c;
+			if (t->acct)
+				t->acct[alt * DP_FLOW_WAYS + free_ways] = t->acct[c - t->entries];
 			dp_flow_set_sig(&t->buckets[alt], free_ways, dp_flow_sig(h));
 			t->cnt.relocated++;
 			t->cnt.active++;
@@ -144,12 +191,16 @@ struct dp_flow_entry *dp_flow_insert(struct dp_flow_table *t, const struct sl_fl
 
 			if (!dp_flow_alive(t, c, now)) {
 				t->cnt.expired++;
+				if (t->acct)
+					dp_flow_end(t, c, SL_EV_END_TIMEOUT);
 				dp_flow_forget(t, c);
 				goto place;
 			}
 		}
 	if (lru_way(t, b, 1, &i, &way)) {
 		t->cnt.embryonic_evictions++;
+		if (t->acct)
+			dp_flow_end(t, &t->entries[b[i] * DP_FLOW_WAYS + way], SL_EV_END_EVICTED);
 		dp_flow_forget(t, &t->entries[b[i] * DP_FLOW_WAYS + way]);
 		goto place;
 	}
@@ -161,6 +212,8 @@ struct dp_flow_entry *dp_flow_insert(struct dp_flow_table *t, const struct sl_fl
 	}
 	lru_way(t, b, 0, &i, &way);
 	t->cnt.evictions++;
+	if (t->acct)
+		dp_flow_end(t, &t->entries[b[i] * DP_FLOW_WAYS + way], SL_EV_END_EVICTED);
 	dp_flow_forget(t, &t->entries[b[i] * DP_FLOW_WAYS + way]);
 place:
 	dp_flow_set_sig(&t->buckets[b[i]], way, dp_flow_sig(hash));
@@ -186,6 +239,9 @@ void dp_flow_sweep(struct dp_flow_table *t, uint64_t now, uint32_t n_buckets)
 				continue;
 			dp_flow_set_sig(bk, w, 0);
 			t->cnt.expired++;
+			if (t->acct)
+				dp_flow_end(t, &t->entries[b * DP_FLOW_WAYS + w],
+					    SL_EV_END_TIMEOUT);
 			dp_flow_forget(t, &t->entries[b * DP_FLOW_WAYS + w]);
 		}
 	}

@@ -32,6 +32,7 @@
 
 #include <rte_branch_prediction.h>
 
+#include "sl_event_types.h"
 #include "sl_hash.h"
 
 #define DP_FLOW_WAYS 8
@@ -86,6 +87,21 @@ struct dp_flow_counters {
 	uint64_t untracked; /* embryonic inserts refused: both buckets full of established */
 };
 
+/*
+ * What a flow record needs beyond the entry (which is one full line), by
+ * entry index: kept only when the table writes records (dp_flow_records).
+ */
+struct dp_flow_acct {
+	uint64_t start; /* the flow's first packet */
+	uint64_t packets;
+	uint64_t bytes;
+	uint8_t rst; /* an RST was seen */
+	uint8_t pad[7];
+};
+_Static_assert(sizeof(struct dp_flow_acct) == 32, "two accounts per cache line");
+
+struct dp_ev_sink;
+
 struct dp_flow_timeouts {
 	uint32_t tcp;	  /* s */
 	uint32_t tcp_fin; /* s */
@@ -101,6 +117,8 @@ struct dp_flow_table {
 	struct dp_flow_counters cnt;
 	struct dp_flow_bucket *buckets;
 	struct dp_flow_entry *entries; /* bucket b, way w: entries[b * WAYS + w] */
+	struct dp_flow_acct *acct;     /* NULL: no flow records */
+	struct dp_ev_sink *sink;
 };
 
 /*
@@ -114,6 +132,42 @@ struct dp_flow_table *dp_flow_create(uint32_t capacity, const struct dp_flow_tim
 
 void dp_flow_free(struct dp_flow_table *t);
 
+/*
+ * Write a flow record into @sink for every flow that leaves the table from
+ * now on (FIN or RST and then idle, idle, evicted, or replaced by a new
+ * flow on its tuple). 0 or -ENOMEM.
+ */
+int dp_flow_records(struct dp_flow_table *t, struct dp_ev_sink *sink);
+
+/* @e's flow ends for @reason (enum sl_ev_end; FIN/RST from what it saw): its record. */
+void dp_flow_end(struct dp_flow_table *t, const struct dp_flow_entry *e, unsigned int reason);
+
+/* A packet of @len bytes of @e's flow (counted for its record). */
+static inline void dp_flow_count(struct dp_flow_table *t, const struct dp_flow_entry *e,
+				 uint32_t len)
+{
+	if (t->acct) {
+		struct dp_flow_acct *a = &t->acct[e - t->entries];
+
+		a->packets++;
+		a->bytes += len;
+	}
+}
+
+/* @e holds a new flow from @now, whose first packet has @len bytes. */
+static inline void dp_flow_begin(struct dp_flow_table *t, const struct dp_flow_entry *e,
+				 uint64_t now, uint32_t len)
+{
+	if (t->acct) {
+		struct dp_flow_acct *a = &t->acct[e - t->entries];
+
+		a->start = now;
+		a->packets = 1;
+		a->bytes = len;
+		a->rst = 0;
+	}
+}
+
 static inline uint16_t dp_flow_sig(uint32_t hash)
 {
 	uint16_t s = (uint16_t)(hash >> 16);
@@ -122,16 +176,21 @@ static inline uint16_t dp_flow_sig(uint32_t hash)
 }
 
 /*
- * The two buckets of a flow: the low bits of the hash, and that bucket
- * XOR an odd offset from the multiplied hash, so the two always differ
- * (tables of two buckets and more) and flows sharing a first bucket spread
- * over many second ones.
+ * The two buckets of a flow (of any two-choice table of @mask + 1
+ * buckets): the low bits of the hash, and that bucket XOR an odd offset
+ * from the multiplied hash, so the two always differ (tables of two
+ * buckets and more) and flows sharing a first bucket spread over many
+ * second ones.
  */
+static inline void dp_flow_buckets_of(uint32_t mask, uint32_t hash, uint32_t b[2])
+{
+	b[0] = hash & mask;
+	b[1] = (b[0] ^ ((uint32_t)(((uint64_t)hash * 0x9e3779b97f4a7c15ull) >> 32) | 1)) & mask;
+}
+
 static inline void dp_flow_buckets(const struct dp_flow_table *t, uint32_t hash, uint32_t b[2])
 {
-	b[0] = hash & t->bucket_mask;
-	b[1] = (b[0] ^ ((uint32_t)(((uint64_t)hash * 0x9e3779b97f4a7c15ull) >> 32) | 1)) &
-	       t->bucket_mask;
+	dp_flow_buckets_of(t->bucket_mask, hash, b);
 }
 
 static inline uint16_t dp_flow_way_sig(const struct dp_flow_bucket *bk, unsigned int w)
@@ -186,7 +245,7 @@ static inline void dp_flow_forget(struct dp_flow_table *t, const struct dp_flow_
 
 static inline int dp_flow_key_eq(const struct sl_flow_key *a, const struct sl_flow_key *b)
 {
-	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+	const sl_key_word *x = (const sl_key_word *)a, *y = (const sl_key_word *)b;
 
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
@@ -221,6 +280,8 @@ dp_flow_lookup(struct dp_flow_table *t, const struct sl_flow_key *k, uint32_t ha
 				return e;
 			dp_flow_set_sig(bk, w, 0);
 			t->cnt.expired++;
+			if (t->acct)
+				dp_flow_end(t, e, SL_EV_END_TIMEOUT);
 			dp_flow_forget(t, e);
 			return NULL;
 		}

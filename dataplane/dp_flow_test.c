@@ -12,12 +12,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <cmocka.h>
 
+#include "dp_event.h"
 #include "dp_flow.h"
+#include "dp_parse.h"
 #include "sl_shm.h"
 
 static const struct dp_flow_timeouts timeouts = {
@@ -295,6 +298,115 @@ static void test_lru_eviction(void **state)
 	dp_flow_free(t);
 }
 
+/* A sink over a ring of 16 records on the heap. */
+static struct dp_ev_sink *sink_make(void)
+{
+	struct dp_ev_sink *s = calloc(1, sizeof(*s));
+	size_t bytes = sizeof(struct sl_ev_ring) + 16 * sizeof(union sl_event);
+
+	assert_non_null(s);
+	s->ring = aligned_alloc(64, bytes);
+	assert_non_null(s->ring);
+	memset(s->ring, 0, bytes);
+	s->size = 16;
+	s->worker = 2;
+	s->flows = 1;
+	return s;
+}
+
+static const struct sl_ev_flow *next_record(struct dp_ev_sink *s)
+{
+	const union sl_event *e = sl_evring_peek(s->ring, s->size);
+
+	if (!e)
+		return NULL;
+	sl_evring_pop(s->ring);
+	return &e->flow;
+}
+
+static void expect_record(struct dp_ev_sink *s, uint16_t sport, unsigned int end, uint64_t start,
+			  uint64_t last, uint64_t packets, uint64_t bytes, uint32_t backend)
+{
+	const struct sl_ev_flow *f = next_record(s);
+
+	assert_non_null(f);
+	assert_int_equal(f->kind, SL_EV_FLOW);
+	assert_int_equal(ntohs(f->key.sport), sport);
+	assert_int_equal(f->end, end);
+	assert_int_equal(f->seen, SL_EV_SEEN_CLIENT);
+	assert_int_equal(f->start_tsc, start);
+	assert_int_equal(f->last_tsc, last);
+	assert_int_equal(f->packets[SL_EV_DIR_CLIENT], packets);
+	assert_int_equal(f->bytes[SL_EV_DIR_CLIENT], bytes);
+	assert_int_equal(f->packets[SL_EV_DIR_BACKEND], 0);
+	assert_int_equal(f->backend, backend);
+	assert_int_equal(f->backend_uid, 1000 + backend);
+	assert_int_equal(f->vip, 3);
+	assert_int_equal(f->worker, 2);
+}
+
+/* Each way a flow leaves the table writes its record once: FIN, RST, idle, evicted. */
+static void test_records(void **state)
+{
+	struct dp_flow_table *t = dp_flow_create(64, &timeouts, 1);
+	struct dp_ev_sink *s = sink_make();
+	struct sl_flow_key a = key(1001, IPPROTO_TCP), b = key(1002, IPPROTO_TCP),
+			   c = key(1003, IPPROTO_UDP), fr = key(1004, IPPROTO_UDP);
+	struct sl_flow_key k[2 * DP_FLOW_WAYS + 1];
+	struct dp_flow_entry *e;
+
+	(void)state;
+	assert_int_equal(dp_flow_records(t, s), 0);
+	e = add(t, &a, 10, 1);
+	dp_flow_begin(t, e, 10, 100);
+	for (uint64_t now = 11; now <= 12; now++) {
+		e = find(t, &a, now);
+		dp_flow_touch(t, e, now, 0, 1);
+		dp_flow_count(t, e, 50);
+	}
+	e = find(t, &a, 20);
+	dp_flow_touch(t, e, 20, DP_TCP_FIN, 1);
+	dp_flow_count(t, e, 60);
+	e = add(t, &b, 10, 2);
+	dp_flow_begin(t, e, 10, 70);
+	e = find(t, &b, 15);
+	dp_flow_touch(t, e, 15, DP_TCP_RST, 0);
+	dp_flow_count(t, e, 40);
+	e = add(t, &c, 10, 3);
+	dp_flow_begin(t, e, 10, 500);
+	fr.pad = DP_FLOW_KEY_FRAG; /* a datagram's placement: never a record */
+	e = add_cls(t, &fr, 10, 4, DP_FLOW_FRAG);
+	dp_flow_begin(t, e, 10, 1400);
+	assert_null(next_record(s));
+
+	/* the sweep finds a and b done (FIN, RST) and the placement gone */
+	dp_flow_sweep(t, 35, t->bucket_mask + 1);
+	expect_record(s, 1001, SL_EV_END_FIN, 10, 20, 4, 260, 1);
+	expect_record(s, 1002, SL_EV_END_RST, 10, 15, 2, 110, 2);
+	assert_null(next_record(s));
+	/* a lookup finds c idle past the UDP timeout */
+	assert_null(find(t, &c, 41));
+	expect_record(s, 1003, SL_EV_END_TIMEOUT, 10, 10, 1, 500, 3);
+	assert_null(next_record(s));
+	dp_flow_free(t);
+
+	/* both buckets full of established flows: the least recently used is evicted */
+	t = dp_flow_create(64, &timeouts, 1);
+	assert_int_equal(dp_flow_records(t, s), 0);
+	assert_int_equal(same_bucket_keys(k, 2 * DP_FLOW_WAYS + 1, t), 2 * DP_FLOW_WAYS + 1);
+	for (int i = 0; i < 2 * DP_FLOW_WAYS; i++)
+		dp_flow_begin(t, add(t, &k[i], 10 + (uint64_t)i, (uint32_t)i), 10 + (uint64_t)i,
+			      64);
+	assert_null(next_record(s));
+	add(t, &k[2 * DP_FLOW_WAYS], 60, 99);
+	expect_record(s, ntohs(k[0].sport), SL_EV_END_EVICTED, 10, 10, 1, 64, 0);
+	assert_null(next_record(s));
+	assert_int_equal(s->ring->drops, 0);
+	dp_flow_free(t);
+	free(s->ring);
+	free(s);
+}
+
 /* Both buckets full: a live entry whose other bucket has room moves there. */
 static void test_cuckoo_move(void **state)
 {
@@ -507,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_cuckoo_move),
 		cmocka_unit_test(test_dead_reused_first),
 		cmocka_unit_test(test_sweep),
+		cmocka_unit_test(test_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

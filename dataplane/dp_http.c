@@ -46,7 +46,7 @@ enum {
 };
 
 /* the headers the parser reads */
-enum { H_OTHER, H_HOST, H_LENGTH, H_TE, H_CONNECTION, H_UPGRADE, H_COOKIE, H_EXPECT };
+enum { H_OTHER, H_HOST, H_LENGTH, H_TE, H_CONNECTION, H_UPGRADE, H_COOKIE, H_EXPECT, H_RID, H_XFF };
 
 #define CHUNK_EXT_MAX 1024	    /* bytes of one chunk's extensions */
 #define CHUNK_SIZE_MAX (1ull << 40) /* a chunk of more is refused */
@@ -136,6 +136,8 @@ static int which_header(const struct dp_http_msg *m)
 		{"upgrade", H_UPGRADE},
 		{"cookie", H_COOKIE},
 		{"expect", H_EXPECT},
+		{"x-request-id", H_RID},
+		{"x-forwarded-for", H_XFF},
 	};
 
 	for (unsigned int i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -171,6 +173,21 @@ static int header_byte(struct dp_http_msg *m, uint8_t c, int end)
 			m->host[m->host_len] = '\0';
 		} else if (m->host_len < sizeof(m->host) - 1) {
 			m->host[m->host_len++] = (char)c;
+		}
+		break;
+	case H_RID:
+		/* the first one, cut at DP_HTTP_RID_MAX - 1 bytes (the event records') */
+		if (end) {
+			while (m->rid_len && (m->request_id[m->rid_len - 1] == ' ' ||
+					      m->request_id[m->rid_len - 1] == '\t'))
+				m->rid_len--;
+			m->request_id[m->rid_len] = '\0';
+			m->flags |= DP_HTTP_F_RID;
+		} else if (!(m->flags & DP_HTTP_F_RID)) {
+			if (m->rid_len < sizeof(m->request_id) - 1)
+				m->request_id[m->rid_len++] = (char)c;
+			else
+				m->flags |= DP_HTTP_F_RID_CUT;
 		}
 		break;
 	case H_LENGTH:
@@ -220,6 +237,13 @@ static int header_byte(struct dp_http_msg *m, uint8_t c, int end)
 		break;
 	case H_UPGRADE:
 		m->flags |= DP_HTTP_F_UPGRADE;
+		break;
+	case H_XFF:
+		/* where a proxy appends its client: after the last line's value, if it has one */
+		if (!end)
+			m->in_value = 1;
+		else if (m->in_value && !m->response)
+			m->xff_end = m->head_len - 1;
 		break;
 	case H_EXPECT:
 		if (end) {
@@ -720,6 +744,11 @@ enum dp_http_status dp_http_eof(struct dp_http_msg *m)
 	default:
 		return fail(m, DP_HTTP_E_EARLY_CLOSE);
 	}
+}
+
+int dp_http_head_ending(const struct dp_http_msg *m)
+{
+	return m->state == S_END_LF;
 }
 
 int dp_http_has_body(const struct dp_http_msg *m)

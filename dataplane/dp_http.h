@@ -28,6 +28,7 @@
 #define DP_HTTP_COOKIE_MAX 64	      /* bytes of the sticky cookie's value kept */
 #define DP_HTTP_NAME_MAX 32	      /* bytes of the sticky cookie's name matched */
 #define DP_HTTP_METHOD_MAX 16
+#define DP_HTTP_RID_MAX 56 /* bytes of X-Request-Id kept, NUL included */
 
 /* What a feed returns. */
 enum dp_http_status {
@@ -76,6 +77,8 @@ const char *dp_http_error_name(unsigned int e);
 #define DP_HTTP_F_HTTP10 (1u << 10)   /* HTTP/1.0 */
 #define DP_HTTP_F_INTERIM (1u << 11)  /* a 1xx response (not 101): another one follows */
 #define DP_HTTP_F_PATH_CUT (1u << 12) /* the path was longer than DP_HTTP_PATH_MAX */
+#define DP_HTTP_F_RID (1u << 13)      /* an X-Request-Id was seen: request_id holds it */
+#define DP_HTTP_F_RID_CUT (1u << 14)  /* ... longer than DP_HTTP_RID_MAX - 1 bytes */
 
 /* One message being parsed, a request or a response. */
 struct dp_http_msg {
@@ -94,12 +97,16 @@ struct dp_http_msg {
 	uint8_t method_len, host_len, cookie_len;
 	uint16_t path_len;
 	uint32_t head_len;  /* bytes of head (start line to the empty line included) */
+	uint32_t xff_end;   /* request: offset in the head of the CR ending the last
+			     * X-Forwarded-For line with a value, 0: none */
 	uint64_t length;    /* Content-Length */
 	uint64_t body_seen; /* bytes of body consumed (chunked: framing included) */
 	char method[DP_HTTP_METHOD_MAX];
 	char path[DP_HTTP_PATH_MAX]; /* the target's path and query, as sent */
 	char host[DP_HTTP_HOST_MAX];
-	char cookie[DP_HTTP_COOKIE_MAX]; /* the sticky cookie's value */
+	char cookie[DP_HTTP_COOKIE_MAX];  /* the sticky cookie's value */
+	char request_id[DP_HTTP_RID_MAX]; /* the first X-Request-Id (DP_HTTP_F_RID) */
+	uint8_t rid_len;
 
 	/* parser state */
 	uint8_t state, hdr, hdr_match, chunk_state;
@@ -137,6 +144,12 @@ enum dp_http_status dp_http_feed(struct dp_http_msg *m, const uint8_t *p, uint32
 
 /* The stream ended: DP_HTTP_DONE if that ends the message, DP_HTTP_ERROR (early close) if not. */
 enum dp_http_status dp_http_eof(struct dp_http_msg *m);
+
+/*
+ * Is the last byte fed the CR of the head's empty line (its LF still to
+ * come)? Where the head ends is known from that byte on.
+ */
+int dp_http_head_ending(const struct dp_http_msg *m);
 
 /* Does the message's head say a body follows? (Valid from DP_HTTP_HEAD or DONE on.) */
 int dp_http_has_body(const struct dp_http_msg *m);

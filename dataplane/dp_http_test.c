@@ -348,6 +348,38 @@ static void test_long_path(void **state)
 	assert_memory_equal(m.path, "/login/000", 10);
 }
 
+/* The first X-Request-Id is kept (trailing blanks off), a long one cut and flagged. */
+static void test_request_id(void **state)
+{
+	char buf[1024];
+	struct dp_http_msg m;
+	uint32_t used;
+	int n;
+
+	(void)state;
+	n = snprintf(buf, sizeof(buf),
+		     "GET / HTTP/1.1" CRLF "Host: h" CRLF "X-Request-ID:  f00d-1 \t" CRLF
+		     "x-request-id: second" CRLF CRLF);
+	dp_http_req_init(&m, 0, NULL);
+	assert_int_equal(dp_http_feed(&m, (const uint8_t *)buf, (uint32_t)n, &used), DP_HTTP_DONE);
+	assert_true(m.flags & DP_HTTP_F_RID);
+	assert_false(m.flags & DP_HTTP_F_RID_CUT);
+	assert_int_equal(m.rid_len, 6);
+	assert_string_equal(m.request_id, "f00d-1");
+	n = snprintf(buf, sizeof(buf),
+		     "GET / HTTP/1.1" CRLF "Host: h" CRLF "X-Request-Id: %060d" CRLF CRLF, 5);
+	dp_http_req_init(&m, 0, NULL);
+	assert_int_equal(dp_http_feed(&m, (const uint8_t *)buf, (uint32_t)n, &used), DP_HTTP_DONE);
+	assert_true(m.flags & DP_HTTP_F_RID_CUT);
+	assert_int_equal(m.rid_len, DP_HTTP_RID_MAX - 1);
+	/* none: nothing kept */
+	n = snprintf(buf, sizeof(buf), "GET / HTTP/1.1" CRLF "Host: h" CRLF CRLF);
+	dp_http_req_init(&m, 0, NULL);
+	assert_int_equal(dp_http_feed(&m, (const uint8_t *)buf, (uint32_t)n, &used), DP_HTTP_DONE);
+	assert_false(m.flags & DP_HTTP_F_RID);
+	assert_int_equal(m.rid_len, 0);
+}
+
 /* Two requests in one buffer: the first ends where the second begins. */
 static void test_pipelined(void **state)
 {
@@ -388,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_eof),
 		cmocka_unit_test(test_head_bound),
 		cmocka_unit_test(test_long_path),
+		cmocka_unit_test(test_request_id),
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_error_names),
 	};

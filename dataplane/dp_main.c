@@ -35,14 +35,22 @@
 
 #include "cfg.h"
 #include "dp_eal.h"
+#include "dp_conn.h"
 #include "dp_flow.h"
+#include "dp_handoff.h"
 #include "dp_log.h"
 #include "dp_port.h"
+#include "dp_route.h"
 #include "dp_shm.h"
 #include "dp_steer.h"
 #include "dp_tables.h"
+#include "dp_telemetry.h"
 #include "dp_types.h"
 #include "dp_worker.h"
+#include "dp_worker_nat.h"
+#include "dp_http_ev.h"
+#include "dp_worker_http.h"
+#include "dp_worker_sp.h"
 #include "dp_xdp.h"
 #include "sl_shm.h"
 
@@ -59,6 +67,7 @@ struct dp_runtime {
 	struct dp_tables *tables;
 	struct dp_worker *workers;
 	unsigned int n_workers;
+	struct dp_handoff *handoff; /* full NAT: replies for another worker's ports */
 	volatile int workers_quit;
 	int workers_running;
 	char xdp_prog[CFG_PATH_LEN + 32];
@@ -185,7 +194,8 @@ static void follow_tables(void)
 	tbl = atomic_load_explicit(dp_tables_published(rt.tables), memory_order_relaxed);
 	if (!tbl)
 		return;
-	dp_steer_sync_vips(&rt.steer, tbl->vips, tbl->hdr->n_vips);
+	dp_steer_sync_vips(&rt.steer, tbl->vips, tbl->hdr->n_vips, tbl->nat_sources,
+			   tbl->n_nat_sources);
 	if (!rt.table_ns)
 		rt.table_ns = now_ns();
 }
@@ -220,6 +230,7 @@ static int worker_main(void *arg)
 
 static int workers_create(void)
 {
+	int rc;
 	const struct cfg_dataplane *dp = &rt.cfg.dataplane;
 	const struct dp_flow_timeouts to = {
 		.tcp = dp->tcp_timeout,
@@ -228,9 +239,26 @@ static int workers_create(void)
 		.tcp_syn = dp->tcp_syn_timeout,
 		.frag = dp->frag_timeout,
 	};
+	const struct cfg_nat_timeouts *nt = &rt.cfg.nat.timeouts;
+	const struct dp_conn_timeouts cto = {
+		.syn = nt->syn,
+		.established = nt->established,
+		.fin = nt->fin,
+		.time_wait = nt->time_wait,
+		.close = nt->close,
+		.udp = nt->udp,
+	};
 	uint64_t hz = rte_get_tsc_hz();
 	unsigned int i = 0, lcore;
 
+	if (rt.n_workers > 1) {
+		rt.handoff = dp_handoff_create("sluice_ho", rt.n_workers, (int)rte_socket_id());
+		if (!rt.handoff) {
+			DP_MAIN_LOG(ERR, "cannot create %u hand-off rings of %u: %s", rt.n_workers,
+				    DP_HANDOFF_RING_SIZE, strerror(errno));
+			return -errno;
+		}
+	}
 	rt.workers = rte_zmalloc("sluice_workers", sizeof(*rt.workers) * rt.n_workers,
 				 RTE_CACHE_LINE_SIZE);
 	if (!rt.workers) {
@@ -247,6 +275,8 @@ static int workers_create(void)
 		w->n_ports = rt.ports.n;
 		w->burst = dp->burst > DP_BURST_MAX ? DP_BURST_MAX : dp->burst;
 		w->tsc_hz = hz;
+		w->n_workers = (uint16_t)rt.n_workers;
+		w->handoff = rt.handoff ? rt.handoff->ring : NULL;
 		dp_ports_worker_ctx(&rt.ports, i, w->ports);
 		w->flows = dp_flow_create(dp->flows_per_worker, &to, hz);
 		if (!w->flows) {
@@ -254,19 +284,68 @@ static int workers_create(void)
 				    dp->flows_per_worker, strerror(errno));
 			return -errno;
 		}
+		w->conns = dp_conn_create(rt.cfg.nat.conns_per_worker, &cto, hz);
+		if (!w->conns) {
+			DP_MAIN_LOG(ERR,
+				    "worker %u: cannot create a NAT connection table of %u "
+				    "connections (nat.conns_per_worker): %s",
+				    i, rt.cfg.nat.conns_per_worker, strerror(errno));
+			return -errno;
+		}
+		dp_nat_watch_unanswered(w);
+		if ((rt.cfg.events.flows && dp_flow_records(w->flows, &w->ev)) ||
+		    ((rt.cfg.events.flows || rt.cfg.events.requests) &&
+		     dp_conn_records(w->conns, &w->ev))) {
+			DP_MAIN_LOG(ERR, "worker %u: no memory for the flow records' accounts", i);
+			return -ENOMEM;
+		}
+		/* one timer per handshake the connection table could hold */
+		w->sp_timers =
+			dp_sp_timers_create(rt.cfg.nat.conns_per_worker, hz, DP_SP_SYN_RTO_MS);
+		if (!w->sp_timers) {
+			DP_MAIN_LOG(ERR, "worker %u: cannot create SYN-proxy timers: %s", i,
+				    strerror(errno));
+			return -errno;
+		}
+		w->http = calloc(1, sizeof(*w->http));
+		rc = w->http ? dp_http_worker_init(w->http, w->conns,
+						   RTE_MIN(rt.cfg.nat.conns_per_worker,
+							   (uint32_t)DP_HTTP_CTX_DEFAULT),
+						   hz)
+			     : -ENOMEM;
+		if (!rc && rt.cfg.events.requests)
+			rc = dp_http_ev_init(w, RTE_MIN(rt.cfg.nat.conns_per_worker,
+							(uint32_t)DP_HTTP_CTX_DEFAULT));
+		if (rc) {
+			DP_MAIN_LOG(ERR, "worker %u: cannot create HTTP contexts: %s", i,
+				    strerror(-rc));
+			return rc;
+		}
+		/* request ids: this start's stamp, the worker, its count */
+		w->http->ins.stamp = (uint32_t)time(NULL);
+		w->http->ins.worker = (uint16_t)i;
 		i++;
 	}
 	return 0;
 }
 
-/* Point every worker at its ack cell and statistics in the attached segment. */
-static void workers_bind(void)
+/*
+ * Point every worker at its ack cell and statistics in the attached
+ * segment, and size its round-robin state to the segment's backend slots.
+ */
+static int workers_bind(void)
 {
 	struct sl_shm_header *h = rt.shm.h;
 
 	for (unsigned int i = 0; i < rt.n_workers; i++) {
 		struct dp_worker *w = &rt.workers[i];
 
+		dp_rr_free(&w->rr);
+		if (dp_rr_init(&w->rr, h->max_backends)) {
+			DP_MAIN_LOG(ERR, "worker %u: no memory for round robin over %u backends", i,
+				    h->max_backends);
+			return -ENOMEM;
+		}
 		w->table = NULL;
 		w->ack = sl_shm_ack(h, i);
 		w->ack->lcore_id = w->lcore_id;
@@ -275,7 +354,20 @@ static void workers_bind(void)
 		w->stats->queue_id = i;
 		w->vip_stats = sl_stats_vips(w->stats);
 		w->backend_stats = sl_stats_backends(h, w->stats);
+		w->nat_port_stats = sl_stats_nat_ports(h, w->stats);
+		w->max_nat_sources = h->max_nat_sources;
+		w->http_stats = sl_stats_http(h, w->stats);
+		w->route_stats = sl_stats_routes(h, w->stats);
+		w->max_routes = h->max_routes;
+		w->sp_secrets = &h->synproxy;
+		w->ev.ring = h->ev_ring_size ? sl_shm_ev_ring(h, i) : NULL;
+		w->ev.size = h->ev_ring_size;
+		w->ev.worker = (uint16_t)i;
+		w->ev.flows = rt.cfg.events.flows;
+		w->ev.requests = rt.cfg.events.requests;
+		w->nat_dirty = 1; /* the new segment's counters start from the tables' */
 	}
+	return 0;
 }
 
 static int workers_launch(void)
@@ -308,10 +400,19 @@ static void workers_stop(void)
 
 static void workers_free(void)
 {
+	dp_handoff_free(rt.handoff);
+	rt.handoff = NULL;
 	if (!rt.workers)
 		return;
-	for (unsigned int i = 0; i < rt.n_workers; i++)
+	for (unsigned int i = 0; i < rt.n_workers; i++) {
 		dp_flow_free(rt.workers[i].flows);
+		dp_conn_destroy(rt.workers[i].conns);
+		dp_sp_timers_destroy(rt.workers[i].sp_timers);
+		dp_rr_free(&rt.workers[i].rr);
+		if (rt.workers[i].http)
+			dp_http_worker_fini(rt.workers[i].http);
+		free(rt.workers[i].http);
+	}
 	rte_free(rt.workers);
 	rt.workers = NULL;
 }
@@ -326,7 +427,9 @@ static int attach_and_run(void)
 	}
 	dp_ports_shm_fill(&rt.ports, rt.shm.h);
 	dp_shm_claim(&rt.shm, rt.n_workers);
-	workers_bind();
+	dp_telemetry_set_segment(rt.shm.h, rt.n_workers);
+	if (workers_bind())
+		return -ENOMEM;
 	/* the table current at attach time reaches the workers before their first burst */
 	follow_tables();
 	return workers_launch();
@@ -344,6 +447,7 @@ static void follow_replacement(void)
 	rc = dp_shm_try_attach(&rt.next_shm, rt.n_workers, rt.ports.n);
 	if (rc)
 		return; /* logged; try again next turn */
+	dp_telemetry_set_segment(NULL, 0);
 	workers_stop();
 	dp_tables_free(rt.tables);
 	rt.tables = NULL;
@@ -439,6 +543,7 @@ int main(int argc, char **argv)
 	if (rc)
 		goto out;
 	eal_up = 1;
+	dp_telemetry_register(rt.cfg.instance); /* a failure is logged; forwarding needs none */
 	rt.n_workers = rte_lcore_count() - 1;
 	if (rt.n_workers == 0) {
 		DP_MAIN_LOG(ERR,
@@ -495,6 +600,7 @@ int main(int argc, char **argv)
 	DP_MAIN_LOG(INFO, "stopping");
 	rc = rt.shm.lost ? -EFAULT : 0;
 out:
+	dp_telemetry_set_segment(NULL, 0);
 	workers_stop();
 	if (eal_up)
 		dp_ports_close(&rt.ports);

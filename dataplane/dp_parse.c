@@ -176,6 +176,7 @@ static unsigned int quoted_flow(const uint8_t *p, uint32_t in, uint32_t end, str
 	pkt->key.dport = load_be16(p + l4);
 	pkt->key.proto = proto;
 	pkt->inner_off = (uint16_t)in;
+	pkt->inner_l4_off = (uint16_t)l4;
 	pkt->icmp_error = 1;
 	return DP_PARSE_OK;
 }

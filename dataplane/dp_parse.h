@@ -49,10 +49,11 @@ struct dp_pkt {
 	uint16_t l3_len;	/* IPv4 total length, or 40 + IPv6 payload length */
 	uint8_t tcp_flags;	/* 0 for UDP, fragments after the first and ICMP errors */
 	uint8_t n_vlans;
-	uint8_t frag;	    /* enum dp_frag_kind */
-	uint8_t icmp_error; /* 1: an ICMP error; key is its quoted flow, reversed */
-	uint16_t inner_off; /* ICMP error: offset of the quoted IP header */
-	__be32 frag_id;	    /* fragments: identification (IPv4: 16 bits, zero-extended) */
+	uint8_t frag;	       /* enum dp_frag_kind */
+	uint8_t icmp_error;    /* 1: an ICMP error; key is its quoted flow, reversed */
+	uint16_t inner_off;    /* ICMP error: offset of the quoted IP header */
+	__be32 frag_id;	       /* fragments: identification (IPv4: 16 bits, zero-extended) */
+	uint16_t inner_l4_off; /* ICMP error: offset of the quoted TCP/UDP header (else unset) */
 };
 
 /*

@@ -270,7 +270,8 @@ static void test_frag_id(void **state)
 
 /*
  * An ICMP error's key is the client's flow to the VIP: the quoted reply's
- * addresses and ports swapped; inner_off points at the quoted IP header.
+ * addresses and ports swapped; inner_off points at the quoted IP header,
+ * inner_l4_off at its TCP/UDP header.
  */
 static void test_icmp_error_key(void **state)
 {
@@ -287,12 +288,14 @@ static void test_icmp_error_key(void **state)
 	assert_memory_equal(&pkt.key.src, &client, 16);
 	assert_memory_equal(&pkt.key.dst, &vip, 16);
 	assert_int_equal(pkt.inner_off, 14 + 20 + 8);
+	assert_int_equal(pkt.inner_l4_off, 14 + 20 + 8 + 20);
 	assert_int_equal(pkt.l3_len, 56);
 	assert_int_equal(dp_parse(icmp6_too_big_bytes, sizeof(icmp6_too_big_bytes), &pkt),
 			 DP_PARSE_OK);
 	assert_memory_equal(pkt.key.src.a8, client6, 16);
 	assert_memory_equal(pkt.key.dst.a8, vip6, 16);
 	assert_int_equal(pkt.inner_off, 14 + 40 + 8);
+	assert_int_equal(pkt.inner_l4_off, 14 + 40 + 8 + 40);
 }
 
 /* The key is hashed as bytes: IPv4 addresses must be exactly ::ffff:a.b.c.d. */

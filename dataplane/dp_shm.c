@@ -15,6 +15,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <rte_cycles.h>
+
 #include "dp_log.h"
 #include "dp_shm.h"
 #include "sl_shm.h"
@@ -151,6 +153,10 @@ void dp_shm_claim(struct dp_shm *s, unsigned int n_workers)
 		memset(sl_shm_worker_stats(h, i), 0, h->worker_stats_bytes);
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
+	/* the event records' clock: this TSC reading is that CLOCK_REALTIME */
+	h->dp_tsc_hz = rte_get_tsc_hz();
+	h->dp_tsc_ref = rte_rdtsc();
+	h->dp_tsc_ref_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	__atomic_store_n(&h->dp_workers, n_workers, __ATOMIC_RELAXED);
 	__atomic_store_n(&h->dp_start_ns, (uint64_t)now.tv_sec * 1000000000ull + now.tv_nsec,
 			 __ATOMIC_RELAXED);

@@ -301,7 +301,8 @@ out:
 	return rc;
 }
 
-int dp_steer_sync_vips(struct dp_steer *s, const struct sl_vip *vips, uint32_t n)
+int dp_steer_sync_vips(struct dp_steer *s, const struct sl_vip *vips, uint32_t n,
+		       const struct sl_nat_source *src, uint32_t n_src)
 {
 	int first = 0;
 
@@ -311,7 +312,7 @@ int dp_steer_sync_vips(struct dp_steer *s, const struct sl_vip *vips, uint32_t n
 
 		if (sp->vips_fd < 0)
 			continue;
-		rc = sl_bpf_sync_vips(sp->vips_fd, vips, n);
+		rc = sl_bpf_sync_vips(sp->vips_fd, vips, n, src, n_src);
 		if (rc != sp->vips_rc) {
 			if (rc)
 				DP_PORT_LOG(WARNING,

@@ -96,11 +96,13 @@ int dp_steer_claim(struct dp_steer *s, const char *ifname, const char *instance,
 int dp_steer_owner(uint32_t prog_id, struct sl_xdp_owner *owner);
 
 /*
- * Make every claimed program's sl_vips hold exactly @vips[0..n). Logs a
- * port whose map cannot be written once, and again when it recovers.
- * Returns 0 or the first negative errno.
+ * Make every claimed program's sl_vips hold exactly @vips[0..n) and the
+ * full-NAT sources @src[0..n_src) (sl_bpf_sync_vips()). Logs a port whose
+ * map cannot be written once, and again when it recovers. Returns 0 or the
+ * first negative errno.
  */
-int dp_steer_sync_vips(struct dp_steer *s, const struct sl_vip *vips, uint32_t n);
+int dp_steer_sync_vips(struct dp_steer *s, const struct sl_vip *vips, uint32_t n,
+		       const struct sl_nat_source *src, uint32_t n_src);
 
 /* Close the map fds (the programs stay until the PMD detaches them). */
 void dp_steer_close(struct dp_steer *s);

@@ -5,11 +5,11 @@
  * child that then dies by SIGKILL (reaped, or still a zombie), by a child
  * that lives on, by this process, or by nobody; dp_steer_check() must
  * replace exactly the first kind and refuse the others with the exact line.
- * The verdicts and their lines are checked on their own too. Needs root.
+ * The verdicts and their lines are checked on their own too, without root
+ * (suite unit); the rest needs root (suite kernel).
  */
 #include <errno.h>
 #include <net/if.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +30,8 @@
 #include "dp_steer.h"
 #include "sl_bpf.h"
 #include "sluice_xdp.skel.h"
+#include "tl_netns.h"
+#include "tl_suite.h"
 
 #define VETH "sl-dpst0"
 #define VETH_PEER "sl-dpst1"
@@ -40,15 +42,8 @@ static unsigned int ifindex;
 static int setup(void **state)
 {
 	(void)state;
-	if (unshare(CLONE_NEWNET)) {
-		perror("unshare(CLONE_NEWNET)");
+	if (tl_netns_enter(VETH, VETH_PEER, NULL))
 		return -1;
-	}
-	if (system("ip link set lo up && ip link add " VETH " type veth peer name " VETH_PEER
-		   " && ip link set " VETH " up && ip link set " VETH_PEER " up")) {
-		fprintf(stderr, "cannot set up a veth in the private namespace\n");
-		return -1;
-	}
 	ifindex = if_nametoindex(VETH);
 	return ifindex ? 0 : -1;
 }
@@ -224,11 +219,25 @@ static void assert_vip_entry(int fd, const struct sl_vip *v, uint16_t port, uint
 	assert_int_equal(val.flags, flags);
 }
 
+/* The address entry of @v's address carries the NAT port range @pmin..@pmax */
+static void assert_nat_range(int fd, const struct sl_vip *v, uint16_t pmin, uint16_t pmax)
+{
+	struct sl_xdp_vip_key k;
+	struct sl_xdp_vip_value val;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, v->addr.a8, sizeof(k.addr));
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &val), 0);
+	assert_int_equal(val.nat_port_min, pmin);
+	assert_int_equal(val.nat_port_max, pmax);
+}
+
 /* Claimed by this process: the record names it, is frozen, the VIP map is ours to fill. */
 static void test_claim_and_sync(void **state)
 {
 	struct sluice_xdp *skel;
 	struct sl_xdp_owner o, forged;
+	struct sl_nat_source src;
 	struct sl_vip vips[2];
 	struct dp_steer s;
 	uint64_t ticks;
@@ -275,16 +284,28 @@ static void test_claim_and_sync(void **state)
 	vips[1].proto = IPPROTO_UDP;
 	/* the same entries sluiced writes: one per VIP, one per VIP address */
 	fd = bpf_map__fd(skel->maps.sl_vips);
-	assert_int_equal(dp_steer_sync_vips(&s, vips, 2), 0);
+	assert_int_equal(dp_steer_sync_vips(&s, vips, 2, NULL, 0), 0);
 	assert_int_equal(map_count(fd), 4);
 	assert_vip_entry(fd, &vips[0], htons(80), IPPROTO_TCP, 0, 0);
 	assert_vip_entry(fd, &vips[1], 0, IPPROTO_UDP, 1, 0);
 	assert_vip_entry(fd, &vips[0], 0, 0, 0, SL_XDP_ADDR_F_TCP);
 	assert_vip_entry(fd, &vips[1], 0, 0, 1, SL_XDP_ADDR_F_UDP);
-	assert_int_equal(dp_steer_sync_vips(&s, vips, 1), 0);
+	assert_int_equal(dp_steer_sync_vips(&s, vips, 1, NULL, 0), 0);
 	assert_int_equal(map_count(fd), 2);
 	assert_vip_entry(fd, &vips[0], htons(80), IPPROTO_TCP, 0, 0);
 	assert_vip_entry(fd, &vips[0], 0, 0, 0, SL_XDP_ADDR_F_TCP);
+	/* a full-NAT source: its address entry with its port range, then gone again */
+	memset(&src, 0, sizeof(src));
+	src.addr = vips[1].addr;
+	src.af = SL_AF_INET6;
+	src.port_min = 2000;
+	src.port_max = 3000;
+	assert_int_equal(dp_steer_sync_vips(&s, vips, 1, &src, 1), 0);
+	assert_int_equal(map_count(fd), 3);
+	assert_vip_entry(fd, &vips[1], 0, 0, 0, SL_XDP_ADDR_F_NAT);
+	assert_nat_range(fd, &vips[1], 2000, 3000);
+	assert_int_equal(dp_steer_sync_vips(&s, vips, 1, NULL, 0), 0);
+	assert_int_equal(map_count(fd), 2);
 
 	/* our own, alive: refused */
 	snprintf(expect, sizeof(expect),
@@ -384,13 +405,21 @@ static void test_refused(void **state)
 	sluice_xdp__destroy(skel);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_judge),	       cmocka_unit_test(test_proc_start),
-		cmocka_unit_test(test_claim_and_sync), cmocka_unit_test(test_dead_owner_replaced),
+	const struct CMUnitTest pure[] = {
+		cmocka_unit_test(test_judge),
+		cmocka_unit_test(test_proc_start),
+	};
+	const struct CMUnitTest kernel[] = {
+		cmocka_unit_test(test_claim_and_sync),
+		cmocka_unit_test(test_dead_owner_replaced),
 		cmocka_unit_test(test_refused),
 	};
+	const struct tl_group groups[] = {
+		{"dp_steer_verdicts", "unit", TL_TESTS(pure)},
+		{"dp_steer", "kernel", TL_TESTS(kernel), setup, NULL, TL_NEED_NETNS | TL_NEED_BPF},
+	};
 
-	return cmocka_run_group_tests_name("dp_steer", tests, setup, NULL);
+	return tl_suite_run(argc, argv, groups, 2);
 }

@@ -54,6 +54,7 @@ static void table_free(struct dp_table *tbl)
 	if (!tbl)
 		return;
 	dp_vip_index_free(tbl->vip_index);
+	dp_vip_index_free(tbl->nat_index);
 	free(tbl);
 }
 
@@ -149,11 +150,26 @@ static int follow(struct dp_tables *t, uint64_t word)
 	tbl->maglev = sl_slot_maglev(h, slot, 0);
 	tbl->maglev_size = h->maglev_size;
 	tbl->n_backends = th->n_backends;
+	tbl->nat_sources = sl_slot_nat_sources(h, slot);
+	tbl->n_nat_sources = th->n_nat_sources;
+	tbl->routes = sl_slot_routes(h, slot);
+	tbl->http = sl_slot_http(h, slot);
+	tbl->members = sl_slot_members(h, slot);
+	tbl->sticky_ids = sl_slot_sticky_ids(h, slot);
+	tbl->n_members = th->n_members;
 	tbl->vip_index = dp_vip_index_build(tbl->vips, th->n_vips);
 	if (!tbl->vip_index) {
 		rc = errno ? -errno : -ENOMEM;
 		free(tbl);
 		snprintf(why, sizeof(why), "VIP index: %s", strerror(-rc));
+		return refuse(t, word, rc, why);
+	}
+	/* the replies of full NAT find their source, so their worker, by address */
+	tbl->nat_index = dp_vip_index_build_sources(tbl->nat_sources, tbl->n_nat_sources);
+	if (!tbl->nat_index) {
+		rc = errno ? -errno : -ENOMEM;
+		table_free(tbl);
+		snprintf(why, sizeof(why), "NAT source index: %s", strerror(-rc));
 		return refuse(t, word, rc, why);
 	}
 

@@ -12,14 +12,19 @@
 #include <rte_common.h>
 #include <rte_ether.h>
 
+#include "dp_event.h"
 #include "sl_shm_types.h"
 
 #define DP_MAX_PORTS SL_MAX_PORTS_LIMIT
 #define DP_BURST_MAX 64
 
-struct dp_vip_index;  /* dp_vip.h: (address, port, protocol) -> VIP index */
-struct dp_flow_table; /* dp_flow.h: per-worker connection table */
+struct dp_vip_index;   /* dp_vip.h: (address, port, protocol) -> VIP index */
+struct dp_flow_table;  /* dp_flow.h: per-worker flow table */
+struct dp_conn_table;  /* dp_conn.h: per-worker full-NAT connection table */
+struct dp_sp_timers;   /* dp_worker_sp.h: the SYN proxy's retransmission timers */
+struct dp_http_worker; /* dp_worker_http.h: HTTP VIPs' contexts and timers */
 struct rte_mempool;
+struct rte_ring;
 
 /*
  * One published generation as the workers see it. Built by the main lcore
@@ -36,6 +41,25 @@ struct dp_table {
 	uint32_t maglev_size;
 	uint32_t n_backends;
 	struct dp_vip_index *vip_index;
+	const struct sl_nat_source *nat_sources;
+	uint32_t n_nat_sources;
+	struct dp_vip_index *nat_index; /* NAT source address -> index into nat_sources */
+	const struct sl_route *routes;	/* each http VIP's run, sorted */
+	const struct sl_http_vip *http; /* by VIP index */
+	const uint32_t *members;	/* each pool's run of round-robin members */
+	const uint64_t *sticky_ids;	/* by backend slot */
+	uint32_t n_members;
+};
+
+/*
+ * A worker's smooth weighted round robin (dp_route.h): the current weight
+ * of each backend slot, for the pool that slot is a member of. Its own per
+ * worker, so workers need no shared state; reset per pool when a table
+ * switch changes that pool's members.
+ */
+struct dp_rr {
+	int64_t *current; /* [n] */
+	uint32_t n;	  /* backend slots: the segment's max_backends */
 };
 
 /* What a worker needs to know about each port it transmits on. */
@@ -52,16 +76,36 @@ struct dp_worker {
 	unsigned int index; /* worker number: ack cell and stats block */
 	unsigned int lcore_id;
 	const struct dp_table *table; /* NULL until the first table */
+	struct dp_rr rr;	      /* round-robin pools' state */
 	struct dp_flow_table *flows;
+	struct dp_conn_table *conns;		      /* full NAT */
+	struct dp_sp_timers *sp_timers;		      /* SYN proxy: backend SYN timers */
+	const struct sl_synproxy_secrets *sp_secrets; /* SYN proxy: the segment's cookie keys */
+	struct dp_http_worker *http;		      /* HTTP VIPs: contexts, timers, counters */
 	struct sl_shm_ack *ack;
 	struct sl_worker_stats *stats;
-	struct sl_counter *vip_stats;	  /* [max_vips] */
-	struct sl_counter *backend_stats; /* [max_backends] */
-	struct rte_mempool *mbuf_pool;	  /* for ICMP replies */
+	struct sl_counter *vip_stats;	      /* [max_vips] */
+	struct sl_counter *backend_stats;     /* [max_backends] */
+	uint64_t *nat_port_stats;	      /* [max_nat_sources] */
+	uint32_t max_nat_sources;	      /* entries of nat_port_stats */
+	struct sl_http_counter *http_stats;   /* [max_vips]: http VIPs' requests and answers */
+	struct sl_route_counter *route_stats; /* [max_routes], by sl_route.id */
+	uint32_t max_routes;		      /* entries of route_stats */
+	struct rte_mempool *mbuf_pool;	      /* for ICMP replies */
+	/*
+	 * Full NAT over several workers: worker k owns slice k of every NAT
+	 * source's ports, and a reply that reaches another worker is passed
+	 * to its owner through handoff[k] (multi-producer, single-consumer).
+	 */
+	uint16_t n_workers;
+	uint8_t nat_dirty;		 /* a NAT packet since the counters were last copied */
+	struct rte_ring *const *handoff; /* [n_workers], NULL: one worker */
 	uint16_t n_ports;
 	uint16_t burst;
 	struct dp_port_ctx ports[DP_MAX_PORTS];
 	uint64_t tsc_hz;
+	uint64_t now;	      /* TSC of the burst (or timer round) being processed */
+	struct dp_ev_sink ev; /* its flow and request records */
 } __rte_cache_aligned;
 
 #endif /* DP_TYPES_H */

@@ -3,7 +3,11 @@
  * VIP index: (address, port, protocol) -> index into the table's VIP array.
  * Built on the main lcore for each published table; looked up per packet:
  * the exact (address, port, protocol) first, then the same address with
- * port 0 (a VIP for every port of that protocol).
+ * port 0 (a VIP for every port of that protocol). A full-NAT VIP's slot
+ * holds DP_VIP_NAT(index), a negative number: the one test the fast path
+ * makes for "no ordinary VIP" sends it to full NAT's path too, so dsr and
+ * tunnel VIPs pay nothing for it. The same structure indexes a table's NAT
+ * source addresses (for the replies of full NAT).
  */
 #ifndef DP_VIP_H
 #define DP_VIP_H
@@ -14,12 +18,16 @@
 #include "sl_hash.h"
 #include "sl_shm_types.h"
 
+#define DP_VIP_NONE (-1)		     /* dp_vip_lookup(): no VIP */
+#define DP_VIP_NAT(v) (-2 - (int32_t)(v))    /* dp_vip_lookup(): NAT VIP v */
+#define DP_VIP_NAT_INDEX(code) (-2 - (code)) /* and back */
+
 struct dp_vip_slot {
 	struct sl_addr addr;
 	__be16 port;
 	uint8_t proto;
 	uint8_t used;
-	int32_t vip; /* index into sl_vip[] */
+	int32_t vip; /* index into sl_vip[], or DP_VIP_NAT(index) */
 	uint8_t pad[8];
 };
 _Static_assert(sizeof(struct dp_vip_slot) == 32, "two slots per cache line");
@@ -36,6 +44,13 @@ struct dp_vip_index {
  * protocol), ENOMEM. Main lcore only.
  */
 struct dp_vip_index *dp_vip_index_build(const struct sl_vip *vips, uint32_t n);
+
+/*
+ * The same index over NAT source addresses: (address, port 0, protocol 0)
+ * -> index into @src (dp_nat_source_lookup). NULL with errno EINVAL (@n
+ * over SL_MAX_NAT_SOURCES_LIMIT), EEXIST (an address twice), ENOMEM.
+ */
+struct dp_vip_index *dp_vip_index_build_sources(const struct sl_nat_source *src, uint32_t n);
 
 void dp_vip_index_free(struct dp_vip_index *idx);
 
@@ -66,14 +81,27 @@ static inline int32_t dp_vip_probe(const struct dp_vip_index *idx, const struct 
 	}
 }
 
-/* VIP index for the packet's destination, or -1. */
+/* VIP index for the packet's destination, DP_VIP_NAT(index) for a NAT VIP, or DP_VIP_NONE. */
 static inline int32_t dp_vip_lookup(const struct dp_vip_index *idx, const struct sl_flow_key *k)
 {
 	int32_t v = dp_vip_probe(idx, &k->dst, k->dport, k->proto);
 
-	if (v < 0 && idx->n_any)
+	/* one sign test on the way of an ordinary VIP, the rest behind it */
+	if (__builtin_expect(v < 0, 0) && v == DP_VIP_NONE && idx->n_any)
 		v = dp_vip_probe(idx, &k->dst, 0, k->proto);
 	return v;
+}
+
+/* Index of the NAT source at address @a in an index of dp_vip_index_build_sources(), or -1. */
+static inline int32_t dp_nat_source_lookup(const struct dp_vip_index *idx, const struct sl_addr *a)
+{
+	return dp_vip_probe(idx, a, 0, 0);
+}
+
+/* Full NAT's VIPs: nat mode, and http mode, which is full NAT with a request head read first. */
+static inline int dp_vip_is_nat(const struct sl_vip *v)
+{
+	return sl_mode_is_nat(v->mode);
 }
 
 #endif /* DP_VIP_H */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The per-packet pipeline and the burst loop of a worker lcore (see
- * dp_worker.h). No allocation (except mbufs for an ICMP reply or the
- * pieces of a split packet, from the worker's pool), no lock,
- * no syscall, no log: every packet that does not leave is counted under
- * its drop reason. The clock is read once per burst.
+ * dp_worker.h): dsr and tunnel here, full NAT in dp_worker_nat.c behind
+ * the VIP lookup's one test for "no ordinary VIP". No allocation (except
+ * mbufs for an ICMP reply or the pieces of a split packet, from the
+ * worker's pool), no lock, no syscall, no log: every packet that does not
+ * leave is counted under its drop reason. The clock is read once per burst.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -15,14 +16,20 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
 
+#include "dp_conn.h"
 #include "dp_flow.h"
 #include "dp_frag.h"
 #include "dp_fwd.h"
 #include "dp_icmp.h"
 #include "dp_parse.h"
+#include "dp_pick.h"
 #include "dp_vip.h"
 #include "dp_worker.h"
+#include "dp_worker_nat.h"
+#include "dp_worker_http.h"
+#include "dp_worker_sp.h"
 
 #define DP_TCP_FIN_RST (DP_TCP_FIN | DP_TCP_RST)
 #define BE_IP4_DF RTE_BE16(RTE_IPV4_HDR_DF_FLAG)
@@ -34,6 +41,9 @@
  * burst always fits in twice that without a check per packet.
  */
 #define DP_TX_BATCH_MAX (2 * DP_BURST_MAX)
+
+/* Rounds of due SYN-proxy timers a loop turn handles (each fills one dp_nat_out at most). */
+#define DP_SP_TIMER_ROUNDS 16
 
 struct tx_batch {
 	uint16_t n[DP_MAX_PORTS];
@@ -85,6 +95,26 @@ static uint16_t tx_enqueue_many(struct dp_worker *w, struct tx_batch *b, uint16_
 }
 
 /*
+ * The SYN proxy's segments besides the packet in hand (a window update
+ * releases the held ones): queued keeping DP_TX_BATCH_MAX's promise, no
+ * port left with more than DP_BURST_MAX queued.
+ */
+static __rte_noinline uint16_t tx_enqueue_extra(struct dp_worker *w, struct tx_batch *b,
+						const struct dp_nat_out *extra)
+{
+	uint16_t sent = 0;
+
+	for (uint16_t i = 0; i < extra->n; i++) {
+		uint16_t p = extra->port[i];
+
+		if (b->n[p] >= DP_BURST_MAX)
+			sent += flush_port(w, b, p);
+		tx_enqueue(b, p, extra->m[i]);
+	}
+	return sent;
+}
+
+/*
  * A remembered flow still holds while its backend (same slot, same uid) is
  * in the current table with a next hop, in the VIP's pool: a drained
  * backend keeps its flows; one that left the table loses them.
@@ -99,14 +129,6 @@ static inline int flow_valid(const struct dp_table *t, const struct dp_flow_entr
 	be = &t->backends[e->backend];
 	return be->uid == e->backend_uid && (be->flags & SL_BACKEND_F_RESOLVED) &&
 	       be->pool == vip->pool;
-}
-
-static inline uint32_t maglev_pick(const struct dp_table *t, const struct sl_vip *vip,
-				   const struct sl_flow_key *k, uint32_t hash)
-{
-	uint32_t mh = vip->flags & SL_VIP_F_HASH_3TUPLE ? sl_flow_hash(k, 1) : hash;
-
-	return t->maglev[(size_t)vip->pool * t->maglev_size + mh % t->maglev_size];
 }
 
 static inline void remember(struct dp_flow_entry *e, const struct dp_table *t, uint32_t be,
@@ -124,7 +146,8 @@ static inline void remember(struct dp_flow_entry *e, const struct dp_table *t, u
  */
 static __rte_always_inline uint32_t pick_backend(struct dp_worker *w, const struct dp_table *t,
 						 const struct dp_pkt *pkt, const struct sl_vip *vip,
-						 int32_t vip_idx, uint32_t hash, uint64_t now)
+						 int32_t vip_idx, uint32_t hash, uint64_t now,
+						 uint32_t len)
 {
 	/* the parser leaves tcp_flags 0 for UDP: no test of the protocol needed */
 	unsigned int flags = pkt->tcp_flags;
@@ -135,7 +158,7 @@ static __rte_always_inline uint32_t pick_backend(struct dp_worker *w, const stru
 	 * port) is still remembered, as it must after the pool changed. Its
 	 * entry stays embryonic (short-lived, evicted first) until an ACK.
 	 */
-	int syn = (flags & (DP_TCP_SYN | DP_TCP_ACK)) == DP_TCP_SYN;
+	int syn = (flags & (DP_TCP_SYN | DP_TCP_ACK)) == DP_TCP_SYN, again = 0;
 	struct dp_flow_entry *e = dp_flow_lookup(w->flows, &pkt->key, hash, now);
 	unsigned int cls;
 	uint32_t be;
@@ -143,21 +166,39 @@ static __rte_always_inline uint32_t pick_backend(struct dp_worker *w, const stru
 	if (likely(e && !syn && flow_valid(t, e, vip))) {
 		w->stats->flow_hits++;
 		dp_flow_touch(w->flows, e, now, fin, acked);
+		dp_flow_count(w->flows, e, len);
 		return e->backend;
 	}
 	w->stats->flow_misses++;
 	cls = syn ? DP_FLOW_TCP_SYN : pkt->key.proto == IPPROTO_TCP ? DP_FLOW_TCP : DP_FLOW_UDP;
-	be = maglev_pick(t, vip, &pkt->key, hash);
+	be = dp_pick_new(w, t, vip, &pkt->key, hash);
 	if (be == SL_BACKEND_NONE)
 		return be;
 	if (!e) {
 		e = dp_flow_insert(w->flows, &pkt->key, hash, now, cls);
+		/* unremembered, its next packet is a miss again: only Maglev gives it the same */
+		if (!e && dp_pick_is_rr(t, vip))
+			be = dp_maglev_pick(t, vip, &pkt->key, hash);
+		if (be == SL_BACKEND_NONE)
+			return be;
 	} else {
-		dp_flow_set_class(w->flows, e, cls); /* the flow's backend left: placed afresh */
+		/* a SYN on its tuple, or the flow's backend left: placed afresh */
+		if (unlikely(w->flows->acct != NULL)) {
+			/* a SYN sent again by a client still opening is the same flow */
+			if (syn && e->cls == DP_FLOW_TCP_SYN && flow_valid(t, e, vip)) {
+				dp_flow_count(w->flows, e, len);
+				again = 1;
+			} else {
+				dp_flow_end(w->flows, e, SL_EV_END_EVICTED);
+			}
+		}
+		dp_flow_set_class(w->flows, e, cls);
 		e->last_seen = now;
 	}
 	if (e) {
 		remember(e, t, be, vip_idx);
+		if (!again)
+			dp_flow_begin(w->flows, e, now, len);
 		if (unlikely(fin))
 			dp_flow_transition(w->flows, e, fin, acked);
 	}
@@ -181,7 +222,7 @@ static inline uint32_t pick_for_error(struct dp_worker *w, const struct dp_table
 
 	if (e && flow_valid(t, e, vip))
 		return e->backend;
-	return maglev_pick(t, vip, &pkt->key, hash);
+	return dp_maglev_pick(t, vip, &pkt->key, hash);
 }
 
 /* The flow-table key under which a fragmented datagram's instance is remembered. */
@@ -300,9 +341,12 @@ static uint16_t tunnel_too_big(struct dp_worker *w, struct tx_batch *b, struct r
 	return sent;
 }
 
+/* place_special(): the packet may be full NAT's (dp_worker_nat.h); f->vip_idx says which side */
+#define DP_NAT_PATH (SL_DROP_MAX + 2)
+
 /*
  * Cold: a fragment or an ICMP error. Fills *@f with where it goes, or
- * returns the drop reason.
+ * returns the drop reason, or DP_NAT_PATH.
  */
 static __rte_noinline unsigned int place_special(struct dp_worker *w, const struct dp_table *t,
 						 const struct dp_pkt *pkt, uint64_t now,
@@ -319,7 +363,7 @@ static __rte_noinline unsigned int place_special(struct dp_worker *w, const stru
 	}
 	f->vip_idx = dp_vip_lookup(t->vip_index, &pkt->key);
 	if (f->vip_idx < 0)
-		return pkt->icmp_error ? SL_DROP_ICMP_UNMATCHED : SL_DROP_NOT_VIP;
+		return DP_NAT_PATH; /* a NAT VIP, or maybe a NAT source */
 	f->vip = &t->vips[f->vip_idx];
 	f->hash = sl_flow_hash(&pkt->key, 0);
 	if (pkt->icmp_error) {
@@ -330,13 +374,40 @@ static __rte_noinline unsigned int place_special(struct dp_worker *w, const stru
 		return DP_PARSE_OK;
 	}
 	/* a first fragment: placed by its 5-tuple, its datagram remembered */
-	f->be_idx = pick_backend(w, t, pkt, f->vip, f->vip_idx, f->hash, now);
+	f->be_idx = pick_backend(w, t, pkt, f->vip, f->vip_idx, f->hash, now, f->len);
 	if (f->be_idx == SL_BACKEND_NONE)
 		return SL_DROP_NO_BACKEND;
 	frag_remember(w, t, pkt, f->be_idx, f->vip_idx, now);
 	f->hash = sl_flow_hash(&pkt->key, 1); /* every piece of the datagram alike */
 	w->stats->frag_forwarded++;
 	return DP_PARSE_OK;
+}
+
+/*
+ * Cold: no ordinary VIP. @code (dp_vip_lookup) names a NAT VIP, or none: a
+ * reply to a NAT source, or nobody's packet. Rewritten and queued, handed
+ * to its owner, or dropped.
+ */
+static __rte_noinline __rte_cold uint16_t nat_path(struct dp_worker *w, const struct dp_table *t,
+						   struct rte_mbuf *m, struct dp_pkt *pkt,
+						   int32_t code, uint16_t rx_port_idx, uint64_t now,
+						   struct tx_batch *b)
+{
+	struct dp_nat_out extra;
+	uint16_t tx_port = 0;
+	unsigned int v;
+
+	extra.n = 0;
+	if (code != DP_VIP_NONE)
+		v = dp_nat_client(w, t, m, pkt, DP_VIP_NAT_INDEX(code), rx_port_idx, now, &tx_port,
+				  &extra);
+	else
+		v = dp_nat_reply(w, t, m, pkt, rx_port_idx, now, &tx_port, &extra);
+	if (v == DP_FWD_OK)
+		tx_enqueue(b, tx_port, m);
+	else if (v != DP_NAT_HANDED_OFF && v != DP_SP_HELD_VERDICT)
+		drop(w, m, v);
+	return extra.n ? tx_enqueue_extra(w, b, &extra) : 0;
 }
 
 /*
@@ -358,17 +429,17 @@ static inline uint16_t process_one(struct dp_worker *w, const struct dp_table *t
 		goto drop;
 	if (unlikely(pkt.frag | pkt.icmp_error)) {
 		v = place_special(w, t, &pkt, now, &f);
+		if (v == DP_NAT_PATH)
+			return nat_path(w, t, m, &pkt, f.vip_idx, rx_port_idx, now, b);
 		if (v != DP_PARSE_OK)
 			goto drop;
 	} else {
 		f.vip_idx = dp_vip_lookup(t->vip_index, &pkt.key);
-		if (f.vip_idx < 0) {
-			v = SL_DROP_NOT_VIP;
-			goto drop;
-		}
+		if (f.vip_idx < 0)
+			return nat_path(w, t, m, &pkt, f.vip_idx, rx_port_idx, now, b);
 		f.vip = &t->vips[f.vip_idx];
 		f.hash = sl_flow_hash(&pkt.key, 0);
-		f.be_idx = pick_backend(w, t, &pkt, f.vip, f.vip_idx, f.hash, now);
+		f.be_idx = pick_backend(w, t, &pkt, f.vip, f.vip_idx, f.hash, now, f.len);
 		if (f.be_idx == SL_BACKEND_NONE) {
 			v = SL_DROP_NO_BACKEND;
 			goto drop;
@@ -410,17 +481,21 @@ void dp_worker_sync_flow_stats(struct dp_worker *w)
 	w->stats->flow_untracked = w->flows->cnt.untracked;
 }
 
-static uint16_t process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n,
-			      uint16_t rx_port_idx, uint64_t now)
+/* @received: from an RX queue (counted as received), else from the hand-off ring. */
+static inline uint16_t process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n,
+				     uint16_t rx_port_idx, uint64_t now, int received)
 {
 	const struct dp_table *t = w->table;
 	struct tx_batch b;
 	uint16_t sent = 0;
 
+	w->now = now;
 	memset(b.n, 0, sizeof(b.n[0]) * w->n_ports);
-	w->stats->rx_packets += n;
-	for (uint16_t i = 0; i < n; i++)
-		w->stats->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	if (received) {
+		w->stats->rx_packets += n;
+		for (uint16_t i = 0; i < n; i++)
+			w->stats->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	}
 	if (!t) {
 		for (uint16_t i = 0; i < n; i++)
 			drop(w, pkts[i], SL_DROP_NO_TABLE);
@@ -432,6 +507,8 @@ static uint16_t process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint1
 		sent += process_one(w, t, pkts[i], rx_port_idx, now, &b);
 	}
 	dp_worker_sync_flow_stats(w);
+	if (unlikely(w->nat_dirty))
+		dp_worker_sync_nat_stats(w, t->n_nat_sources);
 	for (uint16_t p = 0; p < w->n_ports; p++)
 		sent += flush_port(w, &b, p);
 	return sent;
@@ -446,10 +523,70 @@ uint16_t dp_worker_process(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t
 	while (n) {
 		uint16_t chunk = RTE_MIN(n, (uint16_t)DP_BURST_MAX);
 
-		sent += process_burst(w, pkts, chunk, rx_port_idx, now);
+		sent += process_burst(w, pkts, chunk, rx_port_idx, now, 1);
 		pkts += chunk;
 		n -= chunk;
 	}
+	return sent;
+}
+
+/* The index of DPDK port @port_id among the worker's ports (every worker has them alike). */
+static uint16_t port_index(const struct dp_worker *w, uint16_t port_id)
+{
+	for (uint16_t p = 0; p < w->n_ports; p++)
+		if (w->ports[p].port_id == port_id)
+			return p;
+	return 0;
+}
+
+uint16_t dp_worker_poll_handoff(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_BURST_MAX];
+	uint64_t now = rte_rdtsc();
+	unsigned int n;
+
+	if (!w->handoff)
+		return 0;
+	n = rte_ring_sc_dequeue_burst(w->handoff[w->index], (void **)pkts, DP_BURST_MAX, NULL);
+	w->stats->nat.handoff_received += n;
+	/* in runs of one arrival port: m->port says which (dp_worker_nat.c) */
+	for (unsigned int i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && pkts[j]->port == pkts[i]->port; j++)
+			;
+		process_burst(w, pkts + i, (uint16_t)(j - i), port_index(w, pkts[i]->port), now, 0);
+	}
+	return (uint16_t)n;
+}
+
+static inline int timers_pending(const struct dp_sp_timers *t)
+{
+	return t && t->head != t->tail;
+}
+
+uint16_t dp_worker_poll_timers(struct dp_worker *w, uint64_t now)
+{
+	const struct dp_table *t = w->table;
+	struct dp_nat_out extra;
+	struct tx_batch b;
+	uint16_t sent = 0;
+
+	w->now = now;
+	if (!t || (!timers_pending(w->sp_timers) && !dp_http_timers_pending(w->http)))
+		return 0;
+	memset(b.n, 0, sizeof(b.n[0]) * w->n_ports);
+	for (unsigned int i = 0; i < DP_SP_TIMER_ROUNDS; i++) {
+		unsigned int ran;
+
+		extra.n = 0;
+		ran = w->sp_timers ? dp_sp_timers_run(w, t, now, &extra) : 0;
+		ran += dp_http_timers_run(w, t, now, &extra);
+		sent += tx_enqueue_extra(w, &b, &extra);
+		if (!ran)
+			break;
+	}
+	w->nat_dirty = 1;
+	for (uint16_t p = 0; p < w->n_ports; p++)
+		sent += flush_port(w, &b, p);
 	return sent;
 }
 
@@ -462,11 +599,16 @@ void dp_worker_run(struct dp_worker *w, const struct dp_table *_Atomic *publishe
 	while (!*quit) {
 		const struct dp_table *t = atomic_load_explicit(published, memory_order_acquire);
 
+		uint64_t now;
+
 		if (t != w->table) {
+			dp_rr_switch(&w->rr, w->table, t);
 			w->table = t;
 			w->stats->table_switches++;
 			if (t)
 				__atomic_store_n(&w->ack->word, t->word, __ATOMIC_RELEASE);
+			/* every source's count: the new table may have fewer sources */
+			dp_worker_sync_nat_stats(w, w->max_nat_sources);
 		}
 		for (uint16_t p = 0; p < w->n_ports; p++) {
 			uint16_t n = rte_eth_rx_burst(w->ports[p].port_id, w->ports[p].rx_queue,
@@ -475,7 +617,14 @@ void dp_worker_run(struct dp_worker *w, const struct dp_table *_Atomic *publishe
 			if (n)
 				dp_worker_process(w, pkts, n, p);
 		}
-		dp_flow_sweep(w->flows, rte_rdtsc(), DP_FLOW_SWEEP_BUCKETS);
+		dp_worker_poll_handoff(w);
+		now = rte_rdtsc();
+		dp_worker_poll_timers(w, now);
+		dp_flow_sweep(w->flows, now, DP_FLOW_SWEEP_BUCKETS);
 		dp_worker_sync_flow_stats(w);
+		if (w->conns && dp_conn_sweep(w->conns, now, DP_CONN_SWEEP_ENTRIES))
+			w->nat_dirty = 1;
+		if (w->nat_dirty)
+			dp_worker_sync_nat_stats(w, t ? t->n_nat_sources : 0);
 	}
 }

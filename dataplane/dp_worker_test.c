@@ -46,7 +46,7 @@ static void test_dsr(void **state)
 	memcpy(in, (uint8_t[6]){2, 0, 0, 0, 1, (uint8_t)be}, 6);
 	memcpy(in + 6, dpt_port_mac[1], 6);
 	assert_memory_equal(out, in, len);
-	assert_int_equal(rte_ring_count(dpt.tx_ring[0]), 0);
+	assert_int_equal(rte_ring_count(dpt.rp.tx[0]), 0);
 	assert_int_equal(dpt.w.stats->rx_packets, 1);
 	assert_int_equal(dpt.w.stats->rx_bytes, len);
 	assert_int_equal(dpt.w.stats->tx_packets, 1);
@@ -217,7 +217,7 @@ static void test_not_vip(void **state)
 	assert_int_equal(dpt.w.stats->drops[SL_DROP_NOT_VIP], 4);
 	assert_int_equal(dpt.w.stats->rx_packets, 4);
 	assert_int_equal(dpt.w.stats->tx_packets, 0);
-	assert_int_equal(rte_ring_count(dpt.tx_ring[1]), 0);
+	assert_int_equal(rte_ring_count(dpt.rp.tx[1]), 0);
 }
 
 static void test_no_backend(void **state)
@@ -337,6 +337,57 @@ static void test_stickiness(void **state)
 	assert_int_equal(dpt.w.backend_stats[4].flows, on4);
 }
 
+/* Pool @p of the workers' table in round robin (the table points into its slot). */
+static void set_round_robin(uint32_t p)
+{
+	((struct sl_pool *)(uintptr_t)dpt.w.table->pools)[p].balance = SL_BALANCE_RR;
+}
+
+/*
+ * A round-robin pool: each new flow takes the next member (2, 3, 4, 2, ...)
+ * instead of its Maglev entry, and keeps it for its later packets; new
+ * full-NAT connections of the pool continue the same worker's rotation.
+ */
+static void test_round_robin_new_flows(void **state)
+{
+	static const uint32_t want[] = {2, 3, 4, 2, 3, 4, 2, 3, 4};
+	uint32_t maglev_like = 0;
+
+	(void)state;
+	set_round_robin(P_V4);
+	for (int i = 0; i < 9; i++) {
+		struct dpt_spec s = flow_spec(i);
+
+		s.tcp_flags = 0x02;
+		assert_int_equal(dpt_send_spec(&s), 1);
+		assert_int_equal(backend_seen(), want[i]);
+		maglev_like += want[i] == dpt_maglev_pick(dpt.w.table, V_IPIP, &s);
+	}
+	assert_true(maglev_like < 9); /* not what Maglev would have given */
+	for (int i = 8; i >= 0; i--) {
+		struct dpt_spec s = flow_spec(i);
+
+		assert_int_equal(dpt_send_spec(&s), 1);
+		assert_int_equal(backend_seen(), want[i]);
+	}
+	assert_int_equal(dpt.w.stats->flow_misses, 9);
+	assert_int_equal(dpt.w.stats->flow_hits, 9);
+	for (uint32_t b = 2; b <= 4; b++)
+		assert_int_equal(dpt.w.backend_stats[b].flows, 3);
+	for (int i = 0; i < 3; i++) {
+		struct dpt_spec s = {"198.18.0.10",
+				     "198.18.100.5",
+				     IPPROTO_TCP,
+				     (uint16_t)(30000 + i),
+				     80,
+				     0x02,
+				     0};
+
+		assert_int_equal(dpt_send_spec(&s), 1);
+		assert_int_equal(backend_seen(), want[i]);
+	}
+}
+
 /*
  * A bare SYN is a new connection: it follows the current Maglev table even
  * when a flow with the same 5-tuple (a reused client port) is remembered on
@@ -385,7 +436,7 @@ static void test_too_big_v4_df(void **state)
 	dpt_build(in, &s, &l2, &l3);
 	assert_int_equal(l3, 1481);
 	assert_int_equal(dpt_send_spec(&s), 1);
-	assert_int_equal(rte_ring_count(dpt.tx_ring[1]), 0);
+	assert_int_equal(rte_ring_count(dpt.rp.tx[1]), 0);
 	len = dpt_take(0, out);
 	assert_int_equal(len, 14 + 576);
 	memcpy(e, dpt_client_mac, 6);
@@ -427,13 +478,13 @@ static void test_split_v4_no_df(void **state)
 	dpt_build(in, &s, &l2, &l3);
 	assert_int_equal(l3, 1481);
 	assert_int_equal(dpt_send_spec(&s), 2);
-	assert_int_equal(rte_ring_count(dpt.tx_ring[0]), 0);
-	assert_int_equal(rte_ring_count(dpt.tx_ring[1]), 2);
+	assert_int_equal(rte_ring_count(dpt.rp.tx[0]), 0);
+	assert_int_equal(rte_ring_count(dpt.rp.tx[1]), 2);
 	for (int i = 0; i < 2; i++) {
 		struct rte_mbuf *m = NULL;
 		uint32_t len;
 
-		assert_int_equal(rte_ring_dequeue(dpt.tx_ring[1], (void **)&m), 0);
+		assert_int_equal(rte_ring_dequeue(dpt.rp.tx[1], (void **)&m), 0);
 		len = rte_pktmbuf_pkt_len(m);
 		memcpy(out, rte_pktmbuf_mtod(m, uint8_t *), len);
 		rte_pktmbuf_free(m);
@@ -466,7 +517,7 @@ static void test_split_v4_no_df(void **state)
 	assert_int_equal(dpt.w.stats->drops[SL_DROP_TOO_BIG_NO_ICMP], 0);
 	/* one byte less fits exactly: 1480 + 20 = 1500, no split */
 	assert_int_equal(dpt_send_spec(&fits), 1);
-	assert_int_equal(rte_ring_count(dpt.tx_ring[1]), 1);
+	assert_int_equal(rte_ring_count(dpt.rp.tx[1]), 1);
 	assert_int_equal(dpt.w.stats->frag_split, 1);
 }
 
@@ -523,7 +574,7 @@ static void test_too_big_no_mbuf(void **state)
 	assert_non_null(hold);
 	dpt.w.mbuf_pool = empty;
 	assert_int_equal(dpt_send_spec(&s), 0);
-	dpt.w.mbuf_pool = dpt.pool;
+	dpt.w.mbuf_pool = dpt.rp.pool;
 	assert_int_equal(dpt.w.stats->drops[SL_DROP_NO_MBUF], 1);
 	assert_int_equal(dpt.w.stats->drops[SL_DROP_TOO_BIG], 0);
 	rte_pktmbuf_free(hold);
@@ -570,10 +621,10 @@ static void test_run_switch_ack(void **state)
 	assert_int_equal(pthread_create(&th, NULL, run_worker, &a), 0);
 	assert_true(wait_ack(dpt.tables[0].word));
 	m = dpt_mbuf_of(f, dpt_build(f, &s, NULL, NULL));
-	assert_int_equal(rte_ring_enqueue(dpt.rx_ring[0], m), 0);
-	for (int i = 0; i < 5000 && rte_ring_count(dpt.tx_ring[1]) == 0; i++)
+	assert_int_equal(rte_ring_enqueue(dpt.rp.rx[0], m), 0);
+	for (int i = 0; i < 5000 && rte_ring_count(dpt.rp.tx[1]) == 0; i++)
 		rte_delay_us_sleep(1000);
-	assert_int_equal(rte_ring_count(dpt.tx_ring[1]), 1);
+	assert_int_equal(rte_ring_count(dpt.rp.tx[1]), 1);
 
 	atomic_store_explicit(&a.published, dpt_build_table(1, 2, 0, 0), memory_order_release);
 	assert_true(wait_ack(SL_GEN_WORD(2, 1)));
@@ -604,6 +655,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_table, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_parse_drop_counted, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_stickiness, dpt_setup, dpt_teardown),
+		cmocka_unit_test_setup_teardown(test_round_robin_new_flows, dpt_setup,
+						dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_repicks, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_too_big_v4_df, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_split_v4_no_df, dpt_setup, dpt_teardown),

@@ -113,11 +113,10 @@ done
 
 mkdir -p "$(dirname "$OUT")"
 jq -s --arg date "$(date -Is)" --arg commit "$(git -C "$SLUICE_SOURCE_DIR" rev-parse --short HEAD)" \
-	--arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
-	--arg kernel "$(uname -r)" --arg dpdk "$(pkg-config --modversion libdpdk)" \
+	--argjson host "$(pg_host)" \
 	--arg cmd "flock /tmp/sluice-e2e.lock perf/bench_flows.sh (PG_REPLAY_FLOWS=\"$PG_REPLAY_FLOWS\" PG_LIVE_FLOWS=\"$PG_LIVE_FLOWS\" PG_WARMUP=$PG_WARMUP PG_LIVE_WARMUP=$PG_LIVE_WARMUP PG_WINDOW=$PG_WINDOW)" '
 	{benchmark: "flows", date: $date, commit: $commit,
-	 host: {cpu: $cpu, cores: 2, kernel: $kernel, dpdk: $dpdk, hugepages: "2 MiB"},
+	 host: $host,
 	 command: $cmd,
 	 method: "established TCP to tun4 (IPIP), 64-byte packets, N distinct flows sent round robin; replay: pcap of N packets (net_pcap infinite_rx -> sluice-dp 1 worker -> net_null) with testpmd macswap on the same pcap; live: sluice-pktgen on lcore 0 <-> net_memif <-> sluice-dp worker on lcore 1. Rate: workers tx_packets over the window. Memory: flow table = flows_per_worker x 66 B (64-byte entry + 2-byte signature), and VmRSS of sluice-dp (mbufs live in hugepages, not in RSS).",
 	 cases: .,

@@ -32,4 +32,6 @@ jq --arg commit "$(git -C "$SRC" rev-parse --short HEAD)" \
 	--arg dirty "$(git -C "$SRC" status --short -- common dataplane controlplane perf | grep -v '^??' | tr '\n' ' ')" \
 	'. + {commit: $commit, cpu: $cpu, uncommitted_changes: $dirty}' "$TMP/ipp.json" >"$SRC/perf/results/ipp.json"
 (cd "$SRC" && gnuplot perf/plots/ipp.gp)
-jq -r '.results[] | "\(.scenario)\t\(.instructions_per_packet) instr/pkt"' "$SRC/perf/results/ipp.json"
+jq -r '.results[] | "\(.scenario)\t\(.instructions_per_packet) instr/pkt" +
+	(if .requests then ", \(.instructions_per_request) instr/request (\(.packets_per_request) packets)" else "" end)' \
+	"$SRC/perf/results/ipp.json"

@@ -30,6 +30,8 @@ void bench_cfg_free(struct cfg *c)
 {
 	for (uint32_t i = 0; c->pools && i < c->n_pools; i++)
 		free(c->pools[i].backends);
+	for (uint32_t i = 0; c->vips && i < c->n_vips; i++)
+		free(c->vips[i].http.routes);
 	free(c->pools);
 	free(c->vips);
 	memset(c, 0, sizeof(*c));
@@ -90,8 +92,31 @@ struct cfg_vip *bench_cfg_vip(struct cfg *c, const char *name, const char *addr,
 	v->encap = encap;
 	v->gue_port = 6080;
 	snprintf(v->pool, sizeof(v->pool), "%s", pool);
+	if (mode == SL_MODE_HTTP) {
+		v->synproxy = 1;
+		v->http.head_max = 8192;
+		v->http.head_timeout_ms = 5000;
+	}
 	c->n_vips++;
 	return v;
+}
+
+int bench_cfg_route(struct cfg_vip *v, const char *path, const char *pool)
+{
+	struct cfg_http *h = &v->http;
+	struct cfg_route *r = realloc(h->routes, (h->n_routes + 1) * sizeof(*r));
+	const char *why = NULL;
+
+	if (!r)
+		return -ENOMEM;
+	h->routes = r;
+	r += h->n_routes;
+	memset(r, 0, sizeof(*r));
+	if (sl_route_key_make(NULL, path, &r->key, &why))
+		return -EINVAL;
+	snprintf(r->pool, sizeof(r->pool), "%s", pool);
+	h->n_routes++;
+	return 0;
 }
 
 int bench_nexthop(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh)
@@ -115,30 +140,41 @@ uint32_t bench_frame(uint8_t *f, size_t cap, const struct bench_flow *fl, const 
 {
 	static const uint8_t client_mac[6] = {2, 0, 0, 0, 0, 0xc1};
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f;
-	uint32_t l4_hlen = fl->proto == IPPROTO_TCP ? 20 : 8,
+	uint32_t l4_hlen = fl->proto == IPPROTO_TCP ? 20u + fl->olen : 8,
 		 len = fl->frame_len < 60 ? 60 : fl->frame_len;
+	const uint8_t *smac = fl->smac ? fl->smac : client_mac;
 	uint32_t v4s, v4d, l3_hlen, l4_len;
 	uint8_t *l4;
 	int v4 = inet_pton(AF_INET, fl->src, &v4s) == 1;
 
 	l3_hlen = v4 ? 20 : 40;
-	if (len < 14 + l3_hlen + l4_hlen)
-		len = 14 + l3_hlen + l4_hlen;
+	if (len < 14 + l3_hlen + l4_hlen + fl->dlen)
+		len = 14 + l3_hlen + l4_hlen + fl->dlen;
 	if (len > cap)
 		return 0;
 	memset(f, 0, len);
 	memcpy(&eth->dst_addr, dst_mac, 6);
-	memcpy(&eth->src_addr, client_mac, 6);
-	l4_len = len - 14 - l3_hlen;
+	memcpy(&eth->src_addr, smac, 6);
+	/* frame_len 0: the IP packet ends with the data, the frame is padded after it */
+	l4_len = fl->frame_len ? len - 14 - l3_hlen : l4_hlen + fl->dlen;
 	l4 = f + 14 + l3_hlen;
+	if (fl->dlen)
+		memcpy(l4 + l4_hlen, fl->data, fl->dlen);
 	if (fl->proto == IPPROTO_TCP) {
 		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
 
 		t->src_port = htons(fl->sport);
 		t->dst_port = htons(fl->dport);
-		t->sent_seq = htonl(1);
-		t->recv_ack = htonl(fl->tcp_flags & RTE_TCP_ACK_FLAG ? 1 : 0);
-		t->data_off = 0x50;
+		if (fl->seq || fl->ack) {
+			t->sent_seq = htonl(fl->seq);
+			t->recv_ack = htonl(fl->ack);
+		} else {
+			t->sent_seq = htonl(1);
+			t->recv_ack = htonl(fl->tcp_flags & RTE_TCP_ACK_FLAG ? 1 : 0);
+		}
+		t->data_off = (uint8_t)(l4_hlen / 4 << 4);
+		if (fl->olen)
+			memcpy(t + 1, fl->opt, fl->olen);
 		t->tcp_flags = fl->tcp_flags;
 		t->rx_win = htons(0xffff);
 	} else {

@@ -37,6 +37,13 @@ struct cfg_pool *bench_cfg_pool(struct cfg *c, const char *name, uint32_t n, uin
 struct cfg_vip *bench_cfg_vip(struct cfg *c, const char *name, const char *addr, uint16_t port,
 			      uint8_t proto, uint8_t mode, uint8_t encap, const char *pool);
 
+/*
+ * An http VIP's route (mode SL_MODE_HTTP, which bench_cfg_vip gives the SYN
+ * proxy, head_max 8192 and a 5 s head timeout): requests whose path is
+ * @path (by segments) go to pool @pool. Returns 0, or -EINVAL / -ENOMEM.
+ */
+int bench_cfg_route(struct cfg_vip *v, const char *path, const char *pool);
+
 /* cp_nexthop_fn: every backend resolved via port BENCH_TX_PORT, MAC 02:00:00:00:01:01. */
 int bench_nexthop(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh);
 
@@ -46,13 +53,21 @@ struct bench_flow {
 	uint8_t proto;	       /* IPPROTO_TCP / IPPROTO_UDP */
 	uint16_t sport, dport; /* host order */
 	uint8_t tcp_flags;
-	uint16_t frame_len; /* wanted frame length without FCS (>= the headers, >= 60) */
+	/* frame length without FCS (>= the headers, >= 60); 0: headers and data, padded to 60 */
+	uint16_t frame_len;
+	/* TCP only: seq and ack (both 0: seq 1, ack 1 on an ACK), options (a multiple of 4) */
+	uint32_t seq, ack;
+	const uint8_t *opt;
+	uint8_t olen;
+	const void *data; /* @dlen bytes after the L4 header (the rest up to @frame_len: zeros) */
+	uint16_t dlen;
+	const uint8_t *smac; /* NULL: 02:00:00:00:00:c1 */
 };
 
 /*
- * Write the Ethernet frame of @fl (to @dst_mac from 02:00:00:00:00:c1) with
- * valid IPv4/L4 checksums into @f (@cap bytes). Returns its length, or 0
- * when an address does not parse or it does not fit.
+ * Write the Ethernet frame of @fl (to @dst_mac from @fl->smac) with valid
+ * IPv4/L4 checksums into @f (@cap bytes). Returns its length, or 0 when an
+ * address does not parse or it does not fit.
  */
 uint32_t bench_frame(uint8_t *f, size_t cap, const struct bench_flow *fl, const uint8_t dst_mac[6]);
 

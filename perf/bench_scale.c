@@ -32,6 +32,7 @@
 #include "cp_neigh.h"
 #include "cp_tables.h"
 #include "sl_shm.h"
+#include "tl_shm.h"
 
 #define BENCH_REPS 3
 #define BENCH_MAGLEV 65537u
@@ -225,7 +226,7 @@ static uint64_t run_tables(uint32_t n)
 	struct sl_shm_geometry g = {1, SL_MAX_PORTS_LIMIT, 8, 4, n + 16, BENCH_MAGLEV};
 	struct cp_neigh *ng = cp_neigh_new();
 	struct cp_tables_summary sum;
-	struct sl_shm_header layout, *h;
+	struct sl_shm_header *h;
 	struct cfg c, view;
 	struct cp_tables *tb;
 	struct cp_model *m;
@@ -233,14 +234,14 @@ static uint64_t run_tables(uint32_t n)
 	uint64_t t0, t;
 	int rc;
 
-	if (!ng || sl_shm_layout(&g, &layout, why, sizeof(why)) != 0)
+	if (!ng)
+		die("neigh", ENOMEM);
+	h = tl_shm_segment(&g);
+	if (!h)
 		die("segment", EINVAL);
-	h = aligned_alloc(4096, layout.total_bytes);
 	tb = cp_tables_new(n + 16);
-	if (!h || !tb)
-		die("segment", ENOMEM);
-	memset(h, 0, layout.total_bytes);
-	memcpy(h, &layout, sizeof(layout));
+	if (!tb)
+		die("tables", ENOMEM);
 	view_of(n, &c, &m);
 	if (cp_model_view(m, &view) != 0 || cp_neigh_configure(ng, &view) != 0)
 		die("view", ENOMEM);

@@ -37,6 +37,13 @@ PG_PIDS=()
 
 pg_log() { echo "[$(date +%T)] $*" >&2; }
 
+# pg_host: the host fields every result of these benchmarks carries (JSON)
+pg_host() {
+	jq -nc --arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
+		--arg kernel "$(uname -r)" --arg dpdk "$(pkg-config --modversion libdpdk)" \
+		'{cpu: $cpu, cores: 2, kernel: $kernel, dpdk: $dpdk, hugepages: "2 MiB"}'
+}
+
 pg_cleanup() {
 	local p
 	for p in "${PG_PIDS[@]}"; do
@@ -97,10 +104,12 @@ pg_testpmd() {
 		awk '{printf "%.3f\n", $1/1e6}'
 }
 
-# pg_dp_conf FILE FLOWS MBUFS PORT0_DEVARGS PORT1_DEVARGS|"" : sluice-dp's config
+# pg_dp_conf FILE FLOWS MBUFS PORT0_DEVARGS PORT1_DEVARGS|"" [PORT2_DEVARGS]: sluice-dp's
+# config (ports in0, out0, warm0); PG_DP_NAT, if set, is its nat section
 pg_dp_conf() {
 	local ports="{ name = \"in0\"; devargs = \"$4\"; }"
 	[ -n "$5" ] && ports="$ports, { name = \"out0\"; devargs = \"$5\"; }"
+	[ -n "${6:-}" ] && ports="$ports, { name = \"warm0\"; devargs = \"$6\"; }"
 	cat >"$1" <<CONF
 instance = "$PG_INST";
 dataplane = {
@@ -109,6 +118,7 @@ dataplane = {
   flows_per_worker = $2;
   mbufs = $3;
 };
+${PG_DP_NAT:-}
 vips = (
   { name = "tun4"; address = "198.18.100.1"; port = 80; protocol = "tcp";
     mode = "tunnel"; pool = "web"; }
@@ -124,7 +134,7 @@ CONF
 pg_dp_start() {
 	local conf=$1 txp=$2 log=$PG_WORK/sluice-dp.log i
 	rm -f "/dev/shm/sluice-$PG_INST"
-	"$FIX" create-bench "$PG_INST" 1 2 "$PG_MAGLEV" || return 1
+	"$FIX" create-bench "$PG_INST" 1 3 "$PG_MAGLEV" || return 1 # in0, out0, warm0
 	"$FIX" publish-bench "$PG_INST" 1 "$txp" "$PG_BACKENDS" || return 1
 	"$DP" -c "$conf" >"$log" 2>&1 &
 	PG_DP_PID=$!
@@ -147,19 +157,42 @@ pg_dp_stop() {
 
 pg_now() { date +%s.%N; }
 
-# pg_dp_window: JSON {mpps, tx, rx, secs, stats_before, stats_after, rss_kb}
-# over PG_WINDOW s after PG_WARMUP s
+# pg_dp_rx: packets the workers received so far
+pg_dp_rx() { "$CTL" -i "$PG_INST" stats --json | jq '[.workers[].rx_packets] | add // 0'; }
+
+# pg_dp_drain PACKETS: wait (up to 60 s) until the workers received PACKETS and sent
+# nothing more for 0.5 s: a capture run's pcap (read once) is through
+pg_dp_drain() {
+	local i tx last=-1
+	for ((i = 0; i < 600; i++)); do
+		if [ "$(pg_dp_rx)" -ge "$1" ]; then
+			tx=$("$CTL" -i "$PG_INST" stats --json | jq '[.workers[].tx_packets] | add // 0')
+			[ "$tx" = "$last" ] && return 0
+			last=$tx
+			sleep 0.4
+		fi
+		sleep 0.1
+	done
+	pg_log "sluice-dp received $(pg_dp_rx) of $1 packets in 60 s"
+	return 1
+}
+
+# pg_dp_window: JSON {mpps, rx_mpps, window_s, tx/rx_packets, flow counters, drops
+# (whole life and in the window), nat (full-NAT counters, deltas over the window but
+# conns_active and established), rss_kb} over PG_WINDOW s after PG_WARMUP s
 pg_dp_window() {
-	local a b t0 t1 rss
+	local a b t0 t1 rss na nb
 	sleep "$PG_WARMUP"
 	t0=$(pg_now)
 	a=$("$CTL" -i "$PG_INST" stats --json) || return 1
+	na=$("$FIX" get "$PG_INST" nat) || return 1
 	sleep "$PG_WINDOW"
 	b=$("$CTL" -i "$PG_INST" stats --json) || return 1
+	nb=$("$FIX" get "$PG_INST" nat) || return 1
 	t1=$(pg_now)
 	rss=$(awk '/^VmRSS/ {print $2}' /proc/"$PG_DP_PID"/status)
 	jq -n --argjson a "$a" --argjson b "$b" --argjson t0 "$t0" --argjson t1 "$t1" \
-		--argjson rss "${rss:-0}" '
+		--argjson rss "${rss:-0}" --argjson na "$na" --argjson nb "$nb" '
 		def sum(s; f): [s.workers[] | f] | add;
 		($t1 - $t0) as $secs
 		| (sum($b; .tx_packets) - sum($a; .tx_packets)) as $tx
@@ -171,5 +204,14 @@ pg_dp_window() {
 		   flow_misses: (sum($b; .flow_misses) - sum($a; .flow_misses)),
 		   flows_active: sum($b; .flows_active),
 		   flow_evictions: sum($b; .flow_evictions),
-		   drops: ($b.drops // {}), rss_kb: $rss}'
+		   drops: ($b.drops // {}),
+		   drops_in_window: ($b.drops // {} | with_entries(.value -= ($a.drops[.key] // 0))
+				     | with_entries(select(.value != 0))),
+		   nat: {conns_active: $nb.conns_active, established: $nb.established,
+			 opened: ($nb.conns_opened - $na.conns_opened),
+			 reused: ($nb.conns_reused - $na.conns_reused),
+			 synproxy_cookies: ($nb.synproxy_cookies - $na.synproxy_cookies),
+			 synproxy_valid: ($nb.synproxy_valid - $na.synproxy_valid),
+			 connect_failures: ($nb.connect_failures - $na.connect_failures)},
+		   rss_kb: $rss}'
 }

@@ -10,7 +10,7 @@
 # (ipp, maglev, publish, scale) do not wait on it forever.
 #
 # Usage (root, from anywhere):
-#   perf/run-all.sh [BENCH...]     BENCH: fwd flows ipp maglev publish scale lab
+#   perf/run-all.sh [BENCH...]     BENCH: fwd flows conns ipp maglev publish scale lab
 #                                  (default: all, in that order)
 #   SLUICE_BUILD_DIR: build directory (default <source>/build), built first.
 # Results: perf/results/*.json, plots docs/img/*.png and perf/results/*.png;
@@ -21,7 +21,7 @@ set -uo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 export SLUICE_BUILD_DIR=${SLUICE_BUILD_DIR:-$SRC/build}
 LOCK=/tmp/sluice-e2e.lock
-BENCHES=${*:-fwd flows ipp maglev publish scale lab}
+BENCHES=${*:-fwd flows conns ipp maglev publish scale lab}
 
 [ "$(id -u)" = 0 ] || { echo "run-all: needs root (hugepages, namespaces)" >&2; exit 1; }
 [ -d "$SLUICE_BUILD_DIR" ] || meson setup "$SLUICE_BUILD_DIR" "$SRC" >/dev/null
@@ -32,12 +32,13 @@ for b in $BENCHES; do
 	case $b in
 	fwd) cmd=(flock "$LOCK" "$SRC/perf/bench_fwd.sh") ;;
 	flows) cmd=(flock "$LOCK" "$SRC/perf/bench_flows.sh") ;;
+	conns) cmd=(flock "$LOCK" "$SRC/perf/bench_conns.sh") ;;
 	ipp) cmd=("$SRC/perf/bench_ipp.sh") ;;
 	maglev) cmd=("$SRC/perf/bench_maglev.sh") ;;
 	publish) cmd=("$SRC/perf/bench_publish.sh") ;;
 	scale) cmd=("$SRC/perf/bench_scale.sh") ;;
 	lab) cmd=(flock "$LOCK" "$SRC/perf/bench_lab.sh") ;;
-	*) echo "run-all: unknown benchmark '$b' (fwd flows ipp maglev publish scale lab)" >&2; exit 2 ;;
+	*) echo "run-all: unknown benchmark '$b' (fwd flows conns ipp maglev publish scale lab)" >&2; exit 2 ;;
 	esac
 	log=$SRC/perf/results/run-all-$b.log
 	echo "== $b: ${cmd[*]} (log $log)"

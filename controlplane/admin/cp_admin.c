@@ -34,6 +34,8 @@ struct admin_client {
 	uint64_t ticket; /* waiting for cp_admin_settle() of this; 0: not waiting */
 	char *out;	 /* reply, newline-terminated, while being written */
 	size_t n_out, off_out;
+	size_t cap_out; /* a follower's buffer */
+	int follow;	/* it follows the event stream: lines are queued, never closed by us */
 	struct admin_client *next;
 };
 
@@ -103,6 +105,32 @@ static char *reply_ok(void)
 	return reply_dump(json_pack("{s:b}", "ok", 1));
 }
 
+static void add_event(void *arg, const char *line)
+{
+	json_t *o = json_loads(line, 0, NULL);
+
+	if (o)
+		json_array_append_new(arg, o);
+}
+
+static char *reply_events(const struct cp_admin_ops *ops, int argc, char **argv, uint64_t *ticket)
+{
+	json_t *a;
+
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "follow") != 0))
+		return reply_error("events takes at most \"follow\", got \"%.100s\"%s", argv[1],
+				   "");
+	if (argc == 2) {
+		*ticket = CP_ADMIN_FOLLOW;
+		return reply_dump(json_pack("{s:b,s:b}", "ok", 1, "follow", 1));
+	}
+	a = json_array();
+	if (a && ops->events)
+		ops->events(ops->ctx, add_event, a);
+	return a ? reply_dump(json_pack("{s:b,s:o}", "ok", 1, "events", a))
+		 : reply_error("out of memory%s%s", "", "");
+}
+
 char *cp_admin_handle(const struct cp_admin_ops *ops, const char *line, uint64_t *ticket)
 {
 	char copy[CP_ADMIN_LINE_MAX], why[256] = "", *argv[4], *save = NULL, *w, at[24];
@@ -121,8 +149,11 @@ char *cp_admin_handle(const struct cp_admin_ops *ops, const char *line, uint64_t
 		argv[argc++] = w;
 	}
 	if (!argc)
-		return reply_error("empty request (expected drain, undrain, health or reload)%s%s",
+		return reply_error("empty request (expected drain, undrain, health, reload or "
+				   "events)%s%s",
 				   "", "");
+	if (strcmp(argv[0], "events") == 0)
+		return reply_events(ops, argc, argv, ticket);
 	if (strcmp(argv[0], "drain") == 0 || strcmp(argv[0], "undrain") == 0) {
 		if (argc != 3)
 			return reply_error("%s needs POOL INSTANCE%s", argv[0], "");
@@ -158,8 +189,8 @@ char *cp_admin_handle(const struct cp_admin_ops *ops, const char *line, uint64_t
 		rc = ops->reload(ops->ctx, why, sizeof(why));
 		return rc ? reply_error("%s%s", why, "") : reply_ok();
 	}
-	return reply_error("unknown command \"%.100s\" (expected drain, undrain, health or "
-			   "reload)%s",
+	return reply_error("unknown command \"%.100s\" (expected drain, undrain, health, reload "
+			   "or events)%s",
 			   argv[0], "");
 }
 
@@ -222,11 +253,106 @@ static void client_send(struct admin_client *c, char *r)
 	client_write(c);
 }
 
+/* Write what a follower has queued; keep it open. */
+static void follower_write(struct admin_client *c)
+{
+	while (c->off_out < c->n_out) {
+		ssize_t n = write(c->fd, c->out + c->off_out, c->n_out - c->off_out);
+
+		if (n < 0 && errno == EAGAIN) {
+			cp_loop_fd_mod(c->a->loop, &c->lfd, EPOLLIN | EPOLLOUT);
+			return;
+		}
+		if (n <= 0) {
+			client_close(c);
+			return;
+		}
+		c->off_out += (size_t)n;
+	}
+	c->off_out = c->n_out = 0;
+	cp_loop_fd_mod(c->a->loop, &c->lfd, EPOLLIN);
+}
+
+/* Queue @line and a newline for follower @c; one too far behind is closed. 0, or -1: closed. */
+static int follower_queue(struct admin_client *c, const char *line)
+{
+	size_t len = strlen(line), need;
+
+	if (c->off_out) {
+		memmove(c->out, c->out + c->off_out, c->n_out - c->off_out);
+		c->n_out -= c->off_out;
+		c->off_out = 0;
+	}
+	need = c->n_out + len + 1;
+	if (need > CP_ADMIN_FOLLOW_MAX) {
+		client_close(c);
+		return -1;
+	}
+	if (need > c->cap_out) {
+		size_t cap = need < 4096 ? 4096 : need * 2;
+		char *o = realloc(c->out, cap);
+
+		if (!o) {
+			client_close(c);
+			return -1;
+		}
+		c->out = o;
+		c->cap_out = cap;
+	}
+	memcpy(c->out + c->n_out, line, len);
+	c->out[c->n_out + len] = '\n';
+	c->n_out = need;
+	return 0;
+}
+
+static void follow_line(void *arg, const char *line)
+{
+	struct admin_client *c = arg;
+
+	if (c->follow > 0 && follower_queue(c, line) < 0)
+		c->follow = -1; /* closed: the caller stops */
+}
+
+/* @c follows from now: the reply @r (owned), the kept lines, then every new one. */
+static void follower_start(struct admin_client *c, char *r)
+{
+	struct cp_admin *a = c->a;
+
+	c->follow = 1;
+	cp_loop_timer_cancel(a->loop, &c->idle);
+	if (follower_queue(c, r) < 0) {
+		free(r);
+		return;
+	}
+	free(r);
+	if (a->ops.events)
+		a->ops.events(a->ops.ctx, follow_line, c);
+	if (c->follow > 0)
+		follower_write(c);
+}
+
+void cp_admin_publish(struct cp_admin *a, const char *line)
+{
+	struct admin_client *c, *next;
+
+	if (!a)
+		return;
+	for (c = a->clients; c; c = next) {
+		next = c->next; /* a follower too far behind is freed */
+		if (c->follow > 0 && follower_queue(c, line) == 0)
+			follower_write(c);
+	}
+}
+
 static void client_reply(struct admin_client *c, const char *line)
 {
 	uint64_t ticket;
 	char *r = cp_admin_handle(&c->a->ops, line, &ticket);
 
+	if (r && ticket == CP_ADMIN_FOLLOW) {
+		follower_start(c, r);
+		return;
+	}
 	if (!r && ticket) {
 		/* read no more; the reply comes from cp_admin_settle() or the timer */
 		c->ticket = ticket;
@@ -261,6 +387,24 @@ static void on_client(struct cp_loop_fd *f, uint32_t events)
 	char *nl;
 	ssize_t n;
 
+	if (c->follow) {
+		char sink[256];
+
+		if (events & (EPOLLERR | EPOLLHUP)) {
+			client_close(c);
+			return;
+		}
+		if (events & EPOLLIN) {
+			n = read(c->fd, sink, sizeof(sink)); /* a follower says nothing more */
+			if (n == 0 || (n < 0 && errno != EAGAIN)) {
+				client_close(c);
+				return;
+			}
+		}
+		if (events & EPOLLOUT)
+			follower_write(c);
+		return;
+	}
 	if (c->out) {
 		client_write(c);
 		return;

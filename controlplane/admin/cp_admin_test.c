@@ -67,6 +67,14 @@ static int f_reload(void *ctx, char *why, size_t len)
 	return 0;
 }
 
+/* The event stream kept two lines. */
+static void f_events(void *ctx, void (*each)(void *arg, const char *line), void *arg)
+{
+	(void)ctx;
+	each(arg, "{\"ts\":\"t1\",\"kind\":\"health\"}");
+	each(arg, "{\"ts\":\"t2\",\"kind\":\"flow\",\"vip\":\"web\"}");
+}
+
 static void expect_reply(const struct cp_admin_ops *ops, const char *req, const char *want)
 {
 	uint64_t ticket = 99;
@@ -81,7 +89,7 @@ static void expect_reply(const struct cp_admin_ops *ops, const char *req, const 
 static void test_requests(void **state)
 {
 	struct fake f = {0};
-	struct cp_admin_ops ops = {f_drain, f_health, f_reload, &f};
+	struct cp_admin_ops ops = {f_drain, f_health, f_reload, f_events, &f};
 
 	uint64_t ticket = 0;
 
@@ -119,10 +127,23 @@ static void test_requests(void **state)
 	assert_int_equal(f.reloads, 1);
 	expect_reply(&ops, "",
 		     "{\"ok\":false,\"error\":\"empty request (expected drain, undrain, "
-		     "health or reload)\"}");
+		     "health, reload or events)\"}");
 	expect_reply(&ops, "stats",
 		     "{\"ok\":false,\"error\":\"unknown command \\\"stats\\\" "
-		     "(expected drain, undrain, health or reload)\"}");
+		     "(expected drain, undrain, health, reload or events)\"}");
+	expect_reply(&ops, "events",
+		     "{\"ok\":true,\"events\":[{\"ts\":\"t1\",\"kind\":\"health\"},"
+		     "{\"ts\":\"t2\",\"kind\":\"flow\",\"vip\":\"web\"}]}");
+	expect_reply(&ops, "events tail",
+		     "{\"ok\":false,\"error\":\"events takes at most \\\"follow\\\", got "
+		     "\\\"tail\\\"\"}");
+	{
+		char *r = cp_admin_handle(&ops, "events follow", &ticket);
+
+		assert_int_equal(ticket, CP_ADMIN_FOLLOW);
+		assert_string_equal(r, "{\"ok\":true,\"follow\":true}");
+		free(r);
+	}
 	expect_reply(&ops, "drain a b c d",
 		     "{\"ok\":false,\"error\":\"too many words in \\\"drain a b c d\\\"\"}");
 }
@@ -170,10 +191,10 @@ static int sock_setup(void **state)
 	struct sock_env *e = calloc(1, sizeof(*e));
 
 	assert_non_null(e);
-	e->ops = (struct cp_admin_ops){f_drain, f_health, f_reload, &e->f};
+	e->ops = (struct cp_admin_ops){f_drain, f_health, f_reload, f_events, &e->f};
 	e->l = cp_loop_new();
 	assert_non_null(e->l);
-	snprintf(e->dir, sizeof(e->dir), "/tmp/sl-core4-admin-XXXXXX");
+	snprintf(e->dir, sizeof(e->dir), "/tmp/sl-admin-test-XXXXXX");
 	assert_non_null(mkdtemp(e->dir));
 	snprintf(e->path, sizeof(e->path), "%s/run/t.sock", e->dir);
 	*state = e;
@@ -259,6 +280,58 @@ static void test_socket(void **state)
 
 	cp_admin_free(a);
 	assert_int_equal(access(e->path, F_OK), -1);
+}
+
+/* Run the loop until @fd has @want bytes (bounded: 3 s); what came, NUL-terminated. */
+static const char *read_some(struct cp_loop *l, int fd, char *buf, size_t len, size_t want)
+{
+	uint64_t end = cp_loop_now_ns() + 3000000000ull;
+	size_t got = 0;
+
+	while (got < want && cp_loop_now_ns() < end) {
+		ssize_t n;
+
+		cp_loop_run_once(l, 10);
+		n = recv(fd, buf + got, len - 1 - got, MSG_DONTWAIT);
+		if (n == 0)
+			break;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	buf[got] = '\0';
+	return buf;
+}
+
+/* A follower gets the kept lines, then each published one, and stays until it closes. */
+static void test_follow(void **state)
+{
+	struct sock_env *e = *state;
+	struct cp_admin *a = admin_ok(e);
+	const char *first = "{\"ok\":true,\"follow\":true}\n"
+			    "{\"ts\":\"t1\",\"kind\":\"health\"}\n"
+			    "{\"ts\":\"t2\",\"kind\":\"flow\",\"vip\":\"web\"}\n";
+	char buf[4096];
+	int fd = connect_to(e->path), other;
+
+	assert_int_equal(write(fd, "events follow\n", 14), 14);
+	assert_string_equal(read_some(e->l, fd, buf, sizeof(buf), strlen(first)), first);
+	cp_admin_publish(a, "{\"ts\":\"t3\",\"kind\":\"request\"}");
+	assert_string_equal(read_some(e->l, fd, buf, sizeof(buf), 35),
+			    "{\"ts\":\"t3\",\"kind\":\"request\"}\n");
+	/* other requests are served meanwhile */
+	other = connect_to(e->path);
+	assert_int_equal(write(other, "reload\n", 7), 7);
+	assert_string_equal(read_reply(e->l, other, buf, sizeof(buf)), "{\"ok\":true}\n");
+	close(other);
+	cp_admin_publish(a, "{\"ts\":\"t4\",\"kind\":\"flow\"}");
+	assert_string_equal(read_some(e->l, fd, buf, sizeof(buf), 32),
+			    "{\"ts\":\"t4\",\"kind\":\"flow\"}\n");
+	/* the follower leaves: publishing goes on without it */
+	close(fd);
+	for (int i = 0; i < 10; i++)
+		cp_loop_run_once(e->l, 5);
+	cp_admin_publish(a, "{\"ts\":\"t5\"}");
+	cp_admin_free(a);
 }
 
 /* What is at the path is someone's unless it is a socket nobody answers on. */
@@ -352,6 +425,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test_setup_teardown(test_socket, sock_setup, sock_teardown),
+		cmocka_unit_test_setup_teardown(test_follow, sock_setup, sock_teardown),
 		cmocka_unit_test_setup_teardown(test_path_not_ours, sock_setup, sock_teardown),
 		cmocka_unit_test_setup_teardown(test_busy_and_silent, sock_setup, sock_teardown),
 	};

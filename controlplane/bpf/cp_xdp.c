@@ -266,7 +266,8 @@ int cp_xdp_probes_clear(const char *ifname)
 	return n;
 }
 
-int cp_xdp_sync_vips(const char *ifname, const struct sl_vip *vips, uint32_t n)
+int cp_xdp_sync_vips(const char *ifname, const struct sl_vip *vips, uint32_t n,
+		     const struct sl_nat_source *src, uint32_t n_src)
 {
 	int fd, ret;
 
@@ -274,7 +275,7 @@ int cp_xdp_sync_vips(const char *ifname, const struct sl_vip *vips, uint32_t n)
 			sizeof(struct sl_xdp_vip_value));
 	if (fd < 0)
 		return fd;
-	ret = sl_bpf_sync_vips(fd, vips, n);
+	ret = sl_bpf_sync_vips(fd, vips, n, src, n_src);
 	close(fd);
 	return ret;
 }

@@ -16,14 +16,16 @@
 
 /*
  * Make sl_vips of the XDP program on @ifname hold exactly @vips[0..n)
- * (address, port, protocol; value vip_index = position in @vips): adds the
+ * (address, port, protocol; value vip_index = position in @vips) and the
+ * full-NAT sources @src[0..n_src) (sl_bpf_sync_vips()): adds the
  * missing, updates the rest, then deletes the stale. Looks at the native
  * (driver) program first, then the generic (skb) one. Returns 0; -ENODEV no
  * such interface; -ENOENT no XDP program, or one without sl_vips (not ours);
  * -EPROTO sl_vips has another key/value layout; -E2BIG/-ENOSPC more VIPs than
  * the map holds; another negative errno from the kernel.
  */
-int cp_xdp_sync_vips(const char *ifname, const struct sl_vip *vips, uint32_t n);
+int cp_xdp_sync_vips(const char *ifname, const struct sl_vip *vips, uint32_t n,
+		     const struct sl_nat_source *src, uint32_t n_src);
 
 /* Sum sl_xdp_stats over CPUs into @out. Errors as cp_xdp_sync_vips(). */
 int cp_xdp_read_stats(const char *ifname, uint64_t out[SL_XDP_STAT_MAX]);

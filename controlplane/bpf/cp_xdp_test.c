@@ -5,18 +5,17 @@
  * and cp_xdp_sync_vips()/cp_xdp_read_stats() must find it through the
  * interface, make sl_vips exactly the given set, and sum the counters;
  * cp_xdp_probe_add()/del() must edit sl_probes, and follow a replaced
- * program to its new map. Needs root.
+ * program to its new map. Needs root (suite kernel); the counters' names are
+ * checked without (suite unit).
  */
 #include <errno.h>
 #include <net/if.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -28,47 +27,19 @@
 
 #include "cp_xdp.h"
 #include "sluice_xdp.skel.h"
+#include "tl_netns.h"
+#include "tl_suite.h"
 
 #define VETH "sl-bpfx0"
 #define VETH_PEER "sl-bpfx1"
 
 static struct sluice_xdp *skel;
 
-static int if_up(const char *name)
-{
-	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int ret = -1;
-
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return ret;
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	if (unshare(CLONE_NEWNET)) {
-		perror("unshare(CLONE_NEWNET)");
-		return -1;
-	}
-	if (if_up("lo") || system("ip link add " VETH " type veth peer name " VETH_PEER " && "
-				  "ip link set " VETH " up && ip link set " VETH_PEER " up")) {
-		fprintf(stderr, "cannot set up lo/veth in the private namespace\n");
-		return -1;
-	}
-	skel = sluice_xdp__open_and_load();
-	if (!skel) {
-		fprintf(stderr, "sluice_xdp: load failed: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
+	skel = tl_netns_enter_xdp(VETH, VETH_PEER);
+	return skel ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -96,8 +67,22 @@ static struct sl_vip vip(const char *addr, uint16_t port, uint8_t proto)
 
 struct addr_entry {
 	const char *addr;
-	uint32_t flags; /* SL_XDP_ADDR_F_* */
+	uint32_t flags;	       /* SL_XDP_ADDR_F_* */
+	uint16_t pmin, pmax;   /* SL_XDP_ADDR_F_NAT: the source's port range */
+	uint32_t source_index; /* SL_XDP_ADDR_F_NAT: its index in the table */
 };
+
+static struct sl_nat_source nat_source(const char *addr, uint16_t pmin, uint16_t pmax)
+{
+	struct sl_nat_source s;
+
+	memset(&s, 0, sizeof(s));
+	s.addr = vip(addr, 0, 0).addr;
+	s.af = strchr(addr, ':') ? SL_AF_INET6 : SL_AF_INET;
+	s.port_min = pmin;
+	s.port_max = pmax;
+	return s;
+}
 
 /*
  * sl_vips must hold exactly @want[0..n), with vip_index = position, and the
@@ -133,6 +118,10 @@ static void assert_map_is(int map_fd, const struct sl_vip *want, uint32_t n,
 		memcpy(k.addr, a.addr.a8, 16);
 		assert_int_equal(bpf_map_lookup_elem(map_fd, &k, &val), 0);
 		assert_int_equal(val.flags, addrs[i].flags);
+		assert_int_equal(val.nat_port_min, addrs[i].pmin);
+		assert_int_equal(val.nat_port_max, addrs[i].pmax);
+		if (addrs[i].flags & SL_XDP_ADDR_F_NAT)
+			assert_int_equal(val.vip_index, addrs[i].source_index);
 	}
 }
 
@@ -142,7 +131,7 @@ static void test_no_interface(void **state)
 	uint64_t st[SL_XDP_STAT_MAX];
 
 	(void)state;
-	assert_int_equal(cp_xdp_sync_vips("sl-bpf-none", &v, 1), -ENODEV);
+	assert_int_equal(cp_xdp_sync_vips("sl-bpf-none", &v, 1, NULL, 0), -ENODEV);
 	assert_int_equal(cp_xdp_read_stats("sl-bpf-none", st), -ENODEV);
 }
 
@@ -151,7 +140,7 @@ static void test_no_program(void **state)
 	struct sl_vip v = vip("198.18.100.1", 80, IPPROTO_TCP);
 
 	(void)state;
-	assert_int_equal(cp_xdp_sync_vips("lo", &v, 1), -ENOENT);
+	assert_int_equal(cp_xdp_sync_vips("lo", &v, 1, NULL, 0), -ENOENT);
 }
 
 static void test_foreign_program(void **state)
@@ -169,7 +158,7 @@ static void test_foreign_program(void **state)
 	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "sl_foreign", "GPL", insns, 2, NULL);
 	assert_true(fd >= 0);
 	assert_int_equal(bpf_xdp_attach(lo, fd, XDP_FLAGS_SKB_MODE, NULL), 0);
-	assert_int_equal(cp_xdp_sync_vips("lo", &v, 1), -ENOENT);
+	assert_int_equal(cp_xdp_sync_vips("lo", &v, 1, NULL, 0), -ENOENT);
 	assert_int_equal(cp_xdp_read_stats("lo", st), -ENOENT);
 	assert_int_equal(bpf_xdp_detach(lo, XDP_FLAGS_SKB_MODE, NULL), 0);
 	close(fd);
@@ -195,15 +184,38 @@ static void sync_cycle(const char *ifname)
 		{"2001:2:0:100::1", SL_XDP_ADDR_F_TCP},
 		{"198.18.100.3", SL_XDP_ADDR_F_UDP},
 	};
+	/* full-NAT sources: an address entry each, with its range and index */
+	struct sl_nat_source na[2] = {
+		nat_source("198.18.1.50", 1024, 65535),
+		nat_source("2001:2:0:1::50", 2000, 3000),
+	};
+	const struct addr_entry na_addrs[5] = {
+		a_addrs[0],
+		a_addrs[1],
+		a_addrs[2],
+		{"198.18.1.50", SL_XDP_ADDR_F_NAT, 1024, 65535, 0},
+		{"2001:2:0:1::50", SL_XDP_ADDR_F_NAT, 2000, 3000, 1},
+	};
+	struct sl_nat_source nb[1] = {nat_source("2001:2:0:1::50", 4000, 5000)};
+	const struct addr_entry nb_addrs[3] = {
+		b_addrs[0],
+		b_addrs[1],
+		{"2001:2:0:1::50", SL_XDP_ADDR_F_NAT, 4000, 5000, 0},
+	};
 	int map_fd = bpf_map__fd(skel->maps.sl_vips);
 
-	assert_int_equal(cp_xdp_sync_vips(ifname, a, 4), 0);
+	assert_int_equal(cp_xdp_sync_vips(ifname, a, 4, NULL, 0), 0);
 	assert_map_is(map_fd, a, 4, a_addrs, 3);
-	assert_int_equal(cp_xdp_sync_vips(ifname, a, 4), 0); /* idempotent */
+	assert_int_equal(cp_xdp_sync_vips(ifname, a, 4, NULL, 0), 0); /* idempotent */
 	assert_map_is(map_fd, a, 4, a_addrs, 3);
-	assert_int_equal(cp_xdp_sync_vips(ifname, b, 2), 0);
+	assert_int_equal(cp_xdp_sync_vips(ifname, b, 2, NULL, 0), 0);
 	assert_map_is(map_fd, b, 2, b_addrs, 2);
-	assert_int_equal(cp_xdp_sync_vips(ifname, NULL, 0), 0);
+	assert_int_equal(cp_xdp_sync_vips(ifname, a, 4, na, 2), 0);
+	assert_map_is(map_fd, a, 4, na_addrs, 5);
+	/* one source leaves, the other's index and range change */
+	assert_int_equal(cp_xdp_sync_vips(ifname, b, 2, nb, 1), 0);
+	assert_map_is(map_fd, b, 2, nb_addrs, 3);
+	assert_int_equal(cp_xdp_sync_vips(ifname, NULL, 0, NULL, 0), 0);
 	assert_map_is(map_fd, NULL, 0, NULL, 0);
 }
 
@@ -258,7 +270,7 @@ static void test_read_stats(void **state)
 	 * through it: count from here.
 	 */
 	assert_int_equal(cp_xdp_read_stats("lo", before), 0);
-	assert_int_equal(cp_xdp_sync_vips("lo", &v, 1), 0);
+	assert_int_equal(cp_xdp_sync_vips("lo", &v, 1, NULL, 0), 0);
 	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.sluice_xdp), &opts), 0);
 	assert_int_equal(cp_xdp_read_stats("lo", st), 0);
 	for (i = 0; i < SL_XDP_STAT_MAX; i++)
@@ -446,7 +458,7 @@ static void test_stat_names(void **state)
 	assert_string_equal(cp_xdp_stat_name(SL_XDP_STAT_MAX), "unknown");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_interface),
@@ -459,8 +471,14 @@ int main(void)
 		cmocka_unit_test(test_probe_add_del),
 		cmocka_unit_test(test_probe_program_replaced),
 		cmocka_unit_test(test_probes_clear),
+	};
+	const struct CMUnitTest pure[] = {
 		cmocka_unit_test(test_stat_names),
 	};
+	const struct tl_group groups[] = {
+		{"cp_xdp_names", "unit", TL_TESTS(pure)},
+		{"cp_xdp", "kernel", TL_TESTS(tests), setup, teardown, TL_NEED_NETNS | TL_NEED_BPF},
+	};
 
-	return cmocka_run_group_tests_name("cp_xdp", tests, setup, teardown);
+	return tl_suite_run(argc, argv, groups, 2);
 }

@@ -141,12 +141,21 @@ static int on_reload(void *ctx, char *why, size_t why_len)
 	return cp_reload(c->sched, c->config_path, why, why_len);
 }
 
+static void on_events(void *ctx, void (*each)(void *arg, const char *line), void *arg)
+{
+	struct cp_admin_cmds *c = ctx;
+
+	if (c->events)
+		cp_ev_out_recent(c->events, each, arg);
+}
+
 void cp_admin_cmds_ops(struct cp_admin_cmds *c, struct cp_admin_ops *ops)
 {
 	memset(ops, 0, sizeof(*ops));
 	ops->drain = on_drain;
 	ops->health = on_health;
 	ops->reload = on_reload;
+	ops->events = on_events;
 	ops->ctx = c;
 }
 

@@ -12,6 +12,7 @@
 #include "cfg_types.h"
 #include "cp_admin.h"
 #include "cp_loop.h"
+#include "cp_ev_out.h"
 #include "cp_model.h"
 #include "cp_publish_sched.h"
 #include "cp_tables.h"
@@ -24,6 +25,7 @@ struct cp_admin_cmds {
 	struct cfg *const *cfg;		/* the running config */
 	struct cp_publish_sched *sched; /* tickets, reloads */
 	const char *config_path;	/* what "reload" reads */
+	struct cp_ev_out *events;	/* what "events" shows */
 };
 
 /* The handlers, with @c as their context. */

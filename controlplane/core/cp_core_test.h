@@ -11,7 +11,6 @@
 #define CP_CORE_TEST_H
 
 #include <errno.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include "cfg_types.h"
 #include "cp_daemon.h"
 #include "cp_loop.h"
+#include "sl_event_types.h"
 
 #define CPT_WAIT_MS 10000 /* the longest anything here is waited for: a bound, not a timing */
 
@@ -163,7 +163,18 @@ struct cpt_srv {
 	const char *response;
 	char last_req[2048];
 	int n_req;
+	struct cp_loop_fd *conns[32]; /* accepted connections still open */
 };
+
+static inline void cpt_srv_close(struct cpt_srv *s, struct cp_loop_fd *f)
+{
+	for (unsigned int i = 0; i < sizeof(s->conns) / sizeof(s->conns[0]); i++)
+		if (s->conns[i] == f)
+			s->conns[i] = NULL;
+	cp_loop_fd_del(s->loop, f);
+	close(f->fd);
+	free(f);
+}
 
 static inline void cpt_srv_conn(struct cp_loop_fd *f, uint32_t events)
 {
@@ -182,9 +193,7 @@ static inline void cpt_srv_conn(struct cp_loop_fd *f, uint32_t events)
 	} else if (n < 0 && errno == EAGAIN) {
 		return;
 	}
-	cp_loop_fd_del(s->loop, f);
-	close(f->fd);
-	free(f);
+	cpt_srv_close(s, f);
 }
 
 static inline void cpt_srv_event(struct cp_loop_fd *f, uint32_t events)
@@ -209,9 +218,14 @@ static inline void cpt_srv_event(struct cp_loop_fd *f, uint32_t events)
 	}
 	while ((fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		struct cp_loop_fd *c = calloc(1, sizeof(*c));
+		unsigned int i = 0;
 
-		if (!c || cp_loop_fd_add(s->loop, c, fd, EPOLLIN, cpt_srv_conn, s) != 0)
+		while (i < sizeof(s->conns) / sizeof(s->conns[0]) && s->conns[i])
+			i++;
+		if (!c || i == sizeof(s->conns) / sizeof(s->conns[0]) ||
+		    cp_loop_fd_add(s->loop, c, fd, EPOLLIN, cpt_srv_conn, s) != 0)
 			abort();
+		s->conns[i] = c;
 	}
 }
 
@@ -229,6 +243,9 @@ static inline void cpt_srv_start(struct cpt_srv *s, struct cp_loop *l, int udp,
 
 static inline void cpt_srv_stop(struct cpt_srv *s)
 {
+	for (unsigned int i = 0; i < sizeof(s->conns) / sizeof(s->conns[0]); i++)
+		if (s->conns[i])
+			cpt_srv_close(s, s->conns[i]);
 	cp_loop_fd_del(s->loop, &s->lfd);
 	close(s->fd);
 }
@@ -268,25 +285,6 @@ static inline int cpt_scratch_drop(struct cpt_scratch *s)
 }
 
 /*
- * This process into a network namespace of its own (gone with it), lo up
- * and a veth @iface (peer @peer) up with @cidr: the port of a daemon test.
- */
-static inline int cpt_netns_port(const char *iface, const char *peer, const char *cidr)
-{
-	char cmd[512];
-
-	if (unshare(CLONE_NEWNET)) {
-		perror("unshare(CLONE_NEWNET)");
-		return -1;
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "set -e; ip link set lo up; ip link add %s type veth peer name %s;"
-		 "ip link set %s up; ip link set %s up; ip addr add %s dev %s",
-		 iface, peer, iface, peer, cidr, iface);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/*
  * A config built in code (cp_test_util.h), on the heap as a loaded one is
  * (a reload that fails frees it): a small segment named @instance, one
  * port on interface @iface ("" : none), no drain, next hops waited for
@@ -304,7 +302,15 @@ static inline struct cfg *cpt_daemon_cfg(const char *instance, const char *iface
 					.max_vips = 8,
 					.max_pools = 4,
 					.max_backends = 16,
-					.maglev_size = 251};
+					.maglev_size = 251,
+					.max_nat_sources = 16, /* the loader's defaults */
+					.max_routes = 1024};
+	c->events =
+		(struct cfg_events){.flows = 1,
+				    .requests = 1,
+				    .query = 1,
+				    .sample = 1.0,
+				    .ring_size = SL_EV_RING_DEFAULT}; /* the loader's defaults */
 	c->controlplane.publish_timeout_ms = 1000;
 	c->controlplane.neigh_timeout_ms = neigh_ms;
 	if (iface[0]) {
@@ -316,10 +322,11 @@ static inline struct cfg *cpt_daemon_cfg(const char *instance, const char *iface
 
 /*
  * The daemon main() makes, without signals, on @cfg (taken: freed by
- * cpt_daemon_stop()) as if loaded from @path (kept by reference), its
- * segment created afresh, events to @events: the parts joined, the model
+ * cpt_daemon_stop()) as if loaded from @path (kept by reference), its NAT
+ * sources checked and added (a refusal returns before anything else is
+ * made), its segment created afresh, events to @events: the parts joined, the model
  * configured, the providers and the admin socket (when the config names
- * one) started, the scheduler started. 0 or -errno.
+ * one) started, passive health and the scheduler started. 0 or -errno.
  */
 static inline int cpt_daemon_start(struct cp_daemon *d, struct cfg *cfg, const char *path,
 				   FILE *events)
@@ -333,6 +340,9 @@ static inline int cpt_daemon_start(struct cp_daemon *d, struct cfg *cfg, const c
 	d->config_path = path;
 	d->events = events;
 	d->sigfd = -1;
+	rc = cp_daemon_nat_start(d); /* as main(): before the segment */
+	if (rc)
+		return rc;
 	cfg_geometry(cfg, &g);
 	cp_shm_unlink(cfg->instance);
 	rc = cp_shm_open(&d->shm, cfg->instance, &g, why, sizeof(why));
@@ -355,6 +365,8 @@ static inline int cpt_daemon_start(struct cp_daemon *d, struct cfg *cfg, const c
 		rc = d->admin ? 0 : -errno;
 		d->sched.admin = d->admin;
 	}
+	if (!rc)
+		rc = cp_passive_wire_start(&d->passive);
 	return rc ? rc : cp_publish_sched_start(&d->sched);
 }
 
@@ -364,6 +376,7 @@ static inline void cpt_daemon_stop(struct cp_daemon *d)
 
 	snprintf(instance, sizeof(instance), "%s", d->cfg->instance);
 	cp_daemon_unjoin(d);
+	cp_daemon_nat_stop(d);
 	cp_neigh_free(d->neigh);
 	cp_loop_free(d->loop);
 	cp_tables_free(d->tables);

@@ -17,7 +17,15 @@ static void on_event(void *ctx, const struct cp_model_event *e)
 {
 	struct cp_daemon *d = ctx;
 
-	cp_events_print(d->events, e);
+	cp_events_print(d->ev_out, e);
+}
+
+/* Every line of the event stream also goes to the admin socket's followers. */
+static void on_line(void *ctx, const char *line)
+{
+	struct cp_daemon *d = ctx;
+
+	cp_admin_publish(d->admin, line);
 }
 
 static void on_inst_added(void *ctx, struct cp_model_inst *inst, const struct cfg_pool *pool)
@@ -50,6 +58,42 @@ static void on_refused(void *ctx, enum cp_disc_source src, const char *pool,
 	cp_disc_wire_refused(src, pool, r, n, n_total);
 }
 
+int cp_daemon_nat_start(struct cp_daemon *d)
+{
+	char why[768];
+	int rc;
+
+	d->nat_addr = cp_nat_addr_new();
+	if (!d->nat_addr) {
+		rc = -errno;
+		CP_LOG_NAT(ERR, "rtnetlink: %s", strerror(errno));
+		return rc;
+	}
+	rc = cp_nat_addr_check(d->nat_addr, d->cfg, why, sizeof(why));
+	if (rc) {
+		CP_LOG_CONFIG(ERR, "%s", why);
+		return rc;
+	}
+	return cp_nat_addr_commit(d->nat_addr);
+}
+
+void cp_daemon_nat_stop(struct cp_daemon *d)
+{
+	if (!d->nat_addr)
+		return;
+	cp_nat_addr_clear(d->nat_addr);
+	cp_nat_addr_free(d->nat_addr);
+	d->nat_addr = NULL;
+}
+
+/* The event drain's gate: a truncated segment would fault its reads. */
+static bool shm_lost(void *arg)
+{
+	struct cp_daemon *d = arg;
+
+	return cp_publish_sched_shm_lost(&d->sched);
+}
+
 int cp_daemon_join(struct cp_daemon *d)
 {
 	const struct cp_model_hooks hooks = {
@@ -61,7 +105,23 @@ int cp_daemon_join(struct cp_daemon *d)
 		.ctx = d,
 	};
 	struct cp_publish_sched_parts parts;
+	char why[CFG_PATH_LEN + 64];
+	int rc;
 
+	d->ev_out = cp_ev_out_new(&d->cfg->events, d->events, why, sizeof(why));
+	if (!d->ev_out) {
+		rc = -errno;
+		CP_LOG_EVENTS(ERR, "%s", why);
+		return rc;
+	}
+	cp_ev_out_tap(d->ev_out, on_line, d);
+	rc = cp_ev_drain_start(&d->ev_drain, d->loop, &d->shm.hdr, &d->cfg, d->ev_out);
+	if (rc) {
+		CP_LOG_EVENTS(ERR, "event drain: %s", strerror(-rc));
+		return rc;
+	}
+	d->ev_drain.lost = shm_lost;
+	d->ev_drain.lost_arg = d;
 	d->health = cp_health_new(d->loop);
 	if (!d->health) {
 		CP_LOG_HEALTH(ERR, "probe engine: %s", strerror(errno));
@@ -73,7 +133,10 @@ int cp_daemon_join(struct cp_daemon *d)
 		return -errno;
 	}
 	cp_health_wire_init(&d->health_wire, d->health, d->model);
+	cp_passive_wire_init(&d->passive, d->loop, d->shm.hdr, d->model, &d->cfg);
 	cp_port_sync_init(&d->ports, &d->cfg, d->shm.hdr, d->health, &d->health_wire);
+	if (d->nat_addr)
+		cp_tables_set_nat_port(d->tables, cp_nat_addr_port, d->nat_addr);
 	cp_disc_wire_init(&d->disc, d->loop, d->model, &d->cfg);
 	parts = (struct cp_publish_sched_parts){
 		.loop = d->loop,
@@ -84,6 +147,7 @@ int cp_daemon_join(struct cp_daemon *d)
 		.cfg = &d->cfg,
 		.disc = &d->disc,
 		.ports = &d->ports,
+		.nat_addr = d->nat_addr,
 	};
 	cp_publish_sched_init(&d->sched, &parts);
 	d->admin_cmds = (struct cp_admin_cmds){
@@ -92,13 +156,17 @@ int cp_daemon_join(struct cp_daemon *d)
 		.cfg = &d->cfg,
 		.sched = &d->sched,
 		.config_path = d->config_path,
+		.events = d->ev_out,
 	};
+	cp_metrics_wire_init(&d->metrics, d->loop, &d->shm, d->model, &d->cfg, &d->sched.pub);
 	return 0;
 }
 
 void cp_daemon_unjoin(struct cp_daemon *d)
 {
 	cp_publish_sched_stop(&d->sched);
+	cp_passive_wire_stop(&d->passive);
+	cp_metrics_wire_stop(&d->metrics);
 	cp_admin_free(d->admin);
 	d->admin = NULL;
 	cp_disc_wire_stop(&d->disc);
@@ -107,4 +175,8 @@ void cp_daemon_unjoin(struct cp_daemon *d)
 	if (d->health)
 		cp_health_free(d->health);
 	d->health = NULL;
+	cp_ev_drain_run(&d->ev_drain); /* what the workers wrote until now */
+	cp_ev_drain_stop(&d->ev_drain);
+	cp_ev_out_free(d->ev_out);
+	d->ev_out = NULL;
 }

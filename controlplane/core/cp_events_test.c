@@ -64,12 +64,14 @@ static void expect_lines(FILE *f, long *from, const struct want *want, int n, ui
 		assert_in_range(at, lo_ms, hi_ms);
 		if (w->inst)
 			snprintf(exp, sizeof(exp),
-				 ",\"event\":\"instance\",\"pool\":\"%s\",\"instance\":\"%s\","
+				 ",\"kind\":\"health\",\"event\":\"instance\",\"pool\":\"%s\","
+				 "\"instance\":\"%s\","
 				 "\"old\":\"%s\",\"new\":\"%s\",\"reason\":\"%s\"}\n",
 				 w->pool, w->inst, w->old, w->new, w->reason);
 		else
 			snprintf(exp, sizeof(exp),
-				 ",\"event\":\"pool\",\"pool\":\"%s\",\"old\":\"%s\","
+				 ",\"kind\":\"health\",\"event\":\"pool\",\"pool\":\"%s\","
+				 "\"instance\":null,\"old\":\"%s\","
 				 "\"new\":\"%s\",\"reason\":\"%s\"}\n",
 				 w->pool, w->old, w->new, w->reason);
 		assert_string_equal(rest + 6, exp);
@@ -82,7 +84,10 @@ static void expect_lines(FILE *f, long *from, const struct want *want, int n, ui
 static void test_model_changes_as_lines(void **state)
 {
 	FILE *out = tmpfile();
-	struct cp_model_hooks hooks = {.event = on_event, .ctx = out};
+	struct cfg_events ec = {.output = CFG_EVENTS_STDOUT};
+	char ewhy[128];
+	struct cp_ev_out *eo = cp_ev_out_new(&ec, out, ewhy, sizeof(ewhy));
+	struct cp_model_hooks hooks = {.event = on_event, .ctx = eo};
 	struct cp_model *m = cp_model_new(&hooks);
 	struct cfg c = {0};
 	struct cfg_pool *web;
@@ -134,6 +139,7 @@ static void test_model_changes_as_lines(void **state)
 
 	cp_model_free(m);
 	cpt_config_free(&c);
+	cp_ev_out_free(eo);
 	fclose(out);
 }
 
@@ -146,7 +152,10 @@ static void test_model_changes_as_lines(void **state)
 static void test_health_and_panic_lines(void **state)
 {
 	FILE *out = tmpfile();
-	struct cp_model_hooks hooks = {.event = on_event, .ctx = out};
+	struct cfg_events ec = {.output = CFG_EVENTS_STDOUT};
+	char ewhy[128];
+	struct cp_ev_out *eo = cp_ev_out_new(&ec, out, ewhy, sizeof(ewhy));
+	struct cp_model_hooks hooks = {.event = on_event, .ctx = eo};
 	struct cp_model *m = cp_model_new(&hooks);
 	struct cp_model_inst *const *inst;
 	struct cfg c = {0};
@@ -186,6 +195,7 @@ static void test_health_and_panic_lines(void **state)
 		8, t0, t1);
 	cp_model_free(m);
 	cpt_config_free(&c);
+	cp_ev_out_free(eo);
 	fclose(out);
 }
 
@@ -202,6 +212,9 @@ static void test_unprintable_event_logged(void **state)
 		.reason = reason,
 	};
 	FILE *out = tmpfile();
+	struct cfg_events ec = {.output = CFG_EVENTS_STDOUT};
+	char ewhy[128];
+	struct cp_ev_out *eo = cp_ev_out_new(&ec, out, ewhy, sizeof(ewhy));
 	struct cpt_log log;
 	char *text;
 	(void)state;
@@ -209,7 +222,7 @@ static void test_unprintable_event_logged(void **state)
 	memset(reason, 'x', sizeof(reason) - 1);
 	reason[sizeof(reason) - 1] = '\0';
 	cpt_log_begin(&log);
-	cp_events_print(out, &e);
+	cp_events_print(eo, &e);
 	text = cpt_log_end(&log);
 	assert_int_equal(ftell(out), 0);
 	assert_int_equal(cpt_lines_with(text, " WARN  health: event instance web/b1 healthy -> "
@@ -217,6 +230,7 @@ static void test_unprintable_event_logged(void **state)
 			 1);
 	assert_int_equal(cpt_lines_with(text, ""), 1);
 	free(text);
+	cp_ev_out_free(eo);
 	fclose(out);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "cfg.h"
 #include "cp_health_wire.h"
 #include "cp_log.h"
 #include "cp_probe_tc.h"
@@ -35,14 +36,14 @@ void cp_health_wire_init(struct cp_health_wire *w, struct cp_health *health, str
 	w->model = model;
 }
 
-/* The first VIP of pool @pool_index (of @af, in tunnel mode if @tunnel), or NULL. */
+/* The first VIP using pool @pool_index (of @af, in tunnel mode if @tunnel), or NULL. */
 static const struct cfg_vip *pool_vip(const struct cfg *cfg, uint32_t pool_index, bool tunnel,
 				      uint8_t af)
 {
 	for (uint32_t i = 0; i < cfg->n_vips; i++) {
 		const struct cfg_vip *v = &cfg->vips[i];
 
-		if (v->pool_index != pool_index)
+		if (!cfg_vip_uses_pool(v, pool_index))
 			continue;
 		if (tunnel && (v->mode != SL_MODE_TUNNEL || v->af != af))
 			continue;

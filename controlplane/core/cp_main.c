@@ -4,14 +4,14 @@
  * shared memory, in one non-blocking event loop (cp_loop.h: signalfd, the
  * rtnetlink event socket, the probe and provider sockets, timers).
  *
- * Lifecycle: load the config (exit 1 naming file, line and key), create or
- * take over the segment, make the parts and join them (cp_daemon.c), feed
- * the model (static backends, providers, health checks), then let the
- * scheduler publish (cp_publish_sched.h). SIGHUP reloads (cp_reload.h: a
- * bad file is refused and the running tables stay). SIGTERM exits 0 and leaves the segment and its
- * tables to the dataplane; the next sluiced takes over and continues the generation sequence, with
- * each instance's health taken from the generation the dataplane follows (cp_model_adopt), so a
- * restart publishes no instance down.
+ * Lifecycle: load the config (exit 1 naming file, line and key), check the
+ * NAT sources and put them on the ports' interfaces (cp_nat_addr.h; they
+ * come off again at exit), create or take over the segment, make the parts and join them
+ * (cp_daemon.c), feed the model (static backends, providers, health checks), then let the scheduler
+ * publish (cp_publish_sched.h). SIGHUP reloads (cp_reload.h: a bad file is refused and the running
+ * tables stay). SIGTERM exits 0 and leaves the segment and its tables to the dataplane; the next
+ * sluiced takes over and continues the generation sequence, with each instance's health taken from
+ * the generation the dataplane follows (cp_model_adopt), so a restart publishes no instance down.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -152,6 +152,9 @@ static int start(struct cp_daemon *d)
 	rc = cp_reload_first(d->config_path, &d->cfg);
 	if (rc)
 		return rc;
+	rc = cp_daemon_nat_start(d);
+	if (rc)
+		return rc;
 	raise_nofile();
 	rc = start_segment(d);
 	if (rc)
@@ -190,6 +193,12 @@ static int start(struct cp_daemon *d)
 	if (!d->admin)
 		return -errno;
 	d->sched.admin = d->admin;
+	rc = cp_metrics_wire_start(&d->metrics);
+	if (rc)
+		return rc;
+	rc = cp_passive_wire_start(&d->passive);
+	if (rc)
+		return rc;
 	return cp_publish_sched_start(&d->sched);
 }
 
@@ -228,6 +237,7 @@ static void cleanup(struct cp_daemon *d)
 	if (d->loop && d->sigfd >= 0)
 		cp_loop_fd_del(d->loop, &d->sig_lfd);
 	cp_daemon_unjoin(d);
+	cp_daemon_nat_stop(d);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	cp_neigh_free(d->neigh);

@@ -164,6 +164,7 @@ static void vips_sync(struct cp_port_sync *ps)
 	uint64_t pub = __atomic_load_n(&ps->hdr->published, __ATOMIC_ACQUIRE);
 	const struct sl_table_hdr *th = sl_slot_hdr(ps->hdr, SL_SLOT_OF(pub));
 	const struct sl_vip *vips = sl_slot_vips(ps->hdr, SL_SLOT_OF(pub));
+	const struct sl_nat_source *src = sl_slot_nat_sources(ps->hdr, SL_SLOT_OF(pub));
 
 	if (!pub)
 		return;
@@ -173,11 +174,12 @@ static void vips_sync(struct cp_port_sync *ps)
 
 		if (!iface[0])
 			continue;
-		rc = cp_xdp_sync_vips(iface, vips, th->n_vips);
+		rc = cp_xdp_sync_vips(iface, vips, th->n_vips, src, th->n_nat_sources);
 		if (rc == ps->vip_rc[i])
 			continue;
 		if (rc == 0)
-			CP_LOG_XDP(INFO, "%s: VIP map in sync (%u VIPs)", iface, th->n_vips);
+			CP_LOG_XDP(INFO, "%s: VIP map in sync (%u VIPs, %u NAT sources)", iface,
+				   th->n_vips, th->n_nat_sources);
 		else if (rc == -ENOENT)
 			CP_LOG_XDP(WARN, "%s: no sluice_xdp program attached yet", iface);
 		else

@@ -8,7 +8,7 @@
  * settled publication, a replaced program (the dataplane restarted) gets
  * the open probe sockets and the VIPs at once, and a pool probing through
  * the tunnel gets its rewrite in sl_probes and sluice_probe on the egress.
- * Needs root (exit 77 without).
+ * Needs root (suite kernel; skipped without).
  */
 #include <net/if.h>
 #include <sched.h>
@@ -32,6 +32,8 @@
 #include "cp_test_util.h"
 #include "cp_xdp.h"
 #include "sluice_xdp.skel.h"
+#include "tl_netns.h"
+#include "tl_suite.h"
 
 #define IFACE "slpo0"
 
@@ -46,7 +48,7 @@ struct fix {
 static int group_setup(void **state)
 {
 	(void)state;
-	return cpt_netns_port(IFACE, "slpo1", "198.18.230.1/24");
+	return tl_netns_enter(IFACE, "slpo1", "198.18.230.1/24");
 }
 
 static struct sluice_xdp *attach(void)
@@ -266,7 +268,8 @@ static void test_vips_follow_publication(void **state)
 	/* the VIP and its address entry, within CP_PORT_SYNC_VIPS_NS */
 	assert_true(cpt_run_until(f->d.loop, count_is, &w));
 	text = cpt_log_end(&log);
-	assert_int_equal(cpt_lines_with(text, " INFO  xdp: " IFACE ": VIP map in sync (1 VIPs)"),
+	assert_int_equal(cpt_lines_with(text, " INFO  xdp: " IFACE
+					      ": VIP map in sync (1 VIPs, 0 NAT sources)"),
 			 1);
 	free(text);
 
@@ -365,7 +368,7 @@ static void test_tunnel_probes(void **state)
 	assert_int_equal(cp_probe_tc_detach(IFACE), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_probe_sockets_in_sl_probes, setup, teardown),
@@ -376,9 +379,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tunnel_probes, setup, teardown),
 	};
 
-	if (geteuid() != 0) {
-		printf("cp_port_sync test needs root (a network namespace, BPF): skipped\n");
-		return 77;
-	}
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	const struct tl_group groups[] = {
+		{"cp_port_sync", "kernel", TL_TESTS(tests), group_setup, NULL,
+		 TL_NEED_NETNS | TL_NEED_BPF},
+	};
+
+	return tl_suite_run(argc, argv, groups, 1);
 }

@@ -75,6 +75,8 @@ static void revert_reload(struct cp_publish_sched *s, const char *why)
 	if (cp_model_configure(s->p.model, *s->p.cfg) != 0)
 		CP_LOG_CONFIG(ERR, "reverting the model: out of memory");
 	config_free(bad);
+	if (s->p.nat_addr)
+		cp_nat_addr_discard(s->p.nat_addr);
 	s->neigh_dirty = true;
 	s->dirty = true;
 }
@@ -86,6 +88,8 @@ static void accept_reload(struct cp_publish_sched *s)
 
 	CP_LOG_CONFIG(INFO, "reload of %s accepted", cfg->file);
 	cp_disc_wire_reload(s->p.disc, s->prev);
+	if (s->p.nat_addr)
+		cp_nat_addr_commit(s->p.nat_addr);
 	if (strcmp(cfg->controlplane.admin_socket, s->prev->controlplane.admin_socket))
 		CP_LOG_ADMIN(WARN,
 			     "controlplane.admin_socket changed: restart sluiced to apply it");
@@ -320,10 +324,14 @@ static void on_tick(struct cp_loop_timer *t)
 {
 	struct cp_publish_sched *s = t->ctx;
 	uint64_t now = cp_loop_now_ns(), expiry;
+	int rc;
 
 	if (cp_publish_sched_shm_lost(s))
 		return;
 	cp_shm_heartbeat(s->p.shm);
+	rc = cp_shm_rotate_secret(s->p.shm, (*s->p.cfg)->nat.cookie_rotate * 1000000000ull, now);
+	if (rc < 0)
+		CP_LOG_SHM(ERR, "SYN proxy key not rotated: %s", strerror(-rc));
 	poll_publish(s);
 	neigh_tick(s, now);
 	expiry = cp_tables_next_expiry(s->p.tables);

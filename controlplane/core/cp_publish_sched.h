@@ -28,6 +28,7 @@
 #include "cp_disc_wire.h"
 #include "cp_loop.h"
 #include "cp_model.h"
+#include "cp_nat_addr.h"
 #include "cp_neigh.h"
 #include "cp_port_sync.h"
 #include "cp_publish.h"
@@ -48,9 +49,10 @@ struct cp_publish_sched_parts {
 	struct cp_tables *tables;
 	struct cp_neigh *neigh;
 	struct cp_model *model;
-	struct cfg **cfg;	    /* the running config; a reload that fails is reverted here */
-	struct cp_disc_wire *disc;  /* follows an accepted reload */
-	struct cp_port_sync *ports; /* follows each settled publication */
+	struct cfg **cfg;	      /* the running config; a reload that fails is reverted here */
+	struct cp_disc_wire *disc;    /* follows an accepted reload */
+	struct cp_port_sync *ports;   /* follows each settled publication */
+	struct cp_nat_addr *nat_addr; /* follows an accepted or reverted reload; NULL: none */
 };
 
 struct cp_publish_sched {

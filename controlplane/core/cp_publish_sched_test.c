@@ -12,7 +12,7 @@
  * logged as they start, end and are cancelled; a reload whose tables
  * cannot be built is reverted and the running config rebuilt; a build that
  * fails otherwise is logged and not retried; capped backends are logged;
- * a truncated segment stops every build. Needs root (exit 77 without).
+ * a truncated segment stops every build. Needs root (suite kernel; skipped without).
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -29,6 +29,8 @@
 #include "cp_core_test.h"
 #include "cp_publish_sched.h"
 #include "cp_test_util.h"
+#include "tl_netns.h"
+#include "tl_suite.h"
 
 #define IFACE "slps0"
 
@@ -44,7 +46,7 @@ static int sh(const char *cmd)
 static int group_setup(void **state)
 {
 	(void)state;
-	if (cpt_netns_port(IFACE, "slps1", "198.18.220.1/24"))
+	if (tl_netns_enter(IFACE, "slps1", "198.18.220.1/24"))
 		return -1;
 	return sh("for i in 11 12 13 14; do ip neigh add 198.18.220.$i lladdr 02:00:00:00:00:$i"
 		  " dev " IFACE " nud permanent || exit 1; done");
@@ -496,7 +498,7 @@ static void test_segment_lost(void **state)
 	free(text);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_first_build_waits_for_next_hops, setup,
@@ -513,9 +515,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_segment_lost, setup, teardown),
 	};
 
-	if (geteuid() != 0) {
-		printf("cp_publish_sched test needs root (a network namespace): skipped\n");
-		return 77;
-	}
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	const struct tl_group groups[] = {
+		{"cp_publish_sched", "kernel", TL_TESTS(tests), group_setup, NULL, TL_NEED_NETNS},
+	};
+
+	return tl_suite_run(argc, argv, groups, 1);
 }

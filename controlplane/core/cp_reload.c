@@ -98,12 +98,25 @@ int cp_reload(struct cp_publish_sched *s, const char *path, char *why, size_t wh
 		return rc;
 	}
 	rc = check_restart(next, running, s->p.shm->hdr, path, why, why_len);
+	if (!rc && s->p.nat_addr) {
+		rc = cp_nat_addr_check(s->p.nat_addr, next, buf, sizeof(buf));
+		if (rc)
+			snprintf(why, why_len, "reload refused: %s", buf);
+		else
+			cp_nat_addr_stage(
+				s->p.nat_addr); /* the new sources answer ARP before use */
+	}
 	if (rc) {
 		CP_LOG_CONFIG(ERR, "%s", why);
 		config_free(next);
 		return rc;
 	}
 	warn_implicit_pools(next);
+	if (strcmp(next->metrics.listen, running->metrics.listen) != 0)
+		CP_LOG_CONFIG(WARN,
+			      "metrics.listen changed from \"%s\" to \"%s\": applies at the "
+			      "next start",
+			      running->metrics.listen, next->metrics.listen);
 	/* the running config stays alive during the call (the model moves off it) */
 	*s->p.cfg = next;
 	rc = cp_model_configure(s->p.model, next);
@@ -111,6 +124,8 @@ int cp_reload(struct cp_publish_sched *s, const char *path, char *why, size_t wh
 		*s->p.cfg = running;
 		cp_model_configure(s->p.model, running);
 		config_free(next);
+		if (s->p.nat_addr)
+			cp_nat_addr_discard(s->p.nat_addr);
 		snprintf(why, why_len, "reload refused: %s", strerror(-rc));
 		CP_LOG_CONFIG(ERR, "%s", why);
 		return rc;

@@ -2,7 +2,10 @@
 /*
  * sluiced's configuration file: the first load at start and each reload
  * (SIGHUP, admin "reload"). A reload is parsed and checked against what
- * only a restart can change (the segment's geometry, the instance), handed
+ * only a restart can change (the segment's geometry, the instance) and
+ * against the ports' interfaces (its NAT sources: cp_nat_addr.h, whose new
+ * addresses are added at once, the ones that left removed once the reload
+ * is accepted), handed
  * to the model and built at once (cp_publish_sched.h, which accepts it or
  * reverts it). A file refused at any step leaves the running config, the
  * model and the tables as they were.

@@ -34,7 +34,8 @@ struct cp_disc_instance {
 struct cp_disc_sink {
 	/*
 	 * The complete set of @pool from @src is now @v[0..n) (n may be 0: the
-	 * source says the pool is empty). Replaces what @src said before.
+	 * source says the pool is empty, and @v may then be NULL). Replaces what
+	 * @src said before.
 	 */
 	void (*update)(void *ctx, enum cp_disc_source src, const char *pool,
 		       const struct cp_disc_instance *v, uint32_t n);

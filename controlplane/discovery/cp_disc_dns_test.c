@@ -5,7 +5,8 @@
  * 1, A + AAAA from the additional section, a CNAME'd target resolved by its
  * own queries, NXDOMAIN -> empty), TTL refreshes, dnsmasq killed (error,
  * last set kept), restarted with other records (refresh resumes and sees
- * the change). dnsmasq is killed by PID at the end, even on failure.
+ * the change). dnsmasq is killed by PID at the end, even on failure. That
+ * is suite ext; the resolver's text is checked without dnsmasq (suite unit).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include "cp_disc_dns.h"
 #include "cp_dns.h"
 #include "cp_loop.h"
+#include "tl_suite.h"
 
 #define DNSMASQ "/usr/sbin/dnsmasq"
 
@@ -314,16 +316,19 @@ static int teardown(void **state)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest pure[] = {
 		cmocka_unit_test(test_resolver_text),
+	};
+	const struct CMUnitTest server[] = {
 		cmocka_unit_test_teardown(test_dnsmasq, teardown),
 	};
+	const struct tl_group groups[] = {
+		{"cp_disc_dns", "unit", TL_TESTS(pure)},
+		{"cp_disc_dns_dnsmasq", "ext", TL_TESTS(server), .programs = DNSMASQ,
+		 .packages = "dnsmasq-base"},
+	};
 
-	if (access(DNSMASQ, X_OK)) {
-		fprintf(stderr, "%s missing (apt-get install dnsmasq-base)\n", DNSMASQ);
-		return 1;
-	}
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return tl_suite_run(argc, argv, groups, 2);
 }

@@ -5,7 +5,8 @@
  * put, a delete, a value that is not JSON, etcd killed (error, sets kept),
  * restarted (watch resumes from the revision, changes made while away are
  * seen), a compacted revision (full re-read), a dead first endpoint. Every
- * wait is bounded; etcd is killed by PID and the data dir removed.
+ * wait is bounded; etcd is killed by PID and the data dir removed. That is
+ * suite ext; the parameter checks run without etcd (suite unit).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 
 #include "cp_disc_etcd.h"
 #include "cp_loop.h"
+#include "tl_suite.h"
 
 #define WAIT_MS 10000 /* every wait for the provider or etcd */
 
@@ -57,7 +59,8 @@ static void on_update(void *ctx, enum cp_disc_source src, const char *pool,
 		assert_true(n_pools < MAX_POOLS);
 		snprintf(pools[n_pools++].name, SL_NAME_LEN, "%s", pool);
 	}
-	memcpy(pools[i].v, v, n * sizeof(*v));
+	if (n) /* v may be NULL for an empty set */
+		memcpy(pools[i].v, v, n * sizeof(*v));
 	pools[i].n = n;
 	pools[i].updates++;
 	n_updates++;
@@ -429,12 +432,19 @@ static void test_against_real_etcd(void **state)
 	assert_true(st.events >= 7);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest pure[] = {
 		cmocka_unit_test(test_params_checked),
+	};
+	const struct CMUnitTest server[] = {
 		cmocka_unit_test_setup_teardown(test_against_real_etcd, setup, teardown),
 	};
+	const struct tl_group groups[] = {
+		{"cp_disc_etcd", "unit", TL_TESTS(pure)},
+		{"cp_disc_etcd_server", "ext", TL_TESTS(server), .programs = "etcd etcdctl timeout",
+		 .packages = "etcd-server etcd-client"},
+	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return tl_suite_run(argc, argv, groups, 2);
 }

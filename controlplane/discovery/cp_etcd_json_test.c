@@ -273,7 +273,8 @@ static void rec_update(void *ctx, enum cp_disc_source src, const char *pool,
 	assert_true(n <= 16);
 	r->updates++;
 	snprintf(r->pool, sizeof(r->pool), "%s", pool);
-	memcpy(r->v, v, n * sizeof(*v));
+	if (n) /* v may be NULL for an empty set */
+		memcpy(r->v, v, n * sizeof(*v));
 	r->n = n;
 }
 

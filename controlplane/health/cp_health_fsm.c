@@ -92,6 +92,20 @@ int cp_health_fsm_input(struct cp_health_fsm *f, bool ok, const char *reason,
 	return 1;
 }
 
+int cp_health_fsm_force_down(struct cp_health_fsm *f, const char *reason,
+			     struct cp_health_fsm_transition *t)
+{
+	f->ok_run = 0;
+	f->fail_run = 0;
+	if (f->state == CP_HEALTH_FSM_UNHEALTHY)
+		return 0;
+	t->old_state = f->state;
+	t->new_state = CP_HEALTH_FSM_UNHEALTHY;
+	snprintf(t->reason, sizeof(t->reason), "%s", reason);
+	f->state = CP_HEALTH_FSM_UNHEALTHY;
+	return 1;
+}
+
 bool cp_health_fsm_panic(uint32_t n_healthy, uint32_t n_eligible, uint8_t panic_threshold)
 {
 	if (n_eligible == 0)

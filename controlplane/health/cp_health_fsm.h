@@ -11,7 +11,9 @@
  *   healthy   --fall consecutive fail-->  unhealthy
  *   unhealthy --rise consecutive ok-->    healthy
  * A result of the other kind resets the run being counted (ok, fail, ok ...
- * never adds up). Only healthy instances serve, unless the pool is in panic.
+ * never adds up). A verdict from outside (cp_health_fsm_force_down) makes
+ * any state unhealthy at once. Only healthy instances serve, unless the pool
+ * is in panic.
  *
  * Pool (Envoy-style fail-open, never a silent black hole): of the eligible
  * instances (not drained, weight > 0), if the healthy share is below
@@ -62,6 +64,15 @@ int cp_health_fsm_init(struct cp_health_fsm *f, uint16_t rise, uint16_t fall);
  */
 int cp_health_fsm_input(struct cp_health_fsm *f, bool ok, const char *reason,
 			struct cp_health_fsm_transition *t);
+
+/*
+ * A verdict from outside the probes (passive health: the dataplane's connect
+ * failures): unhealthy now, whatever the runs, with @reason as it is. The
+ * runs restart, so coming back takes rise ok results from here. Returns 1
+ * and fills @t when the state changed, 0 when it already was unhealthy.
+ */
+int cp_health_fsm_force_down(struct cp_health_fsm *f, const char *reason,
+			     struct cp_health_fsm_transition *t);
 
 /* Change rise/fall (reload) without losing the state; runs are clamped. -EINVAL as init. */
 int cp_health_fsm_set_counts(struct cp_health_fsm *f, uint16_t rise, uint16_t fall);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Health state machine: exact rise/fall transitions, flapping, drain, panic. */
+/* Health state machine: exact rise/fall transitions, flapping, forced down, drain, panic. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -64,6 +64,47 @@ static void test_probing_needs_rise_successes(void **state)
 	assert_int_equal(f.state, CP_HEALTH_FSM_HEALTHY);
 	/* more successes: no transition */
 	assert_int_equal(feed(&f, "++++", tr, at, 4), 0);
+}
+
+/*
+ * Forced down (passive health) from healthy and from probing, at once and
+ * with the reason as given; an ok run under way is lost, so coming back
+ * takes rise ok results counted from the verdict; forced again while
+ * unhealthy: no transition, the run restarts.
+ */
+static void test_force_down(void **state)
+{
+	const char *why = "passive: 5 connect failures in 1000 ms (passive_fall 5)";
+	struct cp_health_fsm f;
+	struct cp_health_fsm_transition tr[4], t;
+	int at[4];
+
+	(void)state;
+	assert_int_equal(cp_health_fsm_init(&f, 3, 2), 0);
+	assert_int_equal(feed(&f, "+++", tr, at, 4), 1);
+	assert_int_equal(f.state, CP_HEALTH_FSM_HEALTHY);
+	assert_int_equal(feed(&f, "-", tr, at, 4), 0); /* one of fall 2 */
+	assert_int_equal(cp_health_fsm_force_down(&f, why, &t), 1);
+	assert_int_equal(t.old_state, CP_HEALTH_FSM_HEALTHY);
+	assert_int_equal(t.new_state, CP_HEALTH_FSM_UNHEALTHY);
+	assert_string_equal(t.reason, why);
+	assert_int_equal(f.state, CP_HEALTH_FSM_UNHEALTHY);
+	assert_int_equal(f.fail_run, 0);
+	/* two ok, forced again: nothing changes, but the two are lost */
+	assert_int_equal(feed(&f, "++", tr, at, 4), 0);
+	memset(&t, 0xa5, sizeof(t));
+	assert_int_equal(cp_health_fsm_force_down(&f, why, &t), 0);
+	assert_int_equal((uint8_t)t.reason[0], 0xa5);
+	assert_int_equal(feed(&f, "+++", tr, at, 4), 1);
+	assert_int_equal(at[0], 2);
+	assert_int_equal(tr[0].old_state, CP_HEALTH_FSM_UNHEALTHY);
+	assert_string_equal(tr[0].reason, "tcp: connected (3/3 ok)");
+	/* from probing */
+	assert_int_equal(cp_health_fsm_init(&f, 3, 2), 0);
+	assert_int_equal(feed(&f, "++", tr, at, 4), 0);
+	assert_int_equal(cp_health_fsm_force_down(&f, why, &t), 1);
+	assert_int_equal(t.old_state, CP_HEALTH_FSM_PROBING);
+	assert_int_equal(f.ok_run, 0);
 }
 
 static void test_probing_to_unhealthy_after_fall(void **state)
@@ -276,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_init_rejects_bad_counts),
 		cmocka_unit_test(test_probing_needs_rise_successes),
 		cmocka_unit_test(test_probing_to_unhealthy_after_fall),
+		cmocka_unit_test(test_force_down),
 		cmocka_unit_test(test_fall_exact_and_reason),
 		cmocka_unit_test(test_flapping_never_transitions),
 		cmocka_unit_test(test_set_counts_keeps_state),

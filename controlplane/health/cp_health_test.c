@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Probe engine against real servers served from the same cp_loop, in a
- * private network namespace (lo, and a veth slhc0 with 198.18.0.1/24 whose
- * peer answers no ARP, so SYNs to 198.18.0.2 vanish): tcp ok/refused/timeout, http status, body and
+ * Probe engine against real servers on loopback served from the same
+ * cp_loop: tcp ok/refused/timeout on a full backlog, http status, body and
  * slow server, udp reply/silence/wrong reply/unreachable, jitter bounds,
- * 2000 targets from one loop, removal from callbacks.
+ * 2000 targets from one loop, removal from callbacks (suite unit). A probe
+ * socket's mark and timeouts against an address that never answers need
+ * root (suite kernel), the latter a private network namespace: a veth
+ * slhc0 with 198.18.0.1/24 whose peer answers no ARP, so SYNs to
+ * 198.18.0.2 vanish.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,8 +28,8 @@
 #include "cp_health.h"
 #include "cp_loop.h"
 #include "sl_shm.h"
-
-#define IP "/usr/sbin/ip"
+#include "tl_netns.h"
+#include "tl_suite.h"
 
 /* ---- results ---- */
 
@@ -336,29 +338,25 @@ static void probe_once(const struct cp_health_spec *spec, const char *addr, uint
 	cp_health_free(h);
 }
 
-/* ---- setup: private netns ---- */
+/* ---- setup ---- */
 
 static int group_setup(void **state)
 {
 	struct rlimit rl;
 
 	(void)state;
-	if (unshare(CLONE_NEWNET) != 0) {
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s (needs root)\n", strerror(errno));
-		return -1;
-	}
-	if (system(IP " link set lo up") != 0 ||
-	    system(IP " link add slhc0 type veth peer name slhc1") != 0 ||
-	    system(IP " link set slhc0 up") != 0 || system(IP " link set slhc1 up") != 0 ||
-	    system(IP " addr add 198.18.0.1/24 dev slhc0") != 0) {
-		fprintf(stderr, "netns setup with " IP " failed\n");
-		return -1;
-	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 8192) {
 		rl.rlim_cur = rl.rlim_max < 8192 ? rl.rlim_max : 8192;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	return 0;
+}
+
+/* A private network namespace where 198.18.0.2 never answers. */
+static int netns_setup(void **state)
+{
+	(void)state;
+	return tl_netns_enter("slhc0", "slhc1", "198.18.0.1/24");
 }
 
 /* ---- tests ---- */
@@ -370,8 +368,6 @@ static void test_tcp_ok_v4_v6_and_hook(void **state)
 	struct cp_health_spec sp;
 	struct res r;
 	struct hook k;
-	struct sl_addr lo4;
-	uint8_t af;
 
 	(void)state;
 	srv_start(&s4, l, AF_INET, SOCK_STREAM, 16);
@@ -394,15 +390,6 @@ static void test_tcp_ok_v4_v6_and_hook(void **state)
 	assert_int_equal(k.last.af, SL_AF_INET6);
 	assert_int_equal(k.last.remote.a8[15], 1);
 
-	/* source address and mark: bound as asked, reported to the hook */
-	addr_of(&lo4, &af, "127.0.0.1");
-	sp.src = lo4;
-	sp.src_af = SL_AF_INET;
-	sp.mark = 0x5c;
-	probe_once(&sp, "127.0.0.1", s4.port, l, &r, &k);
-	assert_true(r.ok);
-	assert_memory_equal(&k.last.local, &lo4, sizeof(lo4));
-	assert_int_equal(k.last.mark, 0x5c);
 	/* port override */
 	spec_init(&sp, CP_HEALTH_TCP);
 	sp.port = s6.port;
@@ -413,13 +400,38 @@ static void test_tcp_ok_v4_v6_and_hook(void **state)
 	cp_loop_free(l);
 }
 
-static void test_tcp_refused_and_timeout(void **state)
+/* Source address and mark (SO_MARK needs CAP_NET_ADMIN): bound as asked, reported to the hook. */
+static void test_tcp_source_and_mark(void **state)
+{
+	struct cp_loop *l = cp_loop_new();
+	struct srv s4 = {0};
+	struct cp_health_spec sp;
+	struct res r;
+	struct hook k;
+	struct sl_addr lo4;
+	uint8_t af;
+
+	(void)state;
+	srv_start(&s4, l, AF_INET, SOCK_STREAM, 16);
+	spec_init(&sp, CP_HEALTH_TCP);
+	addr_of(&lo4, &af, "127.0.0.1");
+	sp.src = lo4;
+	sp.src_af = SL_AF_INET;
+	sp.mark = 0x5c;
+	probe_once(&sp, "127.0.0.1", s4.port, l, &r, &k);
+	assert_true(r.ok);
+	assert_memory_equal(&k.last.local, &lo4, sizeof(lo4));
+	assert_int_equal(k.last.mark, 0x5c);
+	srv_stop(&s4);
+	cp_loop_free(l);
+}
+
+static void test_tcp_refused(void **state)
 {
 	struct cp_loop *l = cp_loop_new();
 	struct cp_health_spec sp;
 	struct res r;
 	struct hook k;
-	uint64_t t0;
 
 	(void)state;
 	spec_init(&sp, CP_HEALTH_TCP);
@@ -430,8 +442,20 @@ static void test_tcp_refused_and_timeout(void **state)
 	assert_int_equal(k.closes, 1);
 	probe_once(&sp, "::1", closed_port(AF_INET6, SOCK_STREAM), l, &r, NULL);
 	assert_string_equal(r.reason, "tcp: connect refused");
+	cp_loop_free(l);
+}
 
+static void test_tcp_timeout_unanswered(void **state)
+{
+	struct cp_loop *l = cp_loop_new();
+	struct cp_health_spec sp;
+	struct res r;
+	struct hook k;
+	uint64_t t0;
+
+	(void)state;
 	/* nobody answers ARP for 198.18.0.2: the SYN never leaves */
+	spec_init(&sp, CP_HEALTH_TCP);
 	sp.timeout_ms = 200;
 	t0 = cp_loop_now_ns();
 	probe_once(&sp, "198.18.0.2", 80, l, &r, &k);
@@ -590,9 +614,21 @@ static void test_http_slow_server_times_out(void **state)
 	assert_string_equal(r.reason, "http: timeout after 200 ms while reading");
 	assert_int_equal(slow.accepted, 1);
 	assert_int_equal(k.closes, 1);
+	srv_stop(&slow);
+	cp_loop_free(l);
+}
+
+static void test_http_connect_times_out(void **state)
+{
+	struct cp_loop *l = cp_loop_new();
+	struct cp_health_spec sp;
+	struct res r;
+
+	(void)state;
+	spec_init(&sp, CP_HEALTH_HTTP);
+	sp.timeout_ms = 200;
 	probe_once(&sp, "198.18.0.2", 80, l, &r, NULL);
 	assert_string_equal(r.reason, "http: timeout after 200 ms while connecting");
-	srv_stop(&slow);
 	cp_loop_free(l);
 }
 
@@ -925,11 +961,11 @@ static void test_remove_and_validation(void **state)
 	cp_loop_free(l);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_ok_v4_v6_and_hook),
-		cmocka_unit_test(test_tcp_refused_and_timeout),
+		cmocka_unit_test(test_tcp_refused),
 		cmocka_unit_test(test_tcp_timeout_full_backlog),
 		cmocka_unit_test(test_http_status),
 		cmocka_unit_test(test_http_body),
@@ -940,6 +976,15 @@ int main(void)
 		cmocka_unit_test(test_scale_2000_targets),
 		cmocka_unit_test(test_remove_and_validation),
 	};
+	const struct CMUnitTest kernel[] = {
+		cmocka_unit_test(test_tcp_source_and_mark),
+		cmocka_unit_test(test_tcp_timeout_unanswered),
+		cmocka_unit_test(test_http_connect_times_out),
+	};
+	const struct tl_group groups[] = {
+		{"cp_health", "unit", TL_TESTS(tests), group_setup},
+		{"cp_health_kernel", "kernel", TL_TESTS(kernel), netns_setup, NULL, TL_NEED_NETNS},
+	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return tl_suite_run(argc, argv, groups, 2);
 }

@@ -30,6 +30,8 @@ void cp_log(int level, const char *component, const char *fmt, ...)
 #define CP_LOG_CONFIG(lvl, ...) cp_log(CP_LOG_##lvl, "config", __VA_ARGS__)
 #define CP_LOG_HEALTH(lvl, ...) cp_log(CP_LOG_##lvl, "health", __VA_ARGS__)
 #define CP_LOG_DISC(lvl, ...) cp_log(CP_LOG_##lvl, "discovery", __VA_ARGS__)
+#define CP_LOG_EVENTS(lvl, ...) cp_log(CP_LOG_##lvl, "events", __VA_ARGS__)
 #define CP_LOG_ADMIN(lvl, ...) cp_log(CP_LOG_##lvl, "admin", __VA_ARGS__)
+#define CP_LOG_NAT(lvl, ...) cp_log(CP_LOG_##lvl, "nat", __VA_ARGS__)
 
 #endif /* CP_LOG_H */

@@ -589,8 +589,9 @@ int cp_model_configure(struct cp_model *m, const struct cfg *cfg)
 		np[i].uses = pool_uses(&cfg->pools[i]);
 	}
 	for (uint32_t v = cfg->n_vips; v-- > 0;) /* the first VIP's family (one per pool) */
-		if (cfg->vips[v].pool_index < cfg->n_pools)
-			np[cfg->vips[v].pool_index].af = cfg->vips[v].af;
+		for (uint32_t i = 0; i < cfg->n_pools; i++)
+			if (cfg_vip_uses_pool(&cfg->vips[v], i))
+				np[i].af = cfg->vips[v].af;
 	for (uint32_t o = 0; o < m->n_pools; o++) {
 		struct mpool *op = &m->pools[o];
 		uint32_t i;
@@ -722,6 +723,43 @@ void cp_model_health_result(struct cp_model *m, struct cp_model_inst *inst, bool
 	pool_select(m, p);
 	/* serving may not change (panic), but down/up does: always rebuild */
 	changed(m);
+}
+
+int cp_model_passive(struct cp_model *m, struct cp_model_inst *inst, uint64_t failures,
+		     uint32_t window_ms)
+{
+	struct mpool *p = &m->pools[inst->pool_index];
+	const struct cfg_health *h = &p->conf->health;
+	struct cp_health_fsm_transition t;
+	char why[CP_HEALTH_FSM_REASON_LEN];
+	int moved;
+
+	if (!h->passive_fall)
+		return 0;
+	if (failures >= h->passive_fall) {
+		snprintf(why, sizeof(why),
+			 "passive: %llu connect failures in %u ms (passive_fall %u)",
+			 (unsigned long long)failures, window_ms, h->passive_fall);
+		moved = cp_health_fsm_force_down(&inst->fsm, why, &t);
+	} else if (h->type == CFG_HEALTH_CHECK_NONE && inst->fsm.state != CP_HEALTH_FSM_HEALTHY) {
+		if (failures)
+			snprintf(why, sizeof(why), "passive: %llu connect failures in %u ms",
+				 (unsigned long long)failures, window_ms);
+		else
+			snprintf(why, sizeof(why), "passive: no connect failure in %u ms",
+				 window_ms);
+		moved = cp_health_fsm_input(&inst->fsm, failures == 0, why, &t);
+	} else {
+		return 0;
+	}
+	if (!moved)
+		return 0;
+	snprintf(inst->reason, sizeof(inst->reason), "%s", t.reason);
+	emit(m, p->name, inst->name, cp_health_fsm_state_name(t.old_state),
+	     cp_health_fsm_state_name(t.new_state), t.reason);
+	pool_select(m, p);
+	changed(m);
+	return 1;
 }
 
 static struct cp_model_inst *find_inst(const struct mpool *p, const char *name)

@@ -139,6 +139,20 @@ void cp_model_health_result(struct cp_model *m, struct cp_model_inst *inst, bool
 			    const char *reason);
 
 /*
+ * Passive health for @inst: @failures new connect failures of its backend
+ * (the dataplane's, summed over its workers) in the window of @window_ms
+ * just ended. Nothing while its pool's health.passive_fall is 0. At least
+ * passive_fall of them: unhealthy at once, "passive: N connect failures in
+ * W ms (passive_fall P)", and back after rise ok probes; in a pool without
+ * probes (type "none") an unhealthy instance counts each window without a
+ * new failure as one ok ("passive: no connect failure in W ms (1/R ok)")
+ * and one with failures as a failure (the run restarts). Events and a
+ * rebuild as for a probe result. Returns 1 when the state changed, else 0.
+ */
+int cp_model_passive(struct cp_model *m, struct cp_model_inst *inst, uint64_t failures,
+		     uint32_t window_ms);
+
+/*
  * sluicectl drain/undrain: @instance is a name, "address:port" /
  * "[v6]:port", or an address (when only one instance has it). 0 (also
  * when it already was), -ENOENT with @why saying which of pool/instance

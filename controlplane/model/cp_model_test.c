@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cp_model: merging sources by (address, port), vanish, drain, health
- * transitions and panic, each checked as the exact builder input (the
- * view's backends) and the exact events, in order; a restarted model seeded
- * from the tables the previous one published (cp_tables_build's own output).
+ * transitions and panic, passive health (connect failures), each checked as the exact builder input
+ * (the view's backends) and the exact events, in order; a restarted model seeded from the tables
+ * the previous one published (cp_tables_build's own output).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,6 +118,19 @@ static struct cfg_pool *web_pool(struct cfg *c, uint8_t type, uint32_t rise, uin
 	cpt_vip(c, "web", "198.18.100.1", 80, "web");
 	p = cpt_pool(c, "web");
 	pool_health(p, type, rise, fall);
+	return p;
+}
+
+/* Pool web of @c with backends .11 and .12 (port 80) configured in @m; its instances in *@in. */
+static struct cfg_pool *web_two(struct cfg *c, struct cp_model *m, uint8_t type, uint32_t rise,
+				uint32_t fall, struct cp_model_inst *const **in)
+{
+	struct cfg_pool *p = web_pool(c, type, rise, fall);
+
+	cpt_backend(p, "198.18.1.11", 80, 1);
+	cpt_backend(p, "198.18.1.12", 80, 1);
+	assert_int_equal(cp_model_configure(m, c), 0);
+	assert_int_equal(cp_model_pool_instances(m, 0, in), 2);
 	return p;
 }
 
@@ -302,19 +315,41 @@ static void test_refused(void **state)
 	cpt_config_free(&c);
 }
 
-static void test_health_and_panic(void **state)
+/* A nat VIP's pool holds one family (full NAT translates within it): the other is refused. */
+static void test_nat_pool_family(void **state)
 {
 	struct cfg c = {0};
 	struct cfg_pool *p;
+	struct rec r;
+	struct cp_model *m = model(&r);
+	struct cp_disc_instance d[2];
+	(void)state;
+
+	cpt_vip(&c, "web6", "2001:2:0:100::1", 80, "web6")->mode = SL_MODE_NAT;
+	p = cpt_pool(&c, "web6");
+	pool_health(p, CFG_HEALTH_CHECK_NONE, 2, 3);
+	p->disc.etcd = 1;
+	assert_int_equal(cp_model_configure(m, &c), 0);
+	d[0] = di("198.18.1.11", 80, 1, "v4");
+	d[1] = di("2001:2:0:1::11", 80, 1, "v6");
+	assert_int_equal(cp_model_update(m, CP_DISC_ETCD, "web6", d, 2), 0);
+	assert_int_equal(r.refused_total, 1);
+	assert_string_equal(r.refused[0], "etcd web6 198.18.1.11/v4: IPv4 instance in a pool that "
+					  "serves IPv6 VIPs");
+	expect_view(m, 0, "v6 w1");
+	cp_model_free(m);
+	cpt_config_free(&c);
+}
+
+static void test_health_and_panic(void **state)
+{
+	struct cfg c = {0};
 	struct cp_model_inst *const *in;
 	struct rec r;
 	struct cp_model *m = model(&r);
 	(void)state;
 
-	p = web_pool(&c, CFG_HEALTH_CHECK_HTTP, 2, 2);
-	cpt_backend(p, "198.18.1.11", 80, 1);
-	cpt_backend(p, "198.18.1.12", 80, 1);
-	assert_int_equal(cp_model_configure(m, &c), 0);
+	web_two(&c, m, CFG_HEALTH_CHECK_HTTP, 2, 2, &in);
 	/* nothing healthy yet: panic, everyone serves (fail open) */
 	expect_events(&r,
 		      (const char *const[]){
@@ -324,7 +359,6 @@ static void test_health_and_panic(void **state)
 			      "0%: every instance serves",
 			      NULL});
 	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w1");
-	assert_int_equal(cp_model_pool_instances(m, 0, &in), 2);
 	cp_model_health_result(m, in[0], true, "http: status 200");
 	expect_events(&r, (const char *const[]){NULL});
 	cp_model_health_result(m, in[0], true, "http: status 200");
@@ -358,6 +392,120 @@ static void test_health_and_panic(void **state)
 		      (const char *const[]){
 			      "instance web 198.18.1.11:80 healthy->unhealthy: tcp: timeout after "
 			      "500 ms (2/2 failed)",
+			      "pool web - normal->panic: 0 of 2 instances healthy, panic_threshold "
+			      "0%: every instance serves",
+			      NULL});
+	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w1");
+	cp_model_free(m);
+	cpt_config_free(&c);
+}
+
+/*
+ * Passive health with probes: off at passive_fall 0; fewer failures than
+ * passive_fall in a window change nothing; passive_fall of them mark the
+ * instance down at once (from healthy and again while down: no event);
+ * the probes' rise brings it back, counted from the verdict.
+ */
+static void test_passive_with_probes(void **state)
+{
+	struct cfg c = {0};
+	struct cfg_pool *p;
+	struct cp_model_inst *const *in;
+	struct rec r;
+	struct cp_model *m = model(&r);
+	(void)state;
+
+	p = web_two(&c, m, CFG_HEALTH_CHECK_TCP, 2, 3, &in);
+	for (int i = 0; i < 4; i++)
+		cp_model_health_result(m, in[i / 2], true, "tcp: connected");
+	r.n_ev = 0;
+	r.changed = 0;
+	assert_int_equal(cp_model_passive(m, in[1], 1000, 1000), 0); /* passive_fall 0: off */
+	p->health.passive_fall = 5;
+	assert_int_equal(cp_model_passive(m, in[1], 4, 1000), 0);
+	expect_events(&r, (const char *const[]){NULL});
+	assert_int_equal(r.changed, 0);
+	assert_int_equal(cp_model_passive(m, in[1], 5, 1000), 1);
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web 198.18.1.12:80 healthy->unhealthy: passive: 5 connect "
+			      "failures in 1000 ms (passive_fall 5)",
+			      NULL});
+	assert_int_equal(r.changed, 1);
+	assert_string_equal(in[1]->reason,
+			    "passive: 5 connect failures in 1000 ms (passive_fall 5)");
+	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w0 down");
+	/* one ok probe, then failures again: still down, and the ok is lost */
+	cp_model_health_result(m, in[1], true, "tcp: connected");
+	assert_int_equal(cp_model_passive(m, in[1], 7, 1000), 0);
+	expect_events(&r, (const char *const[]){NULL});
+	cp_model_health_result(m, in[1], true, "tcp: connected");
+	expect_events(&r, (const char *const[]){NULL});
+	cp_model_health_result(m, in[1], true, "tcp: connected");
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web 198.18.1.12:80 unhealthy->healthy: tcp: connected (2/2 "
+			      "ok)",
+			      NULL});
+	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w1");
+	/* quiet windows do not bring anything up where probes decide */
+	assert_int_equal(cp_model_passive(m, in[0], 5, 1000), 1);
+	assert_int_equal(cp_model_passive(m, in[0], 0, 1000), 0);
+	assert_int_equal(in[0]->fsm.state, CP_HEALTH_FSM_UNHEALTHY);
+	cp_model_free(m);
+	cpt_config_free(&c);
+}
+
+/*
+ * Passive health without probes (type "none"): down at passive_fall
+ * failures in a window; back after rise windows in a row without a new
+ * failure (a window with some failures restarts the run); the pool's panic
+ * rule applies as for probes.
+ */
+static void test_passive_without_probes(void **state)
+{
+	struct cfg c = {0};
+	struct cfg_pool *p;
+	struct cp_model_inst *const *in;
+	struct rec r;
+	struct cp_model *m = model(&r);
+	(void)state;
+
+	p = web_two(&c, m, CFG_HEALTH_CHECK_NONE, 3, 3, &in);
+	p->health.passive_fall = 2;
+	r.n_ev = 0;
+	assert_int_equal(cp_model_passive(m, in[0], 0, 200), 0); /* healthy: quiet is nothing */
+	assert_int_equal(cp_model_passive(m, in[0], 1, 200), 0);
+	assert_int_equal(cp_model_passive(m, in[0], 2, 200), 1);
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web 198.18.1.11:80 healthy->unhealthy: passive: 2 connect "
+			      "failures in 200 ms (passive_fall 2)",
+			      NULL});
+	expect_view(m, 0, "198.18.1.11:80 w0 down; 198.18.1.12:80 w1");
+	/* two quiet windows, one with a failure: the run restarts */
+	assert_int_equal(cp_model_passive(m, in[0], 0, 200), 0);
+	assert_int_equal(cp_model_passive(m, in[0], 0, 200), 0);
+	assert_int_equal(cp_model_passive(m, in[0], 1, 200), 0);
+	assert_int_equal(cp_model_passive(m, in[0], 0, 200), 0);
+	assert_int_equal(cp_model_passive(m, in[0], 0, 200), 0);
+	expect_events(&r, (const char *const[]){NULL});
+	assert_int_equal(cp_model_passive(m, in[0], 0, 200), 1);
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web 198.18.1.11:80 unhealthy->healthy: passive: no connect "
+			      "failure in 200 ms (3/3 ok)",
+			      NULL});
+	expect_view(m, 0, "198.18.1.11:80 w1; 198.18.1.12:80 w1");
+	/* both down: panic, both serve */
+	assert_int_equal(cp_model_passive(m, in[0], 9, 200), 1);
+	assert_int_equal(cp_model_passive(m, in[1], 2, 200), 1);
+	expect_events(&r,
+		      (const char *const[]){
+			      "instance web 198.18.1.11:80 healthy->unhealthy: passive: 9 connect "
+			      "failures in 200 ms (passive_fall 2)",
+			      "instance web 198.18.1.12:80 healthy->unhealthy: passive: 2 connect "
+			      "failures in 200 ms (passive_fall 2)",
 			      "pool web - normal->panic: 0 of 2 instances healthy, panic_threshold "
 			      "0%: every instance serves",
 			      NULL});
@@ -634,7 +782,10 @@ int main(void)
 		cmocka_unit_test(test_source_names),
 		cmocka_unit_test(test_merge_and_vanish),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_nat_pool_family),
 		cmocka_unit_test(test_health_and_panic),
+		cmocka_unit_test(test_passive_with_probes),
+		cmocka_unit_test(test_passive_without_probes),
 		cmocka_unit_test(test_drain),
 		cmocka_unit_test(test_adopt_published_states),
 		cmocka_unit_test(test_adopt_panic_and_forget),

@@ -163,6 +163,8 @@ static struct neigh_entry *find(const struct neigh_entry *e, uint32_t n, const s
 {
 	struct neigh_entry key;
 
+	if (!n) /* e may be NULL then, which bsearch() must not be given */
+		return NULL;
 	key.addr = *a;
 	return bsearch(&key, e, n, sizeof(*e), entry_cmp);
 }

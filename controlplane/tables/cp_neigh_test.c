@@ -19,25 +19,14 @@
 
 #include "cp_neigh.h"
 #include "cp_test_util.h"
+#include "tl_suite.h"
 
 static char ns[64], peer_ns[64];
 static int orig_ns = -1;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 static void cleanup(void)
 {
-	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", ns, peer_ns);
+	cpt_sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", ns, peer_ns);
 }
 
 static int setup(void **state)
@@ -49,21 +38,21 @@ static int setup(void **state)
 	snprintf(ns, sizeof(ns), "slneigh-nl-%d", (int)getpid());
 	snprintf(peer_ns, sizeof(peer_ns), "slneigh-np-%d", (int)getpid());
 	cleanup();
-	if (sh("set -e; ip netns add %1$s; ip netns add %2$s;"
-	       "ip -n %1$s link add slneigh-a type veth peer name slneigh-b;"
-	       "ip -n %1$s link set slneigh-b netns %2$s;"
-	       "ip -n %1$s link add slneigh-c type veth peer name slneigh-d;"
-	       "ip -n %1$s link set lo up; ip -n %1$s link set slneigh-a up;"
-	       "ip -n %1$s link set slneigh-c up; ip -n %1$s link set slneigh-d up;"
-	       "ip -n %2$s link set lo up; ip -n %2$s link set slneigh-b up;"
-	       "ip -n %1$s addr add 198.18.210.1/24 dev slneigh-a;"
-	       "ip -n %1$s addr add 2001:2:0:210::1/64 dev slneigh-a nodad;"
-	       "ip -n %1$s addr add 198.18.211.1/24 dev slneigh-c;"
-	       "ip -n %2$s addr add 198.18.210.12/24 dev slneigh-b;"
-	       "ip -n %2$s addr add 2001:2:0:210::12/64 dev slneigh-b nodad;"
-	       "ip -n %1$s neigh replace 198.18.210.11 lladdr 02:00:00:00:00:11 dev slneigh-a"
-	       " nud permanent",
-	       ns, peer_ns) != 0) {
+	if (cpt_sh("set -e; ip netns add %1$s; ip netns add %2$s;"
+		   "ip -n %1$s link add slneigh-a type veth peer name slneigh-b;"
+		   "ip -n %1$s link set slneigh-b netns %2$s;"
+		   "ip -n %1$s link add slneigh-c type veth peer name slneigh-d;"
+		   "ip -n %1$s link set lo up; ip -n %1$s link set slneigh-a up;"
+		   "ip -n %1$s link set slneigh-c up; ip -n %1$s link set slneigh-d up;"
+		   "ip -n %2$s link set lo up; ip -n %2$s link set slneigh-b up;"
+		   "ip -n %1$s addr add 198.18.210.1/24 dev slneigh-a;"
+		   "ip -n %1$s addr add 2001:2:0:210::1/64 dev slneigh-a nodad;"
+		   "ip -n %1$s addr add 198.18.211.1/24 dev slneigh-c;"
+		   "ip -n %2$s addr add 198.18.210.12/24 dev slneigh-b;"
+		   "ip -n %2$s addr add 2001:2:0:210::12/64 dev slneigh-b nodad;"
+		   "ip -n %1$s neigh replace 198.18.210.11 lladdr 02:00:00:00:00:11 dev slneigh-a"
+		   " nud permanent",
+		   ns, peer_ns) != 0) {
 		cleanup();
 		return -1;
 	}
@@ -178,9 +167,10 @@ static void test_resolve(void **state)
 	assert_int_equal(cp_neigh_unresolved(n), 2);
 
 	/* a MAC change arrives as an event */
-	assert_int_equal(sh("ip neigh replace 198.18.210.11 lladdr 02:00:00:00:00:22 dev slneigh-a "
-			    "nud permanent"),
-			 0);
+	assert_int_equal(
+		cpt_sh("ip neigh replace 198.18.210.11 lladdr 02:00:00:00:00:22 dev slneigh-a "
+		       "nud permanent"),
+		0);
 	cpt_addr(&a, &af, "198.18.210.11");
 	for (int i = 0; i < 100; i++) {
 		assert_int_equal(cp_neigh_lookup(n, &a, &nh), 0);
@@ -192,7 +182,7 @@ static void test_resolve(void **state)
 	assert_memory_equal(nh.mac, "\x02\x00\x00\x00\x00\x22", 6);
 
 	/* a new route makes an unreachable backend reachable through a gateway */
-	assert_int_equal(sh("ip route add 198.18.99.0/24 via 198.18.210.12"), 0);
+	assert_int_equal(cpt_sh("ip route add 198.18.99.0/24 via 198.18.210.12"), 0);
 	assert_int_equal(wait_resolved(n, "198.18.99.1", &nh, 3000), 0);
 	assert_memory_equal(nh.mac, mac, 6);
 	assert_int_equal(cp_neigh_unresolved(n), 1);
@@ -213,15 +203,14 @@ static void test_resolve(void **state)
 	cpt_config_free(&c);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
 	};
+	const struct tl_group groups[] = {
+		{"cp_neigh", "kernel", TL_TESTS(tests), .needs = TL_NEED_NETNS},
+	};
 
-	if (geteuid() != 0) {
-		printf("cp_neigh test needs root (network namespaces): skipped\n");
-		return 77;
-	}
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return tl_suite_run(argc, argv, groups, 1);
 }

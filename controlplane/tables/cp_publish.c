@@ -74,6 +74,8 @@ enum cp_publish_state cp_publish_poll(struct cp_publisher *p, uint64_t now_ns, c
 		return CP_PUBLISH_IDLE;
 	if (!dataplane_attached(h)) {
 		snprintf(msg, msg_len, "generation %llu: no dataplane attached", gen);
+		p->stats.unattached++;
+		p->stats.last_generation = gen;
 		p->word = 0;
 		return CP_PUBLISH_ACKED;
 	}
@@ -87,8 +89,14 @@ enum cp_publish_state cp_publish_poll(struct cp_publisher *p, uint64_t now_ns, c
 		}
 	}
 	if (late == UINT32_MAX) {
+		uint64_t took = now_ns - p->started_ns;
+
 		snprintf(msg, msg_len, "generation %llu acked by %u workers in %llu us", gen, n,
-			 (unsigned long long)((now_ns - p->started_ns) / 1000));
+			 (unsigned long long)(took / 1000));
+		p->stats.acked++;
+		p->stats.ack_ns_sum += took;
+		p->stats.last_ack_ns = took;
+		p->stats.last_generation = gen;
 		p->word = 0;
 		return CP_PUBLISH_ACKED;
 	}
@@ -103,6 +111,8 @@ enum cp_publish_state cp_publish_poll(struct cp_publisher *p, uint64_t now_ns, c
 	    (size_t)len < msg_len)
 		snprintf(msg + len, msg_len - (size_t)len, "; dataplane refused it: %.*s",
 			 (int)sizeof(h->dp_reject_reason), h->dp_reject_reason);
+	p->stats.timeouts++;
+	p->stats.last_generation = gen;
 	p->word = 0;
 	return CP_PUBLISH_TIMEOUT;
 }

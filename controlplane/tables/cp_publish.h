@@ -12,11 +12,22 @@
 
 #include "sl_shm.h"
 
+/* What the publications so far came to (sluiced's metrics). */
+struct cp_publish_stats {
+	uint64_t acked;		  /* every worker acked */
+	uint64_t timeouts;	  /* a worker did not ack in time */
+	uint64_t unattached;	  /* no dataplane was attached to ack */
+	uint64_t ack_ns_sum;	  /* of the acked ones: from the store to the last ack */
+	uint64_t last_ack_ns;	  /* the last acked one's */
+	uint64_t last_generation; /* the last one that was settled (any way) */
+};
+
 struct cp_publisher {
 	struct sl_shm_header *hdr;
 	uint32_t timeout_ms;
 	uint64_t word;	     /* word being waited for; 0: idle */
 	uint64_t started_ns; /* CLOCK_MONOTONIC at the store */
+	struct cp_publish_stats stats;
 };
 
 enum cp_publish_state {
@@ -52,6 +63,7 @@ uint64_t cp_publish_commit(struct cp_publisher *p, unsigned int slot, uint64_t n
  *   "generation N: no dataplane attached"
  *   "generation N: worker K did not ack within T ms (acks word 0x..)"
  *     plus "; dataplane refused it: REASON" when dp_last_reject_word names it
+ * and counts it in p->stats.
  */
 enum cp_publish_state cp_publish_poll(struct cp_publisher *p, uint64_t now_ns, char *msg,
 				      size_t msg_len);

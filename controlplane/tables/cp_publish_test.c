@@ -44,6 +44,11 @@ static void test_acks(void **state)
 			 CP_PUBLISH_ACKED);
 	assert_string_equal(msg, "generation 1 acked by 2 workers in 3250 us");
 	assert_int_equal(cp_publish_poll(&p, 1004 * MS, msg, sizeof(msg)), CP_PUBLISH_IDLE);
+	assert_int_equal(p.stats.acked, 1);
+	assert_int_equal(p.stats.last_ack_ns, 3250000);
+	assert_int_equal(p.stats.ack_ns_sum, 3250000);
+	assert_int_equal(p.stats.last_generation, 1);
+	assert_int_equal(p.stats.timeouts + p.stats.unattached, 0);
 	free(h);
 }
 
@@ -86,6 +91,9 @@ static void test_split_and_timeout(void **state)
 	assert_string_equal(msg, "generation 9: worker 0 did not ack within 50 ms "
 				 "(acks generation 8); dataplane refused it: "
 				 "slot 0 checksum mismatch");
+	assert_int_equal(p.stats.timeouts, 2);
+	assert_int_equal(p.stats.last_generation, 9);
+	assert_int_equal(p.stats.acked + p.stats.unattached + p.stats.ack_ns_sum, 0);
 	free(h);
 }
 
@@ -106,6 +114,9 @@ static void test_no_dataplane(void **state)
 	cp_publish_commit(&p, 0, 0);
 	assert_int_equal(cp_publish_poll(&p, 0, msg, sizeof(msg)), CP_PUBLISH_ACKED);
 	assert_string_equal(msg, "generation 4: no dataplane attached");
+	assert_int_equal(p.stats.unattached, 1);
+	assert_int_equal(p.stats.last_generation, 4);
+	assert_int_equal(p.stats.acked + p.stats.timeouts, 0);
 	free(h);
 }
 

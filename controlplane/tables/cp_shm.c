@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -153,6 +154,21 @@ out:
 	return rc;
 }
 
+/* @n bytes from the kernel's CSPRNG into @buf: 0 or a negative errno. */
+static int random_bytes(void *buf, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t r = getrandom((uint8_t *)buf + got, n - got, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
 static int create(struct cp_shm *s, const struct sl_shm_geometry *g, char *why, size_t why_len)
 {
 	struct sl_shm_header layout, *h;
@@ -161,6 +177,12 @@ static int create(struct cp_shm *s, const struct sl_shm_geometry *g, char *why, 
 	rc = sl_shm_layout(g, &layout, why, why_len);
 	if (rc)
 		return rc;
+	/* both keys: a cookie is checked under the current and the other one */
+	rc = random_bytes(layout.synproxy.key, sizeof(layout.synproxy.key));
+	if (rc)
+		return sl_why(why, why_len, rc, "getrandom: %s", strerror(-rc));
+	layout.synproxy.current = 0;
+	layout.synproxy.rotated_ns = cp_loop_now_ns();
 	fd = shm_open(s->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, SL_SHM_MODE);
 	if (fd < 0)
 		return sl_why(why, why_len, -errno, "create %s: %s", s->name, strerror(errno));
@@ -175,6 +197,14 @@ static int create(struct cp_shm *s, const struct sl_shm_geometry *g, char *why, 
 	h = mmap(NULL, layout.total_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED) {
 		rc = sl_why(why, why_len, -errno, "mmap %s: %s", s->name, strerror(errno));
+		goto out_unlink;
+	}
+	/* the sticky cookie's key lives as long as the segment: cookies survive restarts */
+	if (getrandom(layout.sticky.key, sizeof(layout.sticky.key), 0) !=
+	    (ssize_t)sizeof(layout.sticky.key)) {
+		rc = sl_why(why, why_len, -EIO, "getrandom for the sticky key: %s",
+			    strerror(errno));
+		munmap(h, layout.total_bytes);
 		goto out_unlink;
 	}
 	/* magic last: a dataplane polling for the segment never sees half a header */
@@ -254,6 +284,26 @@ int cp_shm_check(const struct cp_shm *s, char *why, size_t why_len)
 			      "someone truncated it; not touching it again",
 			      s->name, (long long)st.st_size, s->size);
 	return 0;
+}
+
+int cp_shm_rotate_secret(struct cp_shm *s, uint64_t every_ns, uint64_t now)
+{
+	struct sl_synproxy_secrets *sec = &s->hdr->synproxy;
+	unsigned int next = !__atomic_load_n(&sec->current, __ATOMIC_RELAXED);
+	uint64_t key[2];
+	int rc;
+
+	if (now - __atomic_load_n(&sec->rotated_ns, __ATOMIC_RELAXED) < every_ns)
+		return 0;
+	rc = random_bytes(key, sizeof(key));
+	if (rc)
+		return rc;
+	/* the idle key first, then the switch: a worker never makes a cookie with a torn key */
+	__atomic_store_n(&sec->key[next][0], key[0], __ATOMIC_RELAXED);
+	__atomic_store_n(&sec->key[next][1], key[1], __ATOMIC_RELAXED);
+	__atomic_store_n(&sec->current, next, __ATOMIC_RELEASE);
+	__atomic_store_n(&sec->rotated_ns, now, __ATOMIC_RELAXED);
+	return 1;
 }
 
 void cp_shm_heartbeat(struct cp_shm *s)

@@ -47,6 +47,17 @@ void cp_shm_close(struct cp_shm *s);
 /* Remove /dev/shm/sluice-<@instance>. Returns 0 or a negative errno. */
 int cp_shm_unlink(const char *instance);
 
+/*
+ * Rotate the SYN proxy's cookie key when the last rotation (the segment's
+ * synproxy.rotated_ns, so the schedule survives a restart) is @every_ns
+ * before @now (CLOCK_MONOTONIC): a new random key into the one that is not
+ * current, then current switched to it with release order. Cookies made
+ * under the key that was current stay valid until the next rotation. The
+ * keys are drawn when the segment is created; a segment taken over keeps
+ * its keys. 1 rotated, 0 not due, or a negative errno from getrandom.
+ */
+int cp_shm_rotate_secret(struct cp_shm *s, uint64_t every_ns, uint64_t now);
+
 /* Store the current CLOCK_MONOTONIC time into cp_heartbeat_ns. */
 void cp_shm_heartbeat(struct cp_shm *s);
 

@@ -41,6 +41,7 @@ static const struct sl_shm_geometry geo = {2, 1, 4, 4, 16, 13};
 static void test_create_and_take_over(void **state)
 {
 	struct sl_shm_geometry other = geo;
+	struct sl_sticky_secret key;
 	struct cp_shm s;
 	struct stat st;
 	char why[256] = "", path[512];
@@ -55,6 +56,8 @@ static void test_create_and_take_over(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal((uint64_t)st.st_size, s.hdr->total_bytes);
+	key = s.hdr->sticky;
+	assert_false(key.key[0] == 0 && key.key[1] == 0);
 
 	/* tables published by "the previous sluiced" survive a restart */
 	s.hdr->published = SL_GEN_WORD(5, 1);
@@ -67,6 +70,8 @@ static void test_create_and_take_over(void **state)
 	assert_int_equal(s.hdr->published, SL_GEN_WORD(5, 1));
 	assert_int_equal(sl_slot_backends(s.hdr, 1)[0].uid, 41);
 	assert_int_equal(s.hdr->cp_pid, (uint64_t)getpid());
+	/* and so does the sticky key: cookies handed out still name their instances */
+	assert_memory_equal(s.hdr->sticky.key, key.key, sizeof(key.key));
 	cp_shm_close(&s);
 
 	/* another geometry while a dataplane is attached: refused, untouched */
@@ -90,6 +95,8 @@ static void test_create_and_take_over(void **state)
 	assert_int_equal(s.taken_over, 0);
 	assert_int_equal(s.hdr->published, 0);
 	assert_int_equal(s.hdr->max_backends, 32);
+	/* a new segment, a new key */
+	assert_memory_not_equal(s.hdr->sticky.key, key.key, sizeof(key.key));
 	/* a broken header is replaced too */
 	s.hdr->magic = 0x12345678;
 	cp_shm_close(&s);
@@ -200,12 +207,71 @@ static void test_takeover_keeps_uids(void **state)
 	cpt_config_free(&c);
 }
 
+/*
+ * The SYN proxy's keys: random at creation, current 0; a rotation that is
+ * due replaces only the idle key and makes it current; one not due changes
+ * nothing; a sluiced taking the segment over keeps the keys, the current
+ * index and the schedule.
+ */
+static void test_synproxy_secrets(void **state)
+{
+	const uint64_t every = 60000000000ull;
+	struct sl_synproxy_secrets before, after, first;
+	struct cp_shm s;
+	char why[256] = "";
+	uint64_t t0;
+	(void)state;
+
+	assert_int_equal(cp_shm_open(&s, instance, &geo, why, sizeof(why)), 0);
+	first = s.hdr->synproxy;
+	assert_int_equal(first.current, 0);
+	assert_true(first.rotated_ns > 0);
+	assert_true(first.key[0][0] | first.key[0][1]);
+	assert_true(first.key[1][0] | first.key[1][1]);
+	assert_memory_not_equal(first.key[0], first.key[1], sizeof(first.key[0]));
+	t0 = first.rotated_ns;
+
+	/* not due: nothing moves */
+	assert_int_equal(cp_shm_rotate_secret(&s, every, t0 + every - 1), 0);
+	assert_memory_equal(&s.hdr->synproxy, &first, sizeof(first));
+	/* due: key 1 is new and current, key 0 (in flight) stays */
+	before = s.hdr->synproxy;
+	assert_int_equal(cp_shm_rotate_secret(&s, every, t0 + every), 1);
+	after = s.hdr->synproxy;
+	assert_int_equal(after.current, 1);
+	assert_true(after.rotated_ns == t0 + every);
+	assert_memory_equal(after.key[0], before.key[0], sizeof(after.key[0]));
+	assert_memory_not_equal(after.key[1], before.key[1], sizeof(after.key[1]));
+	/* next one: key 0 replaced, key 1 stays */
+	assert_int_equal(cp_shm_rotate_secret(&s, every, t0 + every + every / 2), 0);
+	before = s.hdr->synproxy;
+	assert_int_equal(cp_shm_rotate_secret(&s, every, t0 + 2 * every), 1);
+	after = s.hdr->synproxy;
+	assert_int_equal(after.current, 0);
+	assert_memory_equal(after.key[1], before.key[1], sizeof(after.key[1]));
+	assert_memory_not_equal(after.key[0], before.key[0], sizeof(after.key[0]));
+	cp_shm_close(&s);
+
+	/* taken over: the same keys, index and schedule */
+	assert_int_equal(cp_shm_open(&s, instance, &geo, why, sizeof(why)), 0);
+	assert_int_equal(s.taken_over, 1);
+	assert_memory_equal(&s.hdr->synproxy, &after, sizeof(after));
+	assert_int_equal(cp_shm_rotate_secret(&s, every, t0 + 3 * every - 1), 0);
+	cp_shm_close(&s);
+	/* a new segment draws new keys */
+	cp_shm_unlink(instance);
+	assert_int_equal(cp_shm_open(&s, instance, &geo, why, sizeof(why)), 0);
+	assert_memory_not_equal(s.hdr->synproxy.key, first.key, sizeof(first.key));
+	cp_shm_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_take_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_live_sluiced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_takeover_keeps_uids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_synproxy_secrets, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,6 +82,7 @@ void cp_tables_free(struct cp_tables *t)
 	free(t->slots);
 	free(t->capped_ids);
 	free(t->capped);
+	free(t->route_ids);
 	free(t);
 }
 
@@ -105,6 +106,12 @@ int cp_tables_pool_index(const struct cfg *cfg, const char *name)
 	return -1;
 }
 
+void cp_tables_set_nat_port(struct cp_tables *t, cp_nat_port_fn fn, void *ctx)
+{
+	t->nat_port = fn;
+	t->nat_port_ctx = ctx;
+}
+
 int cp_tables_adopt(struct cp_tables *t, const struct sl_shm_header *h)
 {
 	unsigned int active = SL_SLOT_OF(h->published);
@@ -124,6 +131,7 @@ int cp_tables_adopt(struct cp_tables *t, const struct sl_shm_header *h)
 	}
 	if (h->published == 0)
 		return 0;
+	cp_tables_nat_adopt(t, h);
 
 	const struct sl_table_hdr *th = sl_slot_hdr(h, active);
 	const struct sl_backend *be = sl_slot_backends(h, active);
@@ -142,7 +150,7 @@ int cp_tables_adopt(struct cp_tables *t, const struct sl_shm_header *h)
 		st->draining = !!(be[i].flags & SL_BACKEND_F_DRAINING);
 		st->drain_deadline = 0;
 	}
-	return 0;
+	return cp_tables_http_adopt(t, h, active);
 }
 
 uint64_t cp_tables_next_expiry(const struct cp_tables *t)
@@ -280,6 +288,7 @@ static void build_free(struct cp_tables_job *b)
 	free(b->mb);
 	free(b->ids);
 	free(b->refs);
+	free(b->route_ids);
 }
 
 /*
@@ -386,7 +395,7 @@ static int place_newcomers(struct cp_tables_job *b, uint32_t n_new)
 }
 
 /*
- * Step 7, once the slot is sealed: the assignment follows it (draining
+ * Step 8, once the slot is sealed: the assignment follows it (draining
  * slots get their deadline, left slots are freed, configured backends hold
  * theirs), as do the table cache and the list of capped backends; the
  * summary is completed.
@@ -433,6 +442,8 @@ static void commit(struct cp_tables_job *b)
 	}
 	t->next_uid += sum->n_new;
 	cp_tables_fill_remember(b);
+	cp_tables_nat_remember(b);
+	cp_tables_http_commit(b);
 	free(t->capped_ids);
 	free(t->capped);
 	t->capped = b->capped_sorted;
@@ -473,10 +484,15 @@ int cp_tables_build(struct cp_tables *t, const struct cfg *cfg, cp_nexthop_fn ne
 	if (rc)
 		goto out;
 	rc = cp_tables_fill_vips_pools(&b);
+	if (!rc)
+		rc = cp_tables_fill_nat(&b);
 	if (rc)
 		goto out;
 	cp_tables_fill_backends(&b);
 	rc = cp_tables_fill_maglev(&b);
+	if (rc)
+		goto out;
+	rc = cp_tables_fill_http(&b);
 	if (rc)
 		goto out;
 	cp_tables_fill_seal(&b, generation);

@@ -40,6 +40,13 @@ struct cp_nexthop {
  */
 typedef int (*cp_nexthop_fn)(void *ctx, const struct sl_addr *addr, struct cp_nexthop *nh);
 
+/*
+ * The dataplane port whose subnet holds full-NAT source @addr (the port its
+ * replies arrive on and its traffic leaves from): 0 and *@tx_port, else a
+ * negative errno (the build fails naming the source).
+ */
+typedef int (*cp_nat_port_fn)(void *ctx, const struct sl_addr *addr, uint16_t *tx_port);
+
 struct cp_tables;
 
 struct cp_tables_summary {
@@ -56,6 +63,8 @@ struct cp_tables_summary {
 	uint32_t n_down;	  /* cfg_backend.down: published without ACTIVE/RESOLVED */
 	uint32_t n_capped;	  /* left out: no free slot (tables.max_backends) */
 	char capped_pool[SL_NAME_LEN]; /* the pool of the first one left out */
+	uint32_t n_nat_sources;	       /* full-NAT source addresses written */
+	uint32_t n_nat_moved;	       /* of them, kept from the last build at another index */
 };
 
 /* Assignment state for a segment of @max_backends slots; NULL + errno. */
@@ -63,11 +72,18 @@ struct cp_tables *cp_tables_new(uint32_t max_backends);
 void cp_tables_free(struct cp_tables *t);
 
 /*
+ * Where full-NAT sources leave (cp_nat_port_fn), for every build from now
+ * on. Without one, a build with NAT sources fails (-EINVAL).
+ */
+void cp_tables_set_nat_port(struct cp_tables *t, cp_nat_port_fn fn, void *ctx);
+
+/*
  * Continue the assignment a previous sluiced left in @h: backends of the
  * slot @h->published names keep their slot and uid; uids continue after the
  * highest found in either slot; slots below either slot's n_backends count
  * as used. Backends flagged SL_BACKEND_F_DRAINING there stay draining; their
- * deadline starts afresh at the next build (now + drain_timeout). Returns 0
+ * deadline starts afresh at the next build (now + drain_timeout). The NAT
+ * sources of that slot keep their indices where they can. Returns 0
  * or -EINVAL (geometry larger than @t).
  */
 int cp_tables_adopt(struct cp_tables *t, const struct sl_shm_header *h);
@@ -82,9 +98,14 @@ int cp_tables_adopt(struct cp_tables *t, const struct sl_shm_header *h);
  * Newcomers (backends without a slot yet) that find no free slot are left
  * out, the last ones in config order: the build goes on with the rest and
  * counts them in @sum (n_capped, capped_pool); cp_tables_capped() names them.
+ * Full-NAT sources: nat.sources, then each nat VIP's own list, each list's
+ * addresses of one family one contiguous run that every VIP using the list
+ * shares; a source keeps the index it had in the last build unless its run
+ * cannot stay in place (counted in n_nat_moved).
  * The assignment in @t changes only on success. Returns 0, or -ENOSPC (more
- * VIPs/pools than the segment holds), -EINVAL (duplicate backend, weight out
- * of range), -ENOMEM, with @why naming the offender.
+ * VIPs/pools/NAT sources than the segment holds), -EINVAL (duplicate
+ * backend, weight out of range, a NAT source on no port), -ENOMEM, with
+ * @why naming the offender.
  */
 int cp_tables_build(struct cp_tables *t, const struct cfg *cfg, cp_nexthop_fn nexthop, void *ctx,
 		    struct sl_shm_header *h, unsigned int slot, uint64_t generation,

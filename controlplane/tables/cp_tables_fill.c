@@ -3,7 +3,8 @@
  * The steps of a table build that write the slot (cp_tables_priv.h): the
  * VIPs and pools, the backends in the slots the assignment gave them, each
  * pool's Maglev table (copied from the other slot when its input did not
- * change, so a change rebuilds only the pools it touches), and the seal.
+ * change, so a change rebuilds only the pools it touches), and the seal
+ * (cp_tables_http.c writes the HTTP part in between).
  * The slot is one no worker follows; the assignment is not touched here.
  */
 #include <errno.h>
@@ -31,7 +32,11 @@ static void fill_vip(struct sl_vip *v, const struct cfg_vip *vc, uint32_t pool)
 		v->flags |= SL_VIP_F_GUE;
 		v->gue_port = htons(vc->gue_port);
 	}
+	if (sl_mode_is_nat(vc->mode))
+		v->mss = vc->mss; /* its sources: step 3b */
 	v->pool = pool;
+	if (vc->synproxy)
+		v->flags |= SL_VIP_F_SYNPROXY;
 	v->tunnel_src = vc->tunnel_source;
 	v->tunnel_src_plen = vc->tunnel_source_plen;
 	snprintf(v->name, sizeof(v->name), "%s", vc->name);
@@ -62,6 +67,10 @@ int cp_tables_fill_vips_pools(struct cp_tables_job *b)
 		const char *name = cfg->vips[i].pool;
 		uint32_t p;
 
+		/* an http VIP without a default route: what no route takes is answered 404 */
+		b->vip_pool[i] = SL_POOL_NONE;
+		if (!name[0])
+			continue;
 		for (p = 0; p < n; p++)
 			if (strncmp(pools[p].name, name, SL_NAME_LEN) == 0)
 				break;
@@ -230,7 +239,7 @@ int cp_tables_fill_maglev(struct cp_tables_job *b)
 	return 0;
 }
 
-/* Step 6: the slot's header, with @generation and the wall-clock build time, and its seal. */
+/* Step 7: the slot's header, with @generation and the wall-clock build time, and its seal. */
 void cp_tables_fill_seal(struct cp_tables_job *b, uint64_t generation)
 {
 	struct sl_table_hdr *th = sl_slot_hdr(b->h, b->slot);
@@ -241,7 +250,10 @@ void cp_tables_fill_seal(struct cp_tables_job *b, uint64_t generation)
 	th->n_vips = b->cfg->n_vips;
 	th->n_pools = b->n_pools;
 	th->n_backends = b->n_backends;
+	th->n_routes = b->n_routes;
+	th->n_members = b->n_members;
 	th->maglev_size = b->h->maglev_size;
+	th->n_nat_sources = b->n_nat_sources;
 	th->built_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	sl_shm_seal_slot(b->h, b->slot);
 }

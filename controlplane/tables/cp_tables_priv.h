@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Internals shared by the table builder's two files: cp_tables.c keeps the
+ * Internals shared by the table builder's files: cp_tables.c keeps the
  * slot/uid assignment between builds and runs a build's steps; it calls
  * cp_tables_fill.c for the steps that write the slot (VIPs and pools,
- * backends, Maglev tables, the seal). Not for other modules.
+ * backends, Maglev tables, the seal) and cp_tables_nat.c for the full-NAT
+ * sources. Not for other modules.
  */
 #ifndef CP_TABLES_PRIV_H
 #define CP_TABLES_PRIV_H
@@ -35,6 +36,13 @@ struct cp_tables_sorted {
 	uint32_t slot;
 };
 
+/* A route's id as the last build gave it: (VIP name, key) -> id. */
+struct cp_tables_route_id {
+	char vip[SL_NAME_LEN];
+	struct sl_route_key key;
+	uint32_t id;
+};
+
 /*
  * Where the last build left each pool's Maglev table, so a build whose input
  * for that pool did not change copies the table from the other slot instead
@@ -60,6 +68,12 @@ struct cp_tables {
 	struct cp_tables_sorted *capped; /* left out of the last build, sorted, into capped_ids */
 	struct cp_tables_ident *capped_ids;
 	uint32_t n_capped;
+	cp_nat_port_fn nat_port;
+	void *nat_port_ctx;
+	struct sl_addr nat_prev[SL_MAX_NAT_SOURCES_LIMIT]; /* the last build's sources, by index */
+	uint32_t n_nat_prev;
+	struct cp_tables_route_id *route_ids; /* of the last build, sorted by (vip, key) */
+	uint32_t n_route_ids;
 };
 
 /* what a build does with a slot (kept[]) */
@@ -86,7 +100,8 @@ struct cp_tables_ref {
  * or a negative errno with why[] filled; none touches the assignment in
  * @t but the last (commit), so a build that fails changes nothing. The
  * steps: 1 match the slots backends hold, 2 place newcomers, 3 VIPs and
- * pools, 4 backends, 5 Maglev tables, 6 the seal, 7 commit.
+ * pools, 3b NAT sources, 4 backends, 5 Maglev tables, 6 members, sticky ids,
+ * routes and http blocks, 7 the seal, 8 commit.
  */
 struct cp_tables_job {
 	struct cp_tables *t;
@@ -112,6 +127,10 @@ struct cp_tables_job {
 	uint64_t *fp;			/* per pool: the fingerprint of its Maglev input */
 	struct cp_tables_ident *capped; /* newcomers left out for want of a slot */
 	struct cp_tables_sorted *capped_sorted;
+	uint32_t n_nat_sources;		      /* written by step 3b */
+	struct cp_tables_route_id *route_ids; /* per route written, in slot order */
+	uint32_t n_routes;		      /* routes written */
+	uint32_t n_members;		      /* members written */
 };
 
 /*
@@ -123,12 +142,23 @@ struct cp_tables_job {
 int cp_tables_drain_check(const struct cp_tables *t, uint32_t s, const struct cfg *cfg,
 			  uint64_t now_ns, uint64_t *deadline);
 
-/* Steps 3 to 6 of a build: they write the slot, in this order. */
+/* Steps 3 to 7 of a build: they write the slot, in this order. */
 int cp_tables_fill_vips_pools(struct cp_tables_job *b);
+/* Step 3b (cp_tables_nat.c): the NAT sources, and each nat VIP's run of them. */
+int cp_tables_fill_nat(struct cp_tables_job *b);
 void cp_tables_fill_backends(struct cp_tables_job *b);
 int cp_tables_fill_maglev(struct cp_tables_job *b);
+int cp_tables_fill_http(struct cp_tables_job *b); /* cp_tables_http.c */
 void cp_tables_fill_seal(struct cp_tables_job *b, uint64_t generation);
+/* After the commit: the routes' ids are the next build's to keep. */
+void cp_tables_http_commit(struct cp_tables_job *b);
+/* The route ids of @slot of @h, for a sluiced that adopts the segment. 0 or -ENOMEM. */
+int cp_tables_http_adopt(struct cp_tables *t, const struct sl_shm_header *h, unsigned int slot);
 /* After the commit: each pool's table is now in the build's slot, for the next build to copy. */
 void cp_tables_fill_remember(struct cp_tables_job *b);
+/* After the commit: the sources' indices, for the next build to keep. */
+void cp_tables_nat_remember(struct cp_tables_job *b);
+/* The sources of the slot @h->published names, as if the last build had written them. */
+void cp_tables_nat_adopt(struct cp_tables *t, const struct sl_shm_header *h);
 
 #endif /* CP_TABLES_PRIV_H */

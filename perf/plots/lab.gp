@@ -9,10 +9,15 @@
 #   perf/bench_lab.sh --plot perf/results/lab-<date>.json
 # Columns: 1 path, 2 ka_rps, 3 close_rps, 4 ka_p50_ms, 5 ka_p99_ms,
 #          6 close_p50_ms, 7 close_p99_ms, 8 iperf_gbps
+# With http=1 (the HTTP routing paths, <stem>-http.tsv): the titles say so
+# and there is no iperf3 plot.
 
 if (!exists("datafile")) datafile = 'lab.tsv'
 if (!exists("outstem")) outstem = 'lab'
 if (!exists("subtitle")) subtitle = ''
+if (!exists("http")) http = 0
+what = http ? "HTTP routed by path (/login, /profile)" : "HTTP"
+where = http ? "(same lab, full NAT, same 3 nginx)" : "(same lab, same 3 nginx)"
 
 set terminal pngcairo size 1000,560 font "sans,10"
 set datafile separator "\t"
@@ -27,7 +32,7 @@ set xtics nomirror
 set yrange [0:*]
 
 set output outstem.'-rps.png'
-set title "HTTP requests/s through each path (same lab, same 3 nginx)\n{/*0.8 ".subtitle."}"
+set title what." requests/s through each path ".where."\n{/*0.8 ".subtitle."}"
 set ylabel "requests/s"
 plot datafile using 2:xtic(1) title "keep-alive" lc rgb "#2b6cb0", \
      '' using 3 title "Connection: close" lc rgb "#dd6b20", \
@@ -35,13 +40,14 @@ plot datafile using 2:xtic(1) title "keep-alive" lc rgb "#2b6cb0", \
      '' using 0:3:(sprintf("%.0f", $3)) with labels offset 2.2,0.6 font ",8" notitle
 
 set output outstem.'-p99.png'
-set title "HTTP latency through each path, wrk percentiles (lower is better)\n{/*0.8 ".subtitle."}"
+set title what." latency through each path, wrk percentiles (lower is better)\n{/*0.8 ".subtitle."}"
 set ylabel "ms"
 plot datafile using 4:xtic(1) title "keep-alive p50" lc rgb "#90cdf4", \
      '' using 5 title "keep-alive p99" lc rgb "#2b6cb0", \
      '' using 6 title "close p50" lc rgb "#fbd38d", \
      '' using 7 title "close p99" lc rgb "#dd6b20"
 
+if (http) exit
 set output outstem.'-iperf.png'
 set title "iperf3 TCP throughput to backend 1 through each path\n{/*0.8 ".subtitle."}"
 set ylabel "Gbit/s"

@@ -25,12 +25,12 @@
 #   through; a request that is not UTF-8 gets a JSON error.
 set -euo pipefail
 
-if [ -z "${SL_HOSTILE_NS:-}" ]; then
-	exec unshare -m env SL_HOSTILE_NS=1 bash "$0" "$@"
-fi
 E2E_NAME=cp_hostile
 # shellcheck source=e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
+if [ -z "${SL_HOSTILE_NS:-}" ]; then
+	exec unshare -m env SL_HOSTILE_NS=1 bash "$0" "$@"
+fi
 
 B=$SLUICE_BUILD_DIR
 PY=/usr/bin/python3

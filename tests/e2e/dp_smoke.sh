@@ -6,19 +6,27 @@
 # it waits for the segment, refuses a segment of another ABI, attaches, acks
 # a published generation, refuses a corrupt one (reason in the header),
 # follows the next, re-attaches when the segment is recreated, counts
-# packets, and on SIGTERM exits 0 with dp_pid cleared.
+# packets, takes the benchmarks' tables (perf/: full-NAT and SYN-proxy VIPs
+# with their sources), and on SIGTERM exits 0 with dp_pid cleared. Runs as
+# any user.
 set -uo pipefail
 
 : "${SLUICE_SOURCE_DIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${SLUICE_BUILD_DIR:=$SLUICE_SOURCE_DIR/build}"
 DP=$SLUICE_BUILD_DIR/sluice-dp
 FIX=$SLUICE_BUILD_DIR/tests/sl_shm_fixture
+CTL=$SLUICE_BUILD_DIR/sluicectl
+# the ABI this build speaks, from the one place it is defined
+ABI=$(sed -n 's/^#define SL_SHM_ABI_VERSION \([0-9]*\)u.*/\1/p' "$SLUICE_SOURCE_DIR/common/sl_shm_types.h")
 INST=sldprsmoke$$
 DIR=$(mktemp -d /tmp/sl-dpr-smoke.XXXXXX)
 LOG=$DIR/sluice-dp.log
 PASSED=0
 FAILED=0
 DP_PID=
+# EAL's runtime directory: /var/run/dpdk for root, else under $XDG_RUNTIME_DIR or /tmp
+RUNTIME=/var/run/dpdk
+[ "$(id -u)" = 0 ] || RUNTIME=${XDG_RUNTIME_DIR:-/tmp}/dpdk
 
 cleanup() {
 	if [ -n "$DP_PID" ] && kill -0 "$DP_PID" 2>/dev/null; then
@@ -26,7 +34,7 @@ cleanup() {
 		wait "$DP_PID" 2>/dev/null
 	fi
 	rm -f "/dev/shm/sluice-$INST" "/dev/shm/sluice-$INST".tmp*
-	rm -rf "/dev/shm/sluice-$INST-"* "/var/run/dpdk/sluice-$INST" "$DIR"
+	rm -rf "/dev/shm/sluice-$INST-"* "$RUNTIME/sluice-$INST" "$DIR"
 }
 trap cleanup EXIT
 trap "exit 130" INT TERM
@@ -93,7 +101,7 @@ check "waits for sluiced's segment" wait_log "waiting for sluiced to create /dev
 
 "$FIX" create "$INST" 4 2 1
 check "refuses a segment of another ABI, naming why" \
-	wait_log "shm header refused: ABI version 1, expected 2" 5
+	wait_log "shm header refused: ABI version 1, expected $ABI" 5
 
 "$FIX" create "$INST" 4 2 && "$FIX" publish "$INST" 1
 check "attaches to the new segment" wait_log "attached to /dev/shm/sluice-$INST" 5
@@ -122,6 +130,16 @@ check "port statistics copied to shm" field_gt0 port0_ipackets
 check "re-attaches to a recreated segment" wait_log "re-attached to /dev/shm/sluice-$INST" 5
 check "acks generation 5 on the new segment" "$FIX" wait-ack "$INST" 5 5000
 check "dp_pid set in the new segment" field_is dp_pid "$DP_PID"
+
+# the benchmarks' tables: what perf/bench_fwd.sh and bench_conns.sh publish
+"$FIX" create-bench "$INST" 4 2 251 && "$FIX" publish-bench "$INST" 7 0 16
+check "acks the benchmark tables (full-NAT and SYN-proxy VIPs, NAT sources)" \
+	"$FIX" wait-ack "$INST" 7 5000
+check "refuses none of them" field_is dp_rejected 0
+check "the benchmark tables list the SYN-proxy VIP sp6 in nat mode" \
+	bash -c "'$CTL' -i '$INST' show | grep -Eq '^ +sp6 +\[2001:2:0:100::7\]:80 +tcp +nat '"
+check "full-NAT counters read back, nothing opened without traffic" field_is nat \
+	'{"conns_active":0,"conns_opened":0,"conns_reused":0,"conns_expired":0,"established":0,"close":0,"sp_syn_sent":0,"synproxy_cookies":0,"synproxy_valid":0,"synproxy_syn_retries":0,"synproxy_rsts":0,"connect_failures":0}'
 
 kill -TERM "$DP_PID"
 rc=0

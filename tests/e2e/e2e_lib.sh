@@ -5,11 +5,20 @@
 # prefix of its own, PASS/FAIL bookkeeping and the closing summary line.
 #
 #   E2E_NAME=forward; . "$(dirname "$0")/e2e_lib.sh"
+#   e2e_need PKG PROGRAM.. # skipped (77) unless each PROGRAM is installed
 #   e2e_begin k            # lab prefix slt<build hash><k>, trap lab_down EXIT
 #   e2e_check "label" CMD  # runs CMD; PASS/FAIL line; never exits
 #   e2e_end                # "N passed, N failed"; exit status
+#
+# Sourcing it skips the script (exit 77, meson's SKIP) unless it runs as
+# root: every suite makes namespaces, loads BPF programs or runs DPDK.
 
 set -euo pipefail
+
+if [ "$(id -u)" != 0 ]; then
+	echo "e2e ${E2E_NAME:-$(basename "$0" .sh)}: needs root (namespaces, BPF, DPDK): skipped"
+	exit 77
+fi
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${SLUICE_SOURCE_DIR:=$(cd "$E2E_DIR/../.." && pwd)}"
@@ -18,6 +27,17 @@ export SLUICE_SOURCE_DIR SLUICE_BUILD_DIR
 E2E_PASSED=0
 E2E_FAILED=0
 E2E_T0=$(date +%s)
+
+# e2e_need PACKAGE PROGRAM...: skip the script unless every PROGRAM is on PATH.
+e2e_need() {
+	local pkg=$1 p
+	shift
+	for p in "$@"; do
+		command -v "$p" >/dev/null && continue
+		echo "e2e ${E2E_NAME:-?}: needs $p (apt-get install $pkg): skipped"
+		exit 77
+	done
+}
 
 # e2e_begin LETTER: the lab prefix is slt + 2 hex digits of the build
 # directory + LETTER, so two build trees (two teammates) never share a lab.

@@ -20,6 +20,8 @@
 #   removed, no request fails.
 E2E_NAME=lb_discovery
 . "$(dirname "$0")/e2e_lib.sh"
+e2e_need dnsmasq-base dnsmasq
+e2e_need "etcd-server etcd-client" etcd etcdctl
 e2e_begin d
 
 INTERVAL_MS=200
@@ -119,7 +121,7 @@ lab_sluice_up || e2e_fatal "sluiced + sluice-dp forward a first request"
 e2e_pass "sluiced + sluice-dp up: pool web = static be1 + file + dns + etcd"
 
 # --- helpers --------------------------------------------------------------------
-events() { grep '^{' "$R/sluiced.log" || true; }
+events() { grep '^{"ts":"[^"]*","kind":"health"' "$R/sluiced.log" || true; }
 has_event() { # INSTANCE OLD NEW [REASON-REGEX]: such an event of pool web was printed
 	events | jq -e -s --arg i "$1" --arg o "$2" --arg n "$3" --arg r "${4:-.}" \
 		'any(.[]; .event == "instance" and .pool == "web" and .instance == $i and

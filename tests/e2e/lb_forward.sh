@@ -6,7 +6,9 @@
 # backends. Asserts: IPv4 tunnel, IPv6 tunnel and IPv4 dsr
 # each serve 3000 short requests with no failure and 33 % +- 10 % per
 # instance; a keep-alive connection stays on one instance; the UDP VIP
-# balances; the dataplane counts every backend and names its drops.
+# balances; the dataplane counts every backend and names its drops; after a
+# reload that puts the pool in round robin, consecutive new connections go
+# be1, be2, be3, be1, ... (the lab's dataplane has one worker).
 E2E_NAME=lb_forward
 . "$(dirname "$0")/e2e_lib.sh"
 e2e_begin f
@@ -67,5 +69,31 @@ if lab_ctl stats --json >"$R/stats.json" 2>"$R/stats.err"; then
 	fi
 else
 	e2e_fail "sluicectl stats --json: $(head -c 300 "$R/stats.err")"
+fi
+
+# Round robin: the same pool, balance = "round-robin", by reload. Each curl is
+# a new connection (a new flow), so each takes the next instance in order.
+lab_conf --web 'balance = "round-robin";' >"$LAB_CONF.new" && mv "$LAB_CONF.new" "$LAB_CONF"
+lab_ctl reload >"$R/rr_reload.out" 2>&1 || true
+rr=0
+for i in $(seq 100); do
+	lab_ctl show 2>/dev/null | grep -q '^pool web: .*balance round-robin over 3 members' &&
+		{ rr=1; break; }
+	sleep 0.1
+done
+if [ "$rr" = 1 ]; then
+	e2e_pass "reload: pool web in round robin over 3 members"
+else
+	e2e_fail "reload: pool web not in round robin: $(cat "$R/rr_reload.out") $(lab_ctl show 2>&1 | grep '^pool')"
+fi
+got=""
+for i in 1 2 3 4 5 6 7 8 9; do
+	b=$(lab_in "$LAB_NS_CL" curl -s -m 2 "http://$LAB_VIP_WEB/" | grep -o '^be[0-9]*' || echo none)
+	got="$got $b"
+done
+if [ "$got" = " be1 be2 be3 be1 be2 be3 be1 be2 be3" ]; then
+	e2e_pass "round robin: 9 new connections went$got"
+else
+	e2e_fail "round robin: 9 new connections went$got, expected be1 be2 be3 three times"
 fi
 e2e_end

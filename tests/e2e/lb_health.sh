@@ -28,7 +28,7 @@ lab_sluice_up || e2e_fatal "sluiced + sluice-dp forward a first request"
 e2e_pass "sluiced + sluice-dp up with http health checks on pool web"
 
 # The JSON event lines sluiced printed (the log mixes them with log lines).
-events() { grep '^{' "$R/sluiced.log" || true; }
+events() { grep '^{"ts":"[^"]*","kind":"health"' "$R/sluiced.log" || true; }
 # has_event POOL INSTANCE OLD NEW: such an instance event was printed.
 has_event() {
 	events | jq -e -s --arg p "$1" --arg i "$2" --arg o "$3" --arg n "$4" \

@@ -83,7 +83,7 @@ log_since() { tail -c +$(($2 + 1)) "$1"; }
 log_size() { stat -c %s "$1"; }
 no_unhealthy_since() { # LABEL OFFSET
 	local bad
-	bad=$(log_since "$R/sluiced.log" "$2" | grep '^{' |
+	bad=$(log_since "$R/sluiced.log" "$2" | grep '^{"ts":"[^"]*","kind":"health"' |
 		jq -c 'select(.event == "instance" and .new == "unhealthy")' || true)
 	if [ -z "$bad" ]; then
 		e2e_pass "$1: no instance turned unhealthy"

@@ -135,7 +135,7 @@ lab_start_sluiced || e2e_fail "sluiced did not restart"
 sleep 3 # a few probe rounds of the new sluiced under load
 load_wait
 e2e_result "kill -9 sluiced, restart: no request failed" "$R/sd_kill.json"
-new_events=$(log_since "$SD_LOG" "$off" | grep '^{' || true)
+new_events=$(log_since "$SD_LOG" "$off" | grep '^{"ts":"[^"]*","kind":"health"' || true)
 seeded=$(echo "$new_events" | jq -s '[.[] | select(.event == "instance" and .old == "absent" and
 	.pool == "web" and .new == "healthy" and
 	(.reason | test("serving in generation [0-9]+ taken over")))] | length')
@@ -144,7 +144,7 @@ if [ "$seeded" = 3 ]; then
 else
 	e2e_fail "restarted sluiced: $seeded of 3 instances seeded healthy: $(echo "$new_events" | head -n 8)"
 fi
-if log_since "$SD_LOG" "$off" | grep -q 'published generation'; then
+if log_since "$SD_LOG" "$off" | grep 'published generation' >/dev/null; then
 	e2e_pass "restarted sluiced published: $(log_since "$SD_LOG" "$off" | grep -m1 'published generation' | sed 's/.*publish: //')"
 else
 	e2e_fail "restarted sluiced published nothing"
@@ -185,7 +185,7 @@ check_runs "both killed, sluiced restarted first" both_sd_first
 
 # No generation since the first healthy state published an instance down.
 downs=$(log_since "$SD_LOG" "$SD_OFF0" | grep 'published generation' | grep -v ' 0 down' || true)
-bad_events=$(log_since "$SD_LOG" "$SD_OFF0" | grep '^{' |
+bad_events=$(log_since "$SD_LOG" "$SD_OFF0" | grep '^{"ts":"[^"]*","kind":"health"' |
 	jq -c 'select((.event == "instance" and (.new == "unhealthy" or .new == "probing")) or
 		(.event == "pool" and .new == "panic"))' || true)
 if [ -z "$downs" ] && [ -z "$bad_events" ]; then

@@ -24,7 +24,7 @@ PROBE=$BUILD/tests/sl_probe_connect
 XDP_OBJ=$BUILD/bpf/sluice_xdp.bpf.o
 PY=/usr/bin/python3
 
-[ "$(id -u)" = 0 ] || { echo "probe_tunnel: needs root"; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "probe_tunnel: needs root (namespaces, BPF): skipped"; exit 77; }
 for f in "$CTL" "$PROBE" "$XDP_OBJ"; do
 	[ -e "$f" ] || { echo "probe_tunnel: no $f (build first)"; exit 1; }
 done

@@ -10,12 +10,14 @@
  *   sl_shm_fixture wait-ack INSTANCE GEN TIMEOUT_MS  (exit 0 when every worker acked)
  *   sl_shm_fixture get INSTANCE FIELD   dp_pid|dp_workers|dp_rejected|dp_reject_reason|
  *                                       dp_last_reject_gen|rx_packets|port0_ipackets|
- *                                       port0_name|port0_in_use|workers (one line each)
+ *                                       port0_name|port0_in_use|workers (one line each)|
+ *                                       nat (the workers' full-NAT counters summed, JSON)
  *   sl_shm_fixture remove INSTANCE
  *   sl_shm_fixture create-bench INSTANCE WORKERS PORTS MAGLEV_SIZE
  *   sl_shm_fixture publish-bench INSTANCE GEN TX_PORT BACKENDS
  *       (perf/: the benchmark VIPs below, real Maglev tables, every backend's
- *        next hop on dataplane port TX_PORT)
+ *        next hop and the NAT sources on dataplane port TX_PORT, fixed
+ *        SYN-proxy keys)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +34,7 @@
 #include "sl_drop.h"
 #include "sl_maglev.h"
 #include "sl_shm.h"
+#include "tl_shm.h"
 
 static char path[128];
 
@@ -59,7 +62,7 @@ static struct sl_shm_header *map(void)
 }
 
 static int create(unsigned int workers, unsigned int ports, unsigned int abi,
-		  unsigned int maglev_size, unsigned int max_backends)
+		  unsigned int maglev_size, unsigned int max_backends, unsigned int max_nat_sources)
 {
 	const struct sl_shm_geometry g = {
 		.max_workers = workers,
@@ -68,6 +71,7 @@ static int create(unsigned int workers, unsigned int ports, unsigned int abi,
 		.max_pools = 4,
 		.max_backends = max_backends,
 		.maglev_size = maglev_size,
+		.max_nat_sources = max_nat_sources,
 	};
 	struct sl_shm_header h, *seg;
 	char why[128];
@@ -99,60 +103,63 @@ static int create(unsigned int workers, unsigned int ports, unsigned int abi,
 	return 0;
 }
 
-/* One TCP tunnel VIP 198.18.100.1:80 on pool 0 with two backends on port 0. */
+/* One TCP tunnel VIP 198.18.100.1:80 on pool 0 with two backends on port 0 (tl_shm.h). */
 static int publish(uint64_t gen, int corrupt)
 {
 	struct sl_shm_header *h = map();
 	unsigned int slot = gen & 1;
-	struct sl_table_hdr *t;
-	struct sl_vip *v;
-	struct sl_backend *b;
-	uint32_t *m;
 
 	if (!h)
 		return die("map");
-	t = sl_slot_hdr(h, slot);
-	v = sl_slot_vips(h, slot);
-	b = sl_slot_backends(h, slot);
-	m = sl_slot_maglev(h, slot, 0);
-	memset(t, 0, h->slot_bytes);
-	t->generation = gen;
-	t->n_vips = 1;
-	t->n_pools = 1;
-	t->n_backends = 2;
-	t->maglev_size = h->maglev_size;
-	sl_addr_from_v4(&v->addr, htonl(0xc6126401));
-	v->port = htons(80);
-	v->proto = IPPROTO_TCP;
-	v->af = SL_AF_INET;
-	v->mode = SL_MODE_TUNNEL;
-	snprintf(v->name, sizeof(v->name), "web");
-	for (int i = 0; i < 2; i++) {
-		b[i].flags = SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED;
-		b[i].af = SL_AF_INET;
-		b[i].uid = 100 + i;
-		sl_addr_from_v4(&b[i].addr, htonl(0xc612010b + i));
-		sl_addr_from_v4(&b[i].src, htonl(0xc6120101));
-		memcpy(b[i].dst_mac, "\x02\x00\x00\x00\x01\x0b", 6);
-		b[i].dst_mac[5] += i;
-	}
-	for (uint32_t e = 0; e < h->maglev_size; e++)
-		m[e] = e % 2;
-	sl_shm_seal_slot(h, slot);
+	tl_shm_fill_slot(h, slot, gen, 1);
 	if (corrupt)
-		m[7] ^= 1;
+		sl_slot_maglev(h, slot, 0)[7] ^=
+			1; /* after sealing: the checksum no longer matches */
 	__atomic_store_n(&h->published, SL_GEN_WORD(gen, slot), __ATOMIC_RELEASE);
 	return 0;
 }
 
 /*
+ * The SYN proxy's keys in the benchmark segment: fixed, so a benchmark can
+ * make valid cookies itself (dataplane/dp_cookie.c); key 0 is current.
+ */
+static const uint64_t bench_sp_keys[2][2] = {
+	{0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull},
+	{0x1716151413121110ull, 0x1f1e1d1c1b1a1918ull},
+};
+
+/* Full-NAT sources of the benchmark tables: one per family, every port, on TX_PORT. */
+static void bench_nat_sources(struct sl_shm_header *h, unsigned int slot, unsigned int tx_port)
+{
+	struct sl_nat_source *src = sl_slot_nat_sources(h, slot);
+
+	sl_addr_from_v4(&src[0].addr, htonl(0xc6120101));
+	src[0].af = SL_AF_INET;
+	inet_pton(AF_INET6, "2001:2:0:1::1", src[1].addr.a8);
+	src[1].af = SL_AF_INET6;
+	for (int i = 0; i < 2; i++) {
+		src[i].port_min = 1024;
+		src[i].port_max = 65535;
+		src[i].tx_port = (uint16_t)tx_port;
+	}
+	sl_slot_hdr(h, slot)->n_nat_sources = 2;
+	memcpy(h->synproxy.key, bench_sp_keys, sizeof(h->synproxy.key));
+	__atomic_store_n(&h->synproxy.current, 0, __ATOMIC_RELEASE);
+}
+
+/*
  * The benchmark tables (perf/bench_*.sh): pool 0 holds N IPv4 backends
  * 198.18.1.11.., pool 1 N IPv6 backends 2001:2:0:1::11..; Maglev from
- * common/sl_maglev.c as sluiced builds it.
+ * common/sl_maglev.c as sluiced builds it. Full NAT leaves from
+ * 198.18.1.1 / 2001:2:0:1::1 (ports 1024-65535, see bench_nat_sources).
  *   0 tun4  198.18.100.1:80      TCP tunnel (IPIP)   pool 0
  *   1 tun6  [2001:2:0:100::1]:80 TCP tunnel (IP6IP6) pool 1
  *   2 dsr4  198.18.100.2:80      TCP dsr             pool 0
  *   3 udp4  198.18.100.3:53      UDP tunnel (IPIP)   pool 0
+ *   4 nat4  198.18.100.5:80      TCP full NAT        pool 0
+ *   5 nat6  [2001:2:0:100::5]:80 TCP full NAT        pool 1
+ *   6 sp4   198.18.100.7:80      TCP full NAT, SYN proxy pool 0
+ *   7 sp6   [2001:2:0:100::7]:80 TCP full NAT, SYN proxy pool 1
  */
 static int publish_bench(uint64_t gen, unsigned int tx_port, unsigned int n)
 {
@@ -161,11 +168,16 @@ static int publish_bench(uint64_t gen, unsigned int tx_port, unsigned int n)
 		int af, mode, proto, pool;
 		uint16_t port;
 		uint8_t last;
+		uint16_t flags;
 	} vips[] = {
-		{"tun4", SL_AF_INET, SL_MODE_TUNNEL, IPPROTO_TCP, 0, 80, 1},
-		{"tun6", SL_AF_INET6, SL_MODE_TUNNEL, IPPROTO_TCP, 1, 80, 1},
-		{"dsr4", SL_AF_INET, SL_MODE_DSR, IPPROTO_TCP, 0, 80, 2},
-		{"udp4", SL_AF_INET, SL_MODE_TUNNEL, IPPROTO_UDP, 0, 53, 3},
+		{"tun4", SL_AF_INET, SL_MODE_TUNNEL, IPPROTO_TCP, 0, 80, 1, 0},
+		{"tun6", SL_AF_INET6, SL_MODE_TUNNEL, IPPROTO_TCP, 1, 80, 1, 0},
+		{"dsr4", SL_AF_INET, SL_MODE_DSR, IPPROTO_TCP, 0, 80, 2, 0},
+		{"udp4", SL_AF_INET, SL_MODE_TUNNEL, IPPROTO_UDP, 0, 53, 3, 0},
+		{"nat4", SL_AF_INET, SL_MODE_NAT, IPPROTO_TCP, 0, 80, 5, 0},
+		{"nat6", SL_AF_INET6, SL_MODE_NAT, IPPROTO_TCP, 1, 80, 5, 0},
+		{"sp4", SL_AF_INET, SL_MODE_NAT, IPPROTO_TCP, 0, 80, 7, SL_VIP_F_SYNPROXY},
+		{"sp6", SL_AF_INET6, SL_MODE_NAT, IPPROTO_TCP, 1, 80, 7, SL_VIP_F_SYNPROXY},
 	};
 	struct sl_shm_header *h = map();
 	unsigned int slot = gen & 1;
@@ -177,11 +189,13 @@ static int publish_bench(uint64_t gen, unsigned int tx_port, unsigned int n)
 
 	if (!h)
 		return die("map");
-	if (n == 0 || 2 * n > h->max_backends || tx_port >= h->max_ports || h->max_pools < 2) {
+	if (n == 0 || 2 * n > h->max_backends || tx_port >= h->max_ports || h->max_pools < 2 ||
+	    h->max_nat_sources < 2) {
 		fprintf(stderr,
 			"sl_shm_fixture: %u backends per pool on port %u do not fit "
-			"(max_backends %u, max_ports %u)\n",
-			n, tx_port, h->max_backends, h->max_ports);
+			"(max_backends %u, max_ports %u, max_nat_sources %u: create-bench makes "
+			"it)\n",
+			n, tx_port, h->max_backends, h->max_ports, h->max_nat_sources);
 		return 2;
 	}
 	mb = calloc(n, sizeof(*mb));
@@ -209,8 +223,14 @@ static int publish_bench(uint64_t gen, unsigned int tx_port, unsigned int n)
 		v[i].af = vips[i].af;
 		v[i].mode = vips[i].mode;
 		v[i].pool = vips[i].pool;
+		v[i].flags = vips[i].flags;
+		if (vips[i].mode == SL_MODE_NAT) {
+			v[i].nat_src_first = vips[i].af == SL_AF_INET ? 0 : 1;
+			v[i].nat_src_count = 1;
+		}
 		snprintf(v[i].name, sizeof(v[i].name), "%s", vips[i].name);
 	}
+	bench_nat_sources(h, slot, tx_port);
 	for (unsigned int p = 0; p < 2; p++) {
 		snprintf(pl[p].name, sizeof(pl[p].name), p ? "web6" : "web");
 		pl[p].n_active = n;
@@ -280,6 +300,42 @@ static int wait_ack(uint64_t gen, long timeout_ms)
 	return 1;
 }
 
+/* The workers' full-NAT counters, summed, as one JSON object (perf/ reads it). */
+static void print_nat(const struct sl_shm_header *h)
+{
+	struct sl_nat_stats t;
+
+	memset(&t, 0, sizeof(t));
+	for (uint64_t i = 0; i < h->dp_workers; i++) {
+		const struct sl_nat_stats *s = &sl_shm_worker_stats(h, i)->nat;
+
+		for (unsigned int st = 0; st < SL_NAT_STATES; st++)
+			t.conns[st] += s->conns[st];
+		t.conns_active += s->conns_active;
+		t.conns_opened += s->conns_opened;
+		t.conns_reused += s->conns_reused;
+		t.conns_expired += s->conns_expired;
+		t.synproxy_cookies += s->synproxy_cookies;
+		t.synproxy_valid += s->synproxy_valid;
+		t.synproxy_syn_retries += s->synproxy_syn_retries;
+		t.synproxy_rsts += s->synproxy_rsts;
+		t.connect_failures += s->connect_failures;
+	}
+	printf("{\"conns_active\":%llu,\"conns_opened\":%llu,\"conns_reused\":%llu,"
+	       "\"conns_expired\":%llu,\"established\":%llu,\"close\":%llu,"
+	       "\"sp_syn_sent\":%llu,\"synproxy_cookies\":%llu,\"synproxy_valid\":%llu,"
+	       "\"synproxy_syn_retries\":%llu,\"synproxy_rsts\":%llu,"
+	       "\"connect_failures\":%llu}\n",
+	       (unsigned long long)t.conns_active, (unsigned long long)t.conns_opened,
+	       (unsigned long long)t.conns_reused, (unsigned long long)t.conns_expired,
+	       (unsigned long long)t.conns[SL_NAT_ESTABLISHED],
+	       (unsigned long long)t.conns[SL_NAT_CLOSE],
+	       (unsigned long long)t.conns[SL_NAT_SP_SYN_SENT],
+	       (unsigned long long)t.synproxy_cookies, (unsigned long long)t.synproxy_valid,
+	       (unsigned long long)t.synproxy_syn_retries, (unsigned long long)t.synproxy_rsts,
+	       (unsigned long long)t.connect_failures);
+}
+
 static int get(const char *field)
 {
 	struct sl_shm_header *h = map();
@@ -307,6 +363,8 @@ static int get(const char *field)
 		printf("%s\n", sl_shm_port_stats(h, 0)->name);
 	else if (!strcmp(field, "port0_in_use"))
 		printf("%u\n", sl_shm_port_stats(h, 0)->in_use);
+	else if (!strcmp(field, "nat"))
+		print_nat(h);
 	else if (!strcmp(field, "workers")) {
 		for (uint64_t i = 0; i < h->dp_workers; i++) {
 			const struct sl_worker_stats *ws = sl_shm_worker_stats(h, i);
@@ -342,10 +400,11 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), SL_SHM_PATH_FMT, argv[2]);
 	if (!strcmp(argv[1], "create"))
 		return create(argc > 3 ? atoi(argv[3]) : 4, argc > 4 ? atoi(argv[4]) : 2,
-			      argc > 5 ? (unsigned int)atoi(argv[5]) : SL_SHM_ABI_VERSION, 251, 16);
+			      argc > 5 ? (unsigned int)atoi(argv[5]) : SL_SHM_ABI_VERSION, 251, 16,
+			      0);
 	if (!strcmp(argv[1], "create-bench") && argc > 5)
 		return create(atoi(argv[3]), atoi(argv[4]), SL_SHM_ABI_VERSION,
-			      (unsigned int)atoi(argv[5]), 256);
+			      (unsigned int)atoi(argv[5]), 256, 2);
 	if (!strcmp(argv[1], "publish-bench") && argc > 5)
 		return publish_bench(strtoull(argv[3], NULL, 0), (unsigned int)atoi(argv[4]),
 				     (unsigned int)atoi(argv[5]));

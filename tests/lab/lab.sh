@@ -18,6 +18,13 @@
 #   ns <P>-cl    client      <P>-cl0   198.18.2.2/24   2001:2:0:2::2/64
 # lab_router_mtu N sets the router's side of the client link (path MTU tests).
 #
+# With --nat as well (lab_up MODE --router --nat), backends 1-3 are what full
+# NAT serves: no VIP on lo, no route to the client's link, full checksums on
+# what they send (their replies go through the dataplane); backend 4 is
+# added as a tunnel backend as before (it also holds LAB_VIP_TUNPERF), the
+# peer that NAT is measured against, sending MTU-sized segments as the NAT
+# backends do. The NAT sources are LAB_NAT_SRC4/6.
+#
 # <P> is $SL_LAB (default "sl"); the demo and each test use their own so two
 # labs never collide. Everything the lab creates is named from it: the
 # namespaces, the work directory $LAB_DIR (/tmp/sluice-lab-<P>), the sluice
@@ -59,6 +66,9 @@ LAB_VIPNET4=198.18.100.0/24
 LAB_VIPNET6=2001:2:0:100::/64
 LAB_UDP_PORT=53
 LAB_BACKENDS="1 2 3"
+LAB_NAT_SRC4=198.18.1.50
+LAB_NAT_SRC6=2001:2:0:1::50
+LAB_VIP_TUNPERF=198.18.100.13 # --nat: a tunnel VIP of backend 4 alone
 
 lab_names() {
 	P=$SL_LAB
@@ -85,6 +95,8 @@ lab_if_be() { echo "$SL_LAB-be$1"; }
 lab_be4() { echo "$LAB_NET4.1$1"; }
 lab_be6() { echo "$LAB_NET6::1$1"; }
 lab_be_name() { echo "be$1"; }
+# lab_be_nat B: whether backend B is a full-NAT backend (no VIP, no route to the client).
+lab_be_nat() { [ "${LAB_NAT:-0}" = 1 ] && [ "$1" != 4 ]; }
 # The client's addresses: on the fabric, or behind the router.
 lab_client_addrs() {
 	if [ "${LAB_ROUTER:-0}" = 1 ]; then
@@ -125,6 +137,21 @@ lab_sysctl() { # NS KEY=VALUE...
 	for kv in "$@"; do
 		ip netns exec "$ns" sysctl -qw "$kv" >/dev/null ||
 			lab_die "sysctl $kv in $ns failed"
+	done
+}
+
+# lab_hosts_on_cpu0: every lab namespace takes its received packets on CPU 0
+# (RPS), away from the dataplane's worker on CPU 1 (eal "-l 0-1"). On real
+# hardware the client and the backends are other machines; a throughput
+# comparison must not charge their TCP stacks to the worker's core in one
+# mode and not in the other. Run their processes under `taskset -c 0`.
+lab_hosts_on_cpu0() {
+	local ns f
+	for ns in $(lab_all_ns); do
+		for f in $(ip netns exec "$ns" sh -c 'echo /sys/class/net/*/queues/rx-*/rps_cpus'); do
+			[ -e "$f" ] || continue
+			ip netns exec "$ns" sh -c "echo 1 >$f" || lab_log "rps_cpus $f in $ns: not set"
+		done
 	done
 }
 
@@ -201,7 +228,18 @@ lab_topology() { # MODE
 			net.ipv4.conf.lo.rp_filter=0 net.ipv4.tcp_tw_reuse=1
 		ip -n "$ns" addr add "$(lab_be4 "$b")/24" dev "$ifn"
 		ip -n "$ns" addr add "$(lab_be6 "$b")/64" dev "$ifn" nodad
+		if lab_be_nat "$b"; then
+			# its replies go to the dataplane, which wants full checksums (lab.md)
+			ip netns exec "$ns" ethtool -K "$ifn" tx off >/dev/null
+			ip -n "$ns" link set "$ifn" up
+			continue
+		fi
 		local v
+		if [ "${LAB_NAT:-0}" = 1 ]; then
+			ip -n "$ns" addr add "$LAB_VIP_TUNPERF/32" dev lo
+			# MTU-sized segments like the NAT backends', so throughput compares paths
+			ip netns exec "$ns" ethtool -K "$ifn" tx off >/dev/null
+		fi
 		for v in $LAB_VIPS4; do ip -n "$ns" addr add "$v/32" dev lo; done
 		# IPv6 answers neighbour solicitations only for addresses on the
 		# receiving interface, so a VIP on lo stays silent on the wire.
@@ -311,8 +349,11 @@ lab_start_backends() {
 			lab_die "nginx did not start in $ns (see $d/error.log)"
 		# UDP responder: answers each datagram with the instance name, from
 		# the address it was sent to.
+		local vips="$LAB_VIPS4 $LAB_VIPS6"
+		lab_be_nat "$b" && vips=""
+		# shellcheck disable=SC2086
 		ip netns exec "$ns" "$LAB_PY" "$LAB_SH_DIR/udp_responder.py" --name "$(lab_be_name "$b")" \
-			--port "$LAB_UDP_PORT" $LAB_VIPS4 $LAB_VIPS6 "$(lab_be4 "$b")" "$(lab_be6 "$b")" \
+			--port "$LAB_UDP_PORT" $vips "$(lab_be4 "$b")" "$(lab_be6 "$b")" \
 			>"$d/udp.log" 2>&1 &
 	done
 	for b in $LAB_BACKENDS; do
@@ -345,16 +386,27 @@ lab_attach_decap() {
 	done
 }
 
-# lab_up [kernel|dp] [--router]: build the lab from scratch (whatever an
-# earlier run left with the same prefix is removed first).
+# lab_up [kernel|dp] [--router] [--nat]: build the lab from scratch (whatever
+# an earlier run left with the same prefix is removed first).
 lab_up() {
-	local mode=${1:-dp}
+	local mode=${1:-dp} o
 	case $mode in
 	kernel | dp) ;;
 	*) lab_die "lab_up: mode must be kernel or dp, not '$mode'" ;;
 	esac
 	LAB_ROUTER=0
-	[ "${2:-}" = --router ] && LAB_ROUTER=1
+	LAB_NAT=0
+	for o in "${@:2}"; do
+		case $o in
+		--router) LAB_ROUTER=1 ;;
+		--nat) LAB_NAT=1 ;;
+		*) lab_die "lab_up: unknown option $o" ;;
+		esac
+	done
+	if [ "$LAB_NAT" = 1 ]; then
+		[ "$LAB_ROUTER" = 1 ] || lab_die "lab_up: --nat needs --router (a client off the backends' subnet)"
+		LAB_BACKENDS="1 2 3 4"
+	fi
 	lab_client_addrs
 	[ "$(id -u)" = 0 ] || lab_die "the lab needs root (network namespaces)"
 	lab_down
@@ -419,17 +471,26 @@ lab_down() {
 #   --web "SETTINGS"  more settings of pool web, e.g. 'health = { type = "http"; };'
 #   --extra "TEXT"    appended at the top level, e.g. a discovery section
 #   --flows N         dataplane.flows_per_worker (default 65536)
+#   --vips "TEXT"     more VIPs (libconfig groups, comma-separated)
+#   --pools "TEXT"    more pools (the same)
+#   --events "TEXT"   the events section's settings (default: no flow or request records)
 lab_conf() {
 	local pool4="$LAB_BACKENDS" pool6="$LAB_BACKENDS" bad="" b sep webport=80
-	local web_extra="" extra="" flows=65536
+	local web_extra="" extra="" flows=65536 more_vips="" more_pools=""
+	# the event stream's records are off unless a suite asks (docs/events.md): the
+	# other suites read sluiced's log for its own lines
+	local events="flows = false; requests = false;"
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--vips) more_vips=$2; shift 2 ;;
+		--pools) more_pools=$2; shift 2 ;;
 		--flows) flows=$2; shift 2 ;;
 		--pool4) pool4=$2; shift 2 ;;
 		--pool6) pool6=$2; shift 2 ;;
 		--bad) bad=$2; shift 2 ;;
 		--web) web_extra=$2; shift 2 ;;
 		--extra) extra=$2; shift 2 ;;
+		--events) events=$2; shift 2 ;;
 		*) lab_die "lab_conf: unknown option $1" ;;
 		esac
 	done
@@ -450,6 +511,7 @@ dataplane = {
   # balance the next check measures.
   tcp_fin_timeout = 2;
 };
+events = { $events };
 vips = (
   { name = "web"; address = "$LAB_VIP_WEB"; port = $webport; protocol = "tcp";
     mode = "tunnel"; pool = "web"; },
@@ -462,7 +524,8 @@ vips = (
   { name = "webdsr6"; address = "$LAB_VIP_DSR6"; port = 80; protocol = "tcp";
     mode = "dsr"; pool = "web6"; },
   { name = "dns6"; address = "$LAB_VIP_UDP6"; port = $LAB_UDP_PORT; protocol = "udp";
-    mode = "tunnel"; pool = "web6"; }
+    mode = "tunnel"; pool = "web6"; }${more_vips:+,
+  $more_vips}
 );
 pools = (
 EOF
@@ -479,17 +542,57 @@ EOF
 		printf '%s\n      { name = "%s"; address = "%s"; weight = 1; }' "$sep" "$(lab_be_name "$b")-v6" "$(lab_be6 "$b")"
 		sep=","
 	done
-	printf ' ); }\n);\n'
+	printf ' ); }%s\n);\n' "${more_pools:+,
+  $more_pools}"
 	[ -z "$extra" ] || printf '%s\n' "$extra"
 	if [ "$bad" = syntax ]; then
 		echo 'this is { not libconfig'
 	fi
 }
 
+# For lab_conf --vips/--pools/--extra in a --nat lab:
+# lab_pool_backends 4|6 PREFIX "B..." [PORT]: backends B of one family, named PREFIX<B>
+lab_pool_backends() {
+	local fam=$1 pre=$2 port=${4:-0} b a sep=""
+	for b in $3; do
+		if [ "$fam" = 4 ]; then a=$(lab_be4 "$b"); else a=$(lab_be6 "$b"); fi
+		printf '%s{ name = "%s%s"; address = "%s"; port = %s; }' "$sep" "$pre" "$b" "$a" "$port"
+		sep=", "
+	done
+}
+# lab_nat_vip NAME ADDRESS PORT tcp|udp POOL [MORE SETTINGS]
+lab_nat_vip() {
+	printf '{ name = "%s"; address = "%s"; port = %s; protocol = "%s"; mode = "nat"; pool = "%s"; %s }' \
+		"$1" "$2" "$3" "$4" "$5" "${6:-}"
+}
+# the nat section: the lab's two sources
+lab_nat_section() {
+	printf 'nat = { sources = ( "%s", "%s" ); };' "$LAB_NAT_SRC4" "$LAB_NAT_SRC6"
+}
+
 lab_bin() { # NAME: path of a built binary, or fail naming it
 	local f=$SLUICE_BUILD_DIR/$1
 	[ -x "$f" ] || lab_die "no $f: build first (ninja -C $SLUICE_BUILD_DIR)"
 	echo "$f"
+}
+
+# lab_exit RC: a demo's end: the daemons' last log lines when RC is not 0,
+# then lab_down, then exit RC.
+lab_exit() {
+	[ "$1" = 0 ] || lab_tail_logs
+	echo "demo: cleaning up lab $SL_LAB"
+	lab_down
+	exit "$1"
+}
+
+# lab_tail_logs: the last lines of sluiced's and sluice-dp's logs (after a failure).
+lab_tail_logs() {
+	local f
+	[ -d "${LAB_DIR:-/nonexistent}" ] || return 0
+	for f in "$LAB_DIR/sluiced.log" "$LAB_DIR/sluice-dp.log"; do
+		[ -f "$f" ] && { echo "---- $f (last lines)"; tail -n 15 "$f"; }
+	done
+	return 0
 }
 
 # lab_ctl ARGS...: sluicectl on this lab's instance (it reads the segment).

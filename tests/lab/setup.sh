@@ -17,10 +17,14 @@ PACKAGES=(
 	linux-libc-dev
 	iproute2 iputils-ping ethtool procps nginx-light wrk curl jq
 	python3 python3-scapy hping3
+	nodejs # the demo's profile service (tests/lab/services/profile.js)
 	libjansson-dev dnsmasq-base
+	libmicrohttpd-dev # sluiced's metrics endpoint (docs/architecture.md)
+	prometheus # tests/e2e/lb_metrics.sh scrapes sluiced with it; promtool checks the exposition
 	etcd-server etcd-client
 	haproxy iperf3 nftables gnuplot-nox # perf/bench_lab.sh (benchmark 5)
 	valgrind # perf/bench_ipp.sh (benchmark 3: callgrind, valgrind/callgrind.h)
+	dpdk-dev # dpdk-testpmd: the ceiling of perf/bench_fwd.sh, bench_flows.sh, bench_conns.sh
 )
 
 log() { echo "setup: $*"; }

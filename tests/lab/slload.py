@@ -3,7 +3,10 @@
 """Bounded lab clients for the namespace lab (run with Debian's /usr/bin/python3).
 
   http       N short requests, a new TCP connection each, bounded concurrency
-             and time; or --duration S for a continuous load.
+             and time; or --duration S for a continuous load. With --sticky
+             each of the -c clients keeps the cookies its responses set and
+             sends them ("sticky": responses that set one, and "moved":
+             requests with cookies another instance answered than the last).
   keepalive  N requests on ONE connection (HTTP/1.1 keep-alive), or on each of
              -c connections at once; a broken connection is reported, never
              silently reopened.
@@ -28,7 +31,8 @@ so). from_s/to_s are seconds since t0_unix (the load's start,
 CLOCK_REALTIME), so a test can place them against the moment it killed a
 daemon. Only http records the runs.
 With --progress FILE ('-' = stderr) a cumulative JSON line is written every
-second (the demo reads them).
+second (the demo reads them), with "window_ms": each instance's latencies
+(ms) of the requests answered since the line before.
 """
 import argparse
 import asyncio
@@ -59,7 +63,11 @@ class Result:
         self.failed = 0
         self.instances = {}
         self.errors = {}
+        self.sticky = False  # --sticky: report the two below
+        self.cookies_set = 0  # responses that set a cookie
+        self.moved = 0  # requests with cookies answered by another instance than the last
         self.lat = []
+        self.window = {}  # instance -> latencies (ms) since the last progress line
         self.t0 = time.monotonic()
         self.t0_unix = time.time()
         self.timeline = []  # (start, end, ok) per request, monotonic seconds
@@ -68,6 +76,7 @@ class Result:
         self.ok += 1
         self.instances[name] = self.instances.get(name, 0) + 1
         self.lat.append(lat)
+        self.window.setdefault(name, []).append(round(lat * 1000.0, 3))
         if start is not None:
             self.timeline.append((start, time.monotonic(), True))
 
@@ -113,6 +122,8 @@ class Result:
             "errors": dict(sorted(self.errors.items())),
             "elapsed_s": round(time.monotonic() - self.t0, 3),
         }
+        if self.sticky:
+            d["sticky"] = {"cookies_set": self.cookies_set, "moved": self.moved}
         if final:
             d["not_run"] = max(0, self.requests - self.ok - self.failed) if self.requests else 0
             d["p50_ms"] = self.pct(0.50)
@@ -142,14 +153,33 @@ def family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
+def cookies_of(data):
+    """The cookies a response's Set-Cookie lines set: {name: value}."""
+    head = data.partition(b"\r\n\r\n")[0]
+    out = {}
+    for line in head.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == b"set-cookie":
+            pair = value.strip().split(b";", 1)[0].decode(errors="replace")
+            n, eq, v = pair.partition("=")
+            if eq and n.strip():
+                out[n.strip()] = v.strip()
+    return out
+
+
 def parse_response(data):
-    """(instance name, None) or (None, reason) from one full HTTP response."""
+    """(instance name, None) or (None, reason) from one full HTTP response: the
+    name from an X-Instance header, else the body (nginx's lab pages)."""
     head, sep, body = data.partition(b"\r\n\r\n")
     if not sep:
         return None, "truncated" if data else "empty"
     status = head.split(b"\r\n", 1)[0].split()
     if len(status) < 2 or status[1] != b"200":
         return None, "status_" + (status[1].decode(errors="replace") if len(status) > 1 else "?")
+    for line in head.split(b"\r\n")[1:]:  # a service that says who it is in a header
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == b"x-instance" and value.strip():
+            return value.strip().decode(errors="replace"), None
     name = body.strip().decode(errors="replace")
     if not name:
         return None, "empty_body"
@@ -161,7 +191,9 @@ async def progress_task(res, path, every=1.0):
     try:
         while True:
             await asyncio.sleep(every)
-            out.write(json.dumps(res.as_dict(final=False)) + "\n")
+            d = res.as_dict(final=False)
+            d["window_ms"], res.window = res.window, {}
+            out.write(json.dumps(d) + "\n")
             out.flush()
     finally:
         if out is not sys.stderr:
@@ -180,6 +212,7 @@ async def http_one(args, req):
 
 async def run_http(args):
     res = Result("http", args.n)
+    res.sticky = args.sticky
     req = ("GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: slload\r\n\r\n"
            % (args.path, args.host)).encode()
     deadline = time.monotonic() + (args.duration if args.duration else args.deadline)
@@ -188,6 +221,7 @@ async def run_http(args):
 
     async def worker():
         nonlocal issued
+        jar, last = {}, None  # --sticky: this user's cookies, the instance that last answered
         while True:
             if args.n and issued >= args.n:
                 return
@@ -201,16 +235,27 @@ async def run_http(args):
                 if due > now:
                     await asyncio.sleep(due - now)
             t = time.monotonic()
+            one = req
+            if jar:
+                one = req[:-2] + ("Cookie: %s\r\n\r\n" % "; ".join(
+                    "%s=%s" % kv for kv in sorted(jar.items()))).encode()
             try:
-                data = await asyncio.wait_for(http_one(args, req), args.timeout)
+                data = await asyncio.wait_for(http_one(args, one), args.timeout)
             except Exception as e:  # noqa: BLE001 - every failure is counted by name
                 res.bad(reason_of(e), t)
                 continue
             name, why = parse_response(data)
             if why:
                 res.bad(why, t)
-            else:
-                res.good(name, time.monotonic() - t, t)
+                continue
+            res.good(name, time.monotonic() - t, t)
+            if args.sticky:
+                if jar and name != last:
+                    res.moved += 1
+                set_cookies = cookies_of(data)
+                res.cookies_set += 1 if set_cookies else 0
+                jar.update(set_cookies)
+                last = name
 
     stop_on_signals()
     prog = asyncio.ensure_future(progress_task(res, args.progress)) if args.progress else None
@@ -348,7 +393,7 @@ def check(args):
     if r.get("broken"):
         fails.append("%s keep-alive connection(s) broken (after %s responses in all)"
                      % (r["broken"] if r["broken"] is not True else 1, r.get("broken_after")))
-    if r.get("moved"):
+    if r.get("moved") and not args.may_move:
         fails.append("%d keep-alive connection(s) answered by more than one instance"
                      % r["moved"])
     inst = r["instances"]
@@ -410,6 +455,8 @@ def main():
     p.add_argument("-c", "--concurrency", type=int, default=16)
     p.add_argument("--duration", type=float, default=0, help="s; with -n 0: run this long")
     p.add_argument("--rate", type=float, default=0, help="requests/s cap (0: none)")
+    p.add_argument("--sticky", action="store_true",
+                   help="each of the -c clients keeps the cookies its responses set and sends them")
     p.add_argument("--path", default="/")
 
     p = sub.add_parser("keepalive")
@@ -433,6 +480,8 @@ def main():
     p.add_argument("--share", type=float, help="expected share of each instance (0..1)")
     p.add_argument("--tolerance", type=float, default=0.10)
     p.add_argument("--one-instance", action="store_true")
+    p.add_argument("--may-move", action="store_true",
+                   help="a keep-alive connection may be answered by several instances (http VIPs)")
     p.add_argument("--max-fail-run", type=float,
                    help="s: every run of failures must be shorter (http)")
     p.add_argument("--max-fail-runs", type=int, help="at most this many runs of failures (http)")

@@ -23,17 +23,26 @@
 #include <rte_ring.h>
 
 #include "dp_harness.h"
+#include "sl_route.h"
+#include "dataplane/dp_conn.h"
 #include "dataplane/dp_flow.h"
 #include "dataplane/dp_parse.h"
+#include "dataplane/dp_route.h"
 #include "dataplane/dp_vip.h"
 #include "dataplane/dp_worker.h"
+#include "dataplane/dp_worker_nat.h"
+#include "dataplane/dp_worker_http.h"
+#include "dataplane/dp_worker_sp.h"
 #include "sl_maglev.h"
 #include "sl_shm.h"
+#include "tl_shm.h"
 
 const uint8_t dpt_port_mac[2][6] = {{2, 0, 0, 0, 0, 0xa0}, {2, 0, 0, 0, 0, 0xb0}};
 const uint8_t dpt_client_mac[6] = {2, 0, 0, 0, 0, 0xc1};
 
 struct dpt dpt;
+static struct dp_http_worker dpt_http;
+static struct dp_http_worker dpt_http;
 
 static const struct {
 	uint32_t pool;
@@ -42,7 +51,28 @@ static const struct {
 } dpt_backend_spec[N_BACKENDS] = {
 	{P_DSR, "198.18.1.11", 10},   {P_DSR, "198.18.1.12", 11}, {P_V4, "198.18.1.21", 20},
 	{P_V4, "198.18.1.22", 21},    {P_V4, "198.18.1.23", 22},  {P_V6, "2001:2:0:1::21", 30},
-	{P_V6, "2001:2:0:1::22", 31},
+	{P_V6, "2001:2:0:1::22", 31}, {P_ONE, "198.18.1.31", 40},
+};
+
+const uint64_t dpt_sp_keys[2][2] = {{0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull},
+				    {0x1716151413121110ull, 0x1f1e1d1c1b1a1918ull}};
+
+const struct dp_conn_timeouts dpt_conn_timeouts = {
+	.syn = 5,
+	.established = 300,
+	.fin = 10,
+	.time_wait = 10,
+	.close = 2,
+	.udp = 30,
+};
+
+static const struct {
+	const char *addr;
+	uint16_t min, max;
+} dpt_source_spec[N_NAT_SOURCES] = {
+	{"198.18.1.1", 1024, 65535},
+	{"2001:2:0:1::1", 1024, 65535},
+	{"198.18.1.3", 2000, 2001},
 };
 
 void dpt_addr_of(struct sl_addr *a, const char *s)
@@ -90,6 +120,8 @@ struct dp_table *dpt_build_table(unsigned int slot, uint64_t gen, int drained, i
 
 	if (dt->vip_index)
 		dp_vip_index_free(dt->vip_index);
+	if (dt->nat_index)
+		dp_vip_index_free(dt->nat_index);
 	memset(t, 0, dpt.seg->slot_bytes);
 	t->generation = gen;
 	t->n_vips = N_VIPS;
@@ -107,6 +139,62 @@ struct dp_table *dpt_build_table(unsigned int slot, uint64_t gen, int drained, i
 	dpt_set_vip(&v[V_EMPTY], "198.18.100.9", 80, IPPROTO_TCP, SL_MODE_TUNNEL, P_EMPTY, 0);
 	dpt_set_vip(&v[V_UDP4], "198.18.100.4", 53, IPPROTO_UDP, SL_MODE_TUNNEL, P_V4, 0);
 	dpt_set_vip(&v[V_UDP_DSR], "198.18.100.1", 53, IPPROTO_UDP, SL_MODE_DSR, P_DSR, 0);
+	dpt_set_vip(&v[V_NAT4], "198.18.100.5", 80, IPPROTO_TCP, SL_MODE_NAT, P_V4, 0);
+	v[V_NAT4].nat_src_first = S_NAT4;
+	v[V_NAT4].nat_src_count = 1;
+	v[V_NAT4].mss = 1400;
+	dpt_set_vip(&v[V_NAT4_UDP], "198.18.100.5", 53, IPPROTO_UDP, SL_MODE_NAT, P_V4, 0);
+	v[V_NAT4_UDP].nat_src_first = S_NAT4;
+	v[V_NAT4_UDP].nat_src_count = 1;
+	dpt_set_vip(&v[V_NAT6], "2001:2:0:100::5", 80, IPPROTO_TCP, SL_MODE_NAT, P_V6, 0);
+	v[V_NAT6].nat_src_first = S_NAT6;
+	v[V_NAT6].nat_src_count = 1;
+	dpt_set_vip(&v[V_NAT_TINY], "198.18.100.6", 80, IPPROTO_TCP, SL_MODE_NAT, P_ONE, 0);
+	v[V_NAT_TINY].nat_src_first = S_TINY;
+	v[V_NAT_TINY].nat_src_count = 1;
+	dpt_set_vip(&v[V_SP4], "198.18.100.7", 80, IPPROTO_TCP, SL_MODE_NAT, P_V4,
+		    SL_VIP_F_SYNPROXY);
+	v[V_SP4].nat_src_first = S_NAT4;
+	v[V_SP4].nat_src_count = 1;
+	dpt_set_vip(&v[V_SP6], "2001:2:0:100::7", 80, IPPROTO_TCP, SL_MODE_NAT, P_V6,
+		    SL_VIP_F_SYNPROXY);
+	v[V_SP6].nat_src_first = S_NAT6;
+	v[V_SP6].nat_src_count = 1;
+	dpt_set_vip(&v[V_HTTP4], "198.18.100.8", 80, IPPROTO_TCP, SL_MODE_HTTP, P_V4,
+		    SL_VIP_F_SYNPROXY);
+	v[V_HTTP4].nat_src_first = S_NAT4;
+	v[V_HTTP4].nat_src_count = 1;
+	dpt_set_vip(&v[V_HTTP6], "2001:2:0:100::8", 80, IPPROTO_TCP, SL_MODE_HTTP, P_V6,
+		    SL_VIP_F_SYNPROXY);
+	v[V_HTTP6].nat_src_first = S_NAT6;
+	v[V_HTTP6].nat_src_count = 1;
+	for (int h = V_HTTP4; h <= V_HTTP6; h++) {
+		struct sl_http_vip *hv = &sl_slot_http(dpt.seg, slot)[h];
+
+		hv->head_max = 8192;
+		hv->head_timeout_ms = 5000;
+	}
+	/* V_HTTP4: "/b" goes to P_ONE, the rest to its pool */
+	{
+		struct sl_route *r = sl_slot_routes(dpt.seg, slot);
+		const char *why;
+
+		assert_int_equal(sl_route_key_make(NULL, "/b", &r[0].key, &why), 0);
+		r[0].pool = P_ONE;
+		r[0].id = 0;
+		t->n_routes = 1;
+		sl_slot_http(dpt.seg, slot)[V_HTTP4].route_count = 1;
+	}
+	t->n_nat_sources = N_NAT_SOURCES;
+	for (uint32_t i = 0; i < N_NAT_SOURCES; i++) {
+		struct sl_nat_source *src = &sl_slot_nat_sources(dpt.seg, slot)[i];
+
+		dpt_addr_of(&src->addr, dpt_source_spec[i].addr);
+		src->af = sl_addr_is_v4(&src->addr) ? SL_AF_INET : SL_AF_INET6;
+		src->port_min = dpt_source_spec[i].min;
+		src->port_max = dpt_source_spec[i].max;
+		src->tx_port = 1;
+	}
 
 	for (uint32_t p = 0; p < N_POOLS; p++) {
 		struct sl_maglev_backend mb[N_BACKENDS];
@@ -136,6 +224,17 @@ struct dp_table *dpt_build_table(unsigned int slot, uint64_t gen, int drained, i
 		b[i].tx_port = 1;
 		memcpy(b[i].dst_mac, (uint8_t[6]){2, 0, 0, 0, 1, (uint8_t)i}, 6);
 		dpt_addr_of(&b[i].src, b[i].af == SL_AF_INET ? "198.18.1.1" : "2001:2:0:1::1");
+		b[i].port = htons(i == 2 ? 8080 : i == 7 ? 9000 : 0);
+	}
+	/* every pool's members, as sluiced writes them: active, weight > 0, slot order */
+	for (uint32_t p = 0; p < N_POOLS; p++) {
+		struct sl_pool *pool = &sl_slot_pools(dpt.seg, slot)[p];
+
+		pool->member_first = t->n_members;
+		for (uint32_t i = 0; i < N_BACKENDS; i++)
+			if (b[i].uid && b[i].pool == p && b[i].weight)
+				sl_slot_members(dpt.seg, slot)[t->n_members++] = i;
+		pool->member_count = t->n_members - pool->member_first;
 	}
 	sl_shm_seal_slot(dpt.seg, slot);
 	if (sl_shm_check_slot(dpt.seg, slot, why, sizeof(why)))
@@ -151,74 +250,58 @@ struct dp_table *dpt_build_table(unsigned int slot, uint64_t gen, int drained, i
 	dt->n_backends = t->n_backends;
 	dt->vip_index = dp_vip_index_build(v, t->n_vips);
 	assert_non_null(dt->vip_index);
+	dt->nat_sources = sl_slot_nat_sources(dpt.seg, slot);
+	dt->n_nat_sources = t->n_nat_sources;
+	dt->nat_index = dp_vip_index_build_sources(dt->nat_sources, dt->n_nat_sources);
+	assert_non_null(dt->nat_index);
+	dt->routes = sl_slot_routes(dpt.seg, slot);
+	dt->http = sl_slot_http(dpt.seg, slot);
+	dt->members = sl_slot_members(dpt.seg, slot);
+	dt->sticky_ids = sl_slot_sticky_ids(dpt.seg, slot);
+	dt->n_members = t->n_members;
 	return dt;
 }
 
 int dpt_init(const char *name)
 {
 	char prefix[64];
-	char *argv[] = {(char *)name,  "--no-huge",	"-m",	"256", "--no-pci",
-			"--no-shconf", "--file-prefix", prefix, "-l",  "0",
-			"--log-level", "error",		NULL};
-	struct sl_shm_geometry g = {.max_workers = 1,
+	struct tl_ring_ports_conf rc = {
+		.name = name,
+		.file_prefix = prefix,
+		.mem_mb = 256,
+		.mbufs = 4095,
+		.mbuf_cache = 0,
+		.ring_size = 1024,
+		.mtu = DPT_MTU,
+		.burst = 32,
+	};
+	struct sl_shm_geometry g = {.max_workers = 2,
 				    .max_ports = 2,
 				    .max_vips = 16,
-				    .max_pools = 4,
+				    .max_pools = 8,
 				    .max_backends = 16,
-				    .maglev_size = 251};
-	struct sl_shm_header h;
-	const char *names[2] = {"sl_dpf_p0", "sl_dpf_p1"};
-	struct rte_eth_conf conf;
+				    .maglev_size = 251,
+				    .max_nat_sources = 4,
+				    .max_routes = 4};
 
 	snprintf(prefix, sizeof(prefix), "sl-%s", name);
-	memset(&conf, 0, sizeof(conf));
-	if (rte_eal_init(12, argv) < 0)
+	memcpy(rc.mac, dpt_port_mac, sizeof(rc.mac));
+	if (tl_ring_ports_init(&dpt.rp, &rc, &dpt.w))
 		return -1;
-	dpt.pool = rte_pktmbuf_pool_create("sl_dpf_mbufs", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					   SOCKET_ID_ANY);
-	if (!dpt.pool)
-		return -1;
-	for (int p = 0; p < 2; p++) {
-		char n[32];
-		int id;
-
-		snprintf(n, sizeof(n), "sl_dpf_rx%d", p);
-		dpt.rx_ring[p] =
-			rte_ring_create(n, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(n, sizeof(n), "sl_dpf_tx%d", p);
-		dpt.tx_ring[p] =
-			rte_ring_create(n, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (!dpt.rx_ring[p] || !dpt.tx_ring[p])
-			return -1;
-		id = rte_eth_from_rings(names[p], &dpt.rx_ring[p], 1, &dpt.tx_ring[p], 1,
-					SOCKET_ID_ANY);
-		if (id < 0 || rte_eth_dev_configure((uint16_t)id, 1, 1, &conf) < 0 ||
-		    rte_eth_rx_queue_setup((uint16_t)id, 0, 1024, SOCKET_ID_ANY, NULL, dpt.pool) <
-			    0 ||
-		    rte_eth_tx_queue_setup((uint16_t)id, 0, 1024, SOCKET_ID_ANY, NULL) < 0 ||
-		    rte_eth_dev_start((uint16_t)id) < 0) {
-			print_error("ring port %s: cannot set up\n", names[p]);
-			return -1;
-		}
-		dpt.w.ports[p].port_id = (uint16_t)id;
-		dpt.w.ports[p].mtu = DPT_MTU;
-		memcpy(&dpt.w.ports[p].mac, dpt_port_mac[p], 6);
-	}
-	dpt.w.n_ports = 2;
-	dpt.w.burst = 32;
-	dpt.w.mbuf_pool = dpt.pool;
-
-	if (sl_shm_layout(&g, &h, NULL, 0))
-		return -1;
-	dpt.seg = aligned_alloc(4096, h.total_bytes);
+	dpt.w.tsc_hz = rte_get_tsc_hz();
+	dpt.seg = tl_shm_segment(&g);
 	if (!dpt.seg)
 		return -1;
-	memset(dpt.seg, 0, h.total_bytes);
-	memcpy(dpt.seg, &h, sizeof(h));
 	dpt.w.ack = sl_shm_ack(dpt.seg, 0);
 	dpt.w.stats = sl_shm_worker_stats(dpt.seg, 0);
 	dpt.w.vip_stats = sl_stats_vips(dpt.w.stats);
 	dpt.w.backend_stats = sl_stats_backends(dpt.seg, dpt.w.stats);
+	dpt.w.nat_port_stats = sl_stats_nat_ports(dpt.seg, dpt.w.stats);
+	dpt.w.max_nat_sources = g.max_nat_sources;
+	dpt.w.http_stats = sl_stats_http(dpt.seg, dpt.w.stats);
+	dpt.w.route_stats = sl_stats_routes(dpt.seg, dpt.w.stats);
+	dpt.w.max_routes = g.max_routes;
+	dpt.w.n_workers = 1;
 	return 0;
 }
 
@@ -235,32 +318,37 @@ int dpt_setup(void **state)
 	(void)state;
 	dpt.w.table = dpt_build_table(0, 1, 0, 0);
 	dpt.w.flows = dp_flow_create(16384, &to, rte_get_tsc_hz());
+	dpt.w.conns = dp_conn_create(DPT_CONNS, &dpt_conn_timeouts, rte_get_tsc_hz());
+	dp_nat_watch_unanswered(&dpt.w);
+	dpt.w.sp_timers = dp_sp_timers_create(DPT_CONNS, rte_get_tsc_hz(), DP_SP_SYN_RTO_MS);
+	dpt.w.http = dpt.w.conns && dp_http_worker_init(&dpt_http, dpt.w.conns, DPT_CONNS,
+							rte_get_tsc_hz()) == 0
+			     ? &dpt_http
+			     : NULL;
+	if (dp_rr_init(&dpt.w.rr, dpt.seg->max_backends))
+		return -1;
+	memcpy(dpt.seg->synproxy.key, dpt_sp_keys, sizeof(dpt_sp_keys));
+	dpt.seg->synproxy.current = 0;
+	dpt.w.sp_secrets = &dpt.seg->synproxy;
 	memset(dpt.w.stats, 0, dpt.seg->worker_stats_bytes);
-	return dpt.w.flows ? 0 : -1;
+	return dpt.w.flows && dpt.w.conns && dpt.w.sp_timers && dpt.w.http ? 0 : -1;
 }
 
 int dpt_teardown(void **state)
 {
-	struct rte_mbuf *m;
-
 	(void)state;
 	dp_flow_free(dpt.w.flows);
 	dpt.w.flows = NULL;
-	for (int p = 0; p < 2; p++)
-		while (rte_ring_dequeue(dpt.tx_ring[p], (void **)&m) == 0)
-			rte_pktmbuf_free(m);
+	if (dpt.w.http)
+		dp_http_worker_fini(dpt.w.http);
+	dpt.w.http = NULL;
+	dp_conn_destroy(dpt.w.conns);
+	dpt.w.conns = NULL;
+	dp_sp_timers_destroy(dpt.w.sp_timers);
+	dpt.w.sp_timers = NULL;
+	dp_rr_free(&dpt.w.rr);
+	tl_ring_ports_drain(&dpt.rp);
 	return 0;
-}
-
-uint32_t dpt_ref_sum(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
 }
 
 void dpt_put16(uint8_t *p, uint16_t v)
@@ -347,7 +435,7 @@ uint32_t dpt_build(uint8_t *f, const struct dpt_spec *s, uint16_t *l2_out, uint1
 
 struct rte_mbuf *dpt_mbuf_of(const uint8_t *f, uint32_t len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(dpt.pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dpt.rp.pool);
 
 	assert_non_null(m);
 	memcpy(rte_pktmbuf_append(m, (uint16_t)len), f, len);
@@ -362,18 +450,23 @@ uint16_t dpt_send_spec(const struct dpt_spec *s)
 	return dp_worker_process(&dpt.w, &m, 1, 0);
 }
 
-uint32_t dpt_take(int p, uint8_t *out)
+uint32_t dpt_take_next(int p, uint8_t *out)
 {
 	struct rte_mbuf *m = NULL;
 	uint32_t len;
 
-	assert_int_equal(rte_ring_count(dpt.tx_ring[p]), 1);
-	assert_int_equal(rte_ring_dequeue(dpt.tx_ring[p], (void **)&m), 0);
+	assert_int_equal(rte_ring_dequeue(dpt.rp.tx[p], (void **)&m), 0);
 	len = rte_pktmbuf_pkt_len(m);
 	assert_int_equal(m->nb_segs, 1);
 	memcpy(out, rte_pktmbuf_mtod(m, uint8_t *), len);
 	rte_pktmbuf_free(m);
 	return len;
+}
+
+uint32_t dpt_take(int p, uint8_t *out)
+{
+	assert_int_equal(rte_ring_count(dpt.rp.tx[p]), 1);
+	return dpt_take_next(p, out);
 }
 
 struct sl_flow_key dpt_key_of(const struct dpt_spec *s)
@@ -385,6 +478,18 @@ struct sl_flow_key dpt_key_of(const struct dpt_spec *s)
 	assert_int_equal(dp_parse_mbuf(m, &pkt), DP_PARSE_OK);
 	rte_pktmbuf_free(m);
 	return pkt.key;
+}
+
+uint16_t dpt_nat_port(const struct sl_flow_key *k, uint16_t min, uint16_t max, uint32_t n,
+		      uint32_t worker)
+{
+	uint32_t range = (uint32_t)max - min + 1;
+	uint32_t first = (worker * range + n - 1) / n,
+		 count = ((worker + 1) * range + n - 1) / n - first;
+	uint32_t hash = sl_flow_hash(k, 0);
+
+	/* the start of the slice's probe: the hash's bits 8..31 scaled to the slice */
+	return (uint16_t)(min + first + (uint32_t)(((uint64_t)(hash >> 8) * count) >> 24));
 }
 
 uint32_t dpt_maglev_pick(const struct dp_table *t, int vip, const struct dpt_spec *s)

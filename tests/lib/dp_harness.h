@@ -17,8 +17,21 @@
  *   V_EMPTY    198.18.100.9 tcp/80   tunnel  pool P_EMPTY (no backend)
  *   V_UDP4     198.18.100.4 udp/53   tunnel  P_V4
  *   V_UDP_DSR  198.18.100.1 udp/53   dsr     P_DSR
+ *   V_NAT4     198.18.100.5 tcp/80   nat     P_V4, source S_NAT4, mss 1400
+ *   V_NAT4_UDP 198.18.100.5 udp/53   nat     P_V4, source S_NAT4
+ *   V_NAT6     2001:2:0:100::5 tcp/80 nat    P_V6, source S_NAT6, mss 0 (the MTU's)
+ *   V_NAT_TINY 198.18.100.6 tcp/80   nat     P_ONE (backend 7), source S_TINY
+ *   V_SP4      198.18.100.7 tcp/80   nat, SYN proxy, P_V4, source S_NAT4
+ *   V_SP6      2001:2:0:100::7 tcp/80 nat, SYN proxy, P_V6, source S_NAT6
+ *   V_HTTP4    198.18.100.8 tcp/80   http, P_V4 ("/b": P_ONE), source S_NAT4
+ *   V_HTTP6    2001:2:0:100::8 tcp/80 http, P_V6, source S_NAT6
  * Backend i has MAC 02:00:00:00:01:i on port 1, outer source 198.18.1.1 or
- * 2001:2:0:1::1.
+ * 2001:2:0:1::1; backend 2 serves port 8080, backend 7 (198.18.1.31) port
+ * 9000, the others the VIP's. NAT sources, all on port 1:
+ *   S_NAT4 198.18.1.1 ports 1024-65535, S_NAT6 2001:2:0:1::1 1024-65535,
+ *   S_TINY 198.18.1.3 ports 2000-2001.
+ * The worker has a connection table of DPT_CONNS (timeouts in dpt_conn_timeouts),
+ * SYN-proxy timers for as many, and the cookie keys dpt_sp_keys in the segment.
  */
 #ifndef DP_HARNESS_H
 #define DP_HARNESS_H
@@ -29,19 +42,44 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "dataplane/dp_conn.h"
 #include "dataplane/dp_types.h"
+#include "dp_ref_sum.h"
 #include "sl_hash.h"
+#include "tl_ring_ports.h"
 
 #define DPT_MTU 1500
 #define DPT_GUE_PORT 6080
 
-enum { V_DSR, V_IPIP, V_IP6IP6, V_GUE4, V_GUE6, V_EMPTY, V_UDP4, V_UDP_DSR, N_VIPS };
-enum { P_DSR, P_V4, P_V6, P_EMPTY, N_POOLS };
-#define N_BACKENDS 7
+enum {
+	V_DSR,
+	V_IPIP,
+	V_IP6IP6,
+	V_GUE4,
+	V_GUE6,
+	V_EMPTY,
+	V_UDP4,
+	V_UDP_DSR,
+	V_NAT4,
+	V_NAT4_UDP,
+	V_NAT6,
+	V_NAT_TINY,
+	V_SP4,
+	V_SP6,
+	V_HTTP4,
+	V_HTTP6,
+	N_VIPS
+};
+enum { P_DSR, P_V4, P_V6, P_EMPTY, P_ONE, N_POOLS };
+enum { S_NAT4, S_NAT6, S_TINY, N_NAT_SOURCES };
+#define N_BACKENDS 8
+#define DPT_CONNS 1024
+
+extern const struct dp_conn_timeouts dpt_conn_timeouts;
+extern const uint64_t dpt_sp_keys[2][2];
 
 struct dpt {
-	struct rte_mempool *pool;
-	struct rte_ring *rx_ring[2], *tx_ring[2];
+	struct tl_ring_ports rp;
 	struct sl_shm_header *seg;
 	struct dp_table tables[2];
 	struct dp_worker w;
@@ -78,8 +116,6 @@ struct dp_table *dpt_build_table(unsigned int slot, uint64_t gen, int drained, i
 void dpt_addr_of(struct sl_addr *a, const char *s);
 /* The address @s as it sits in a header at @p (any alignment): 4 bytes for IPv4, 16 for IPv6. */
 void dpt_put_addr(uint8_t *p, const char *s);
-/* Reference Internet checksum: sum of 16-bit words, folded, not complemented. */
-uint32_t dpt_ref_sum(const uint8_t *p, size_t n, uint32_t s);
 void dpt_put16(uint8_t *p, uint16_t v);
 /* A client frame as port 0 would receive it (padded to 60 bytes). Returns its length. */
 uint32_t dpt_build(uint8_t *f, const struct dpt_spec *s, uint16_t *l2_out, uint16_t *l3_len_out);
@@ -88,7 +124,16 @@ struct rte_mbuf *dpt_mbuf_of(const uint8_t *f, uint32_t len);
 uint16_t dpt_send_spec(const struct dpt_spec *s);
 /* The one packet port @p transmitted (its bytes copied to @out), asserting there was one. */
 uint32_t dpt_take(int p, uint8_t *out);
+/* The next of the frames on port @p's ring into @out; its length. */
+uint32_t dpt_take_next(int p, uint8_t *out);
 struct sl_flow_key dpt_key_of(const struct dpt_spec *s);
+/*
+ * The port full NAT gives the first connection @k opens on a free source
+ * @src (first probe of worker @worker of @n's slice): the contract of
+ * dataplane/dp_natport.h, spelled out.
+ */
+uint16_t dpt_nat_port(const struct sl_flow_key *k, uint16_t min, uint16_t max, uint32_t n,
+		      uint32_t worker);
 /* The backend the contract says a new flow gets: Maglev entry hash % M of the VIP's pool. */
 uint32_t dpt_maglev_pick(const struct dp_table *t, int vip, const struct dpt_spec *s);
 uint32_t dpt_flow_hash_of(const struct dpt_spec *s);
