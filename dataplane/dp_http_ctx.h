@@ -47,6 +47,8 @@ struct dp_http_ctx {
 	/* appliance -> client, the client's numbers */
 	uint32_t s_next;   /* the next byte towards the client (where an answer starts) */
 	uint32_t bind_pos; /* s_next when the instance was bound: acks below mean nothing to it */
+	uint32_t ts_sent;  /* the newest TSval sent to the client (timestamps in use) */
+	uint32_t ts_bind;  /* ours that the bound instance's SYN-ACK TSval stands for */
 	/* backend -> appliance, the backend's numbers */
 	uint32_t b_next;   /* the next response byte expected in order */
 	uint8_t req_phase; /* enum dp_http_req_phase */
@@ -57,6 +59,7 @@ struct dp_http_ctx {
 	uint8_t tried;	   /* instances tried for the waiting request */
 	uint8_t retries;   /* backend SYNs sent again */
 	uint8_t fin_held;  /* the client's FIN is among the held segments */
+	uint8_t ts_clamp;  /* client TSecr older than ts_bind are raised to it (after a re-bind) */
 	uint32_t want;	   /* the waiting request's instance (SL_BACKEND_NONE: not chosen) */
 	uint32_t pool;	   /* the waiting request's pool: where another instance is tried */
 	uint32_t syn_seq;  /* the backend SYN timer's entry */

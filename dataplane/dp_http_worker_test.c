@@ -22,6 +22,7 @@
 
 #include <rte_common.h>
 #include <rte_cycles.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -698,6 +699,79 @@ static void test_pipelined_rebind(void **state)
 }
 
 /*
+ * A pipelined request's instance continues the clock the client saw last:
+ * the held request echoes the TSval of before the response ahead of it,
+ * and the new instance's clock (far behind the first one's) maps to the
+ * newest TSval sent, so PAWS never sees ours go back (the client would
+ * drop the response until the instance's clock caught up).
+ */
+static void test_pipelined_rebind_clock(void **state)
+{
+	struct http_conn h = first_request(V_HTTP4, 43019);
+	char two[2 * sizeof(GET_B)];
+	uint8_t o[12], so[DPT_SYN_OPTS_LEN];
+	struct dpt_frame f, sa;
+	uint32_t newest, stale;
+
+	(void)state;
+	snprintf(two, sizeof(two), "%s%s", GET2, GET_B);
+	stale = h.tsecr;
+	f = from_client(&h, 0x18, two, o);
+	assert_int_equal(dpt_nat_send_client(&h.c, f), 1);
+	expect_payload(1, GET2);
+	dpt_assert_nothing_sent();
+	h.cseq += (uint32_t)strlen(two);
+	h.bts += 1000; /* the first instance took a while */
+	instance_sends(&h, RESP);
+	newest = h.tsecr;
+	assert_true(newest - stale > 1000);
+	assert_int_equal(dpt_nat_send_client(&h.c, from_client(&h, 0x10, NULL, o)), 3);
+	dpt_take_next(1, (uint8_t[2048]){0});
+	dpt_take_next(1, (uint8_t[2048]){0});
+	dpt_take_next(1, (uint8_t[2048]){0});
+	dpt_assert_nothing_sent();
+	sa = (struct dpt_frame){.proto = IPPROTO_TCP,
+				.flags = 0x12,
+				.seq = DPT_BACKEND_ISN,
+				.ack = f.seq + (uint32_t)strlen(GET2),
+				.olen = DPT_SYN_OPTS_LEN,
+				.window = 65160};
+	sa.opt = dpt_syn_opts_ts(so, 1460, 5000, stale);
+	h.c.be = 7;
+	h.c.baddr = "198.18.1.31";
+	h.c.bport = 9000;
+	assert_int_equal(dpt_nat_send_backend(&h.c, sa), 1);
+	/* "/b" echoes the instance's SYN-ACK TSval, not the stale one it was sent with */
+	{
+		uint8_t b[2048];
+		uint32_t len = dpt_take_next(1, b);
+		struct rte_tcp_hdr *th;
+		struct dp_tcpopt to;
+		struct dp_pkt p;
+		uint16_t ck;
+
+		assert_int_equal(dp_parse(b, len, &p), DP_PARSE_OK);
+		th = (struct rte_tcp_hdr *)(b + p.l4_off);
+		dp_tcpopt_parse(th, &to);
+		assert_true(to.ts_ok);
+		assert_int_equal(to.tsecr, 5000);
+		ck = th->cksum;
+		th->cksum = 0;
+		assert_int_equal(
+			ck, rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)(b + p.l2_len), th));
+	}
+	dpt_assert_nothing_sent();
+	/* its response: seq where the client's stream stands, TSval just after the newest */
+	h.delta = h.cack - 1 - DPT_BACKEND_ISN;
+	h.bseq = DPT_BACKEND_ISN + 1;
+	h.bts = 5000;
+	h.ts_off = 5000 - newest;
+	instance_sends(&h, RESP);
+	assert_int_equal(h.tsecr, newest + 1);
+	assert_int_equal(dpt_drops(&dpt.w), 0);
+}
+
+/*
  * A response is counted on the route of its own request: "/b" read and
  * routed while the default pool's 404 to the request before it is still
  * open leaves that 404 off "/b".
@@ -1004,6 +1078,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pipelined, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_rebind, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_rebind, dpt_setup, dpt_teardown),
+		cmocka_unit_test_setup_teardown(test_pipelined_rebind_clock, dpt_setup,
+						dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_close_frees_context, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_rest_first, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_route_of_response, dpt_setup, dpt_teardown),

@@ -273,9 +273,13 @@ static int answer_write(struct dp_http_ctx *x, unsigned int a, struct rte_mbuf *
 	dp_tcpopt_parse(tcp_of(seg, &p), &o);
 	pos.window = (uint16_t)(DP_SP_WINDOW >> dp_sp_client_wscale(&x->op.o));
 	if (x->op.o.ts && o.ts_ok) {
-		/* the client's latest view of our clock: PAWS never sees it go back */
+		/*
+		 * Our clock as the client last saw it: the newest TSval sent
+		 * (a pipelined request echoes an older one), PAWS never sees it
+		 * go back.
+		 */
 		pos.ts = 1;
-		pos.tsval = o.tsecr;
+		pos.tsval = seq_max(o.tsecr, x->ts_sent);
 		pos.tsecr = o.tsval;
 	}
 	len = dp_http_answer_write(rte_pktmbuf_mtod(seg, uint8_t *), dp_seg_room(seg), &p, a, &pos);
@@ -400,6 +404,24 @@ static unsigned int open_instance(struct dp_worker *w, const struct dp_table *t,
 }
 
 /*
+ * A client segment's TSecr never older than ts_bind, ours for the bound
+ * instance's SYN-ACK TSval: segments held or pipelined behind the responses
+ * ahead of them echo older ones, which the instance would take for an echo
+ * of nothing it sent (Linux refuses the ACK that completes its handshake).
+ */
+static void clamp_tsecr(const struct dp_http_ctx *x, struct rte_tcp_hdr *th)
+{
+	struct dp_tcpopt o;
+
+	if (!x->ts_clamp || dp_tcp_opt_len(th) == 0)
+		return;
+	dp_tcpopt_parse(th, &o);
+	if (o.ts_off && o.tsecr && dp_seq_lt(o.tsecr, x->ts_bind))
+		dp_csum_set32(&th->cksum, (uint8_t *)th + o.ts_off + 4,
+			      rte_cpu_to_be_32(x->ts_bind));
+}
+
+/*
  * Client segment @h to the bound, spliced instance: its acknowledgement no
  * lower than where it was bound (it may acknowledge the previous
  * instance's response), the insertions made, translated, into @out.
@@ -419,6 +441,7 @@ static void go_on(struct dp_worker *w, const struct dp_table *t, struct dp_conn 
 		if ((th->tcp_flags & RTE_TCP_ACK_FLAG) &&
 		    dp_seq_lt(rte_be_to_cpu_32(th->recv_ack), x->bind_pos))
 			dp_csum_set32(&th->cksum, &th->recv_ack, rte_cpu_to_be_32(x->bind_pos));
+		clamp_tsecr(x, th);
 		v = dp_http_ins_to_backend(w, t, c, x, h, &p, &tail, &tail_port);
 		if (v == DP_FWD_OK)
 			v = dp_nat_to_backend(w, t, c, h, &p, &port);
@@ -949,6 +972,7 @@ static unsigned int open_conn(struct dp_worker *w, const struct dp_table *t, str
 	x->req_start = x->c_next;
 	x->c_acked = op->cookie + 1;
 	x->s_next = op->cookie + 1;
+	x->ts_sent = op->tsecr; /* the cookie SYN-ACK's TSval, as the client echoed it */
 	x->want = SL_BACKEND_NONE;
 	req_start(t, c, x);
 	w->stats->nat.synproxy_valid++;
@@ -982,6 +1006,8 @@ unsigned int dp_http_client(struct dp_worker *w, const struct dp_table *t, struc
 		if (v == DP_SP_CONTINUE && (th->tcp_flags & RTE_TCP_ACK_FLAG) &&
 		    dp_seq_lt(rte_be_to_cpu_32(th->recv_ack), x->bind_pos))
 			dp_csum_set32(&th->cksum, &th->recv_ack, rte_cpu_to_be_32(x->bind_pos));
+		if (v == DP_SP_CONTINUE)
+			clamp_tsecr(x, th);
 		if (v == DP_SP_CONTINUE) {
 			struct rte_mbuf *tail;
 			uint16_t port;
@@ -1070,8 +1096,17 @@ static unsigned int opened(struct dp_worker *w, const struct dp_table *t, struct
 	if (rte_be_to_cpu_32(th->recv_ack) != x->op.client_isn + 1)
 		return SL_DROP_HTTP_BACKEND;
 	dp_tcpopt_parse(th, &o);
-	/* the instance's first byte lands where the client's stream stands */
+	/*
+	 * The instance's first byte lands where the client's stream stands,
+	 * its clock where the client last saw ours: the TSecr of the held
+	 * request (sent before the responses to the requests ahead of it, when
+	 * pipelined) may be older than what the instances before sent, and
+	 * PAWS would drop what this one sends until its clock caught up.
+	 */
 	x->op.cookie = x->s_next - 1;
+	x->ts_clamp = x->op.o.ts && dp_seq_lt(x->op.tsecr, x->ts_sent);
+	x->op.tsecr = seq_max(x->op.tsecr, x->ts_sent);
+	x->ts_bind = x->op.tsecr;
 	dp_sp_splice_of(th, &o, &x->op, &c->splice);
 	dp_http_ins_opened(&x->ins, o.mss, c->splice.delta, x->op.client_isn + 1);
 	c->flags |= DP_CONN_F_SPLICED;
@@ -1159,6 +1194,16 @@ static int follow(struct dp_worker *w, const struct dp_conn *c, struct dp_http_c
 	return 0;
 }
 
+/* The TSval of @m, translated for the client: the newest one sent is kept. */
+static void note_ts_sent(struct dp_http_ctx *x, struct rte_mbuf *m, const struct dp_pkt *pkt)
+{
+	struct dp_tcpopt o;
+
+	dp_tcpopt_parse(tcp_of(m, pkt), &o);
+	if (o.ts_ok)
+		x->ts_sent = seq_max(x->ts_sent, o.tsval);
+}
+
 /* A segment of the instance's response, to the client. */
 static unsigned int response_seg(struct dp_worker *w, const struct dp_table *t, struct rte_mbuf *m,
 				 struct dp_pkt *pkt, struct dp_conn *c, struct dp_http_ctx *x,
@@ -1184,6 +1229,8 @@ static unsigned int response_seg(struct dp_worker *w, const struct dp_table *t, 
 	if (v != DP_FWD_OK)
 		return v;
 	x->s_next = seq_max(x->s_next, end);
+	if (c->splice.ts)
+		note_ts_sent(x, m, pkt);
 	if (!x->resp_open && x->req_phase == DP_HTTP_REQ_WAIT && out->n + STEP_OUT < DP_SP_OUT_MAX)
 		try_release(w, t, c, x, now, tx_port, out);
 	replay(w, t, c, x, now, out); /* the segment went first: it was translated above */
