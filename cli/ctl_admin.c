@@ -272,7 +272,8 @@ static int health(const char *path, int json)
 {
 	char line[CP_ADMIN_LINE_MAX], cursor[64] = "";
 	json_t *all = json ? json_array() : NULL;
-	int rc = 1;
+	json_int_t gen = 0;
+	int rc = 1, settled = 0;
 
 	if (json && !all)
 		return 1;
@@ -298,14 +299,22 @@ static int health(const char *path, int json)
 		}
 		if (more)
 			snprintf(cursor, sizeof(cursor), "%s", json_string_value(next));
+		/* the last page's word: asked after every state above */
+		gen = json_integer_value(json_object_get(o, "generation"));
+		settled = json_is_true(json_object_get(o, "settled"));
 		json_decref(o);
 		if (!more) {
 			rc = 0;
 			break;
 		}
 	}
+	if (!rc && !json)
+		printf("dataplane: generation %lld, %s\n", (long long)gen,
+		       settled ? "holds every change above"
+			       : "a change above is still being published");
 	if (!rc && json) {
-		json_t *doc = json_pack("{s:b,s:O}", "ok", 1, "pools", all);
+		json_t *doc = json_pack("{s:b,s:O,s:I,s:b}", "ok", 1, "pools", all, "generation",
+					gen, "settled", settled);
 		char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
 		if (text)

@@ -173,10 +173,9 @@ char *cp_admin_handle(const struct cp_admin_ops *ops, const char *line, uint64_t
 		page = ops->health(ops->ctx, argc == 2 ? argv[1] : "", why, sizeof(why));
 		if (!page)
 			return reply_error("%s%s", why[0] ? why : "out of memory", "");
-		/* "ok" first, as in every other reply */
-		o = json_pack("{s:b,s:O}", "ok", 1, "pools", json_object_get(page, "pools"));
-		if (o && json_object_get(page, "next") &&
-		    json_object_set(o, "next", json_object_get(page, "next"))) {
+		/* "ok" first, as in every other reply, then the page's keys in order */
+		o = json_pack("{s:b}", "ok", 1);
+		if (o && json_object_update(o, page)) {
 			json_decref(o);
 			o = NULL;
 		}

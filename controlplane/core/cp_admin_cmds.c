@@ -129,6 +129,15 @@ static json_t *on_health(void *ctx, const char *cursor, char *why, size_t why_le
 	if (pools)
 		page = next[0] ? json_pack("{s:o,s:s}", "pools", pools, "next", next)
 			       : json_pack("{s:o}", "pools", pools);
+	/* whether the dataplane follows these states yet, and its generation */
+	if (page &&
+	    (json_object_set_new(page, "generation",
+				 json_integer((json_int_t)cp_publish_sched_generation(c->sched))) ||
+	     json_object_set_new(page, "settled",
+				 json_boolean(cp_publish_sched_settled(c->sched))))) {
+		json_decref(page);
+		page = NULL;
+	}
 	if (!page)
 		snprintf(why, why_len, "out of memory");
 	return page;

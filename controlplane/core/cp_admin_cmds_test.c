@@ -104,6 +104,26 @@ static bool published_gen(void *ctx)
 	return SL_GEN_OF(w->d->shm.hdr->published) == w->gen;
 }
 
+/* "health" says whether the dataplane follows every change, at generation @gen. */
+static bool health_settled(struct cpt_fix *f, uint64_t gen)
+{
+	struct cp_admin_ops ops;
+	uint64_t ticket;
+	json_t *page;
+	bool settled;
+	char *r;
+
+	cp_admin_cmds_ops(&f->d.admin_cmds, &ops);
+	r = cp_admin_handle(&ops, "health", &ticket);
+	page = json_loads(r, 0, NULL);
+	free(r);
+	assert_non_null(page);
+	assert_int_equal(json_integer_value(json_object_get(page, "generation")), gen);
+	settled = json_is_true(json_object_get(page, "settled"));
+	json_decref(page);
+	return settled;
+}
+
 /*
  * A drain arriving while an earlier publication waits for the dataplane is
  * not answered by it: it waits for the build that carries it.
@@ -123,17 +143,22 @@ static void test_drain_waits_for_its_own_build(void **state)
 	h->dp_pid = (uint64_t)getpid();
 	a = cpt_admin_send(f->s.sock, "drain web 198.18.1.12:0\n");
 	assert_true(cpt_run_until(f->d.loop, published_gen, &w));
+	/* generation 2 waits for its ack: health says the dataplane does not follow yet */
+	assert_false(health_settled(f, 2));
 	b = cpt_admin_send(f->s.sock, "drain web 198.18.1.11:0\n");
 	cpt_run_for(f->d.loop, 50);
 	__atomic_store_n(&sl_shm_ack(h, 0)->word, h->published, __ATOMIC_RELEASE);
 	assert_true(cpt_admin_reply(&f->d, a, reply, sizeof(reply)));
 	assert_string_equal(reply, "{\"ok\":true,\"generation\":2}\n");
+	/* acked, but the second drain is not built yet */
+	assert_false(health_settled(f, 2));
 	w.gen = 3;
 	assert_true(cpt_run_until(f->d.loop, published_gen, &w));
 	assert_int_equal(cpt_published(&f->d, "198.18.1.11")->weight, 0);
 	__atomic_store_n(&sl_shm_ack(h, 0)->word, h->published, __ATOMIC_RELEASE);
 	assert_true(cpt_admin_reply(&f->d, b, reply, sizeof(reply)));
 	assert_string_equal(reply, "{\"ok\":true,\"generation\":3}\n");
+	assert_true(health_settled(f, 3));
 	h->dp_pid = 0;
 }
 
@@ -159,7 +184,8 @@ static void test_health_page(void **state)
 		   "{\"name\":\"198.18.1.12:0\",\"address\":\"198.18.1.12\",\"port\":0,"
 		   "\"weight\":2,\"state\":\"healthy\",\"drained\":false,\"serving\":true,"
 		   "\"published\":true,\"sources\":\"static\","
-		   "\"reason\":\"discovered by static (no health checks)\"}]}]}");
+		   "\"reason\":\"discovered by static (no health checks)\"}]}],"
+		   "\"generation\":1,\"settled\":true}");
 	free(r);
 	r = cp_admin_handle(&ops, "health 0.x", &ticket);
 	assert_string_equal(r, "{\"ok\":false,\"error\":\"bad cursor \\\"0.x\\\" (expected "

@@ -261,6 +261,16 @@ uint64_t cp_publish_sched_ticket(struct cp_publish_sched *s)
 	return s->n_builds + 1;
 }
 
+bool cp_publish_sched_settled(const struct cp_publish_sched *s)
+{
+	return !s->dirty && !s->starting && !s->pub.word;
+}
+
+uint64_t cp_publish_sched_generation(const struct cp_publish_sched *s)
+{
+	return SL_GEN_OF(__atomic_load_n(&s->p.shm->hdr->published, __ATOMIC_ACQUIRE));
+}
+
 void cp_publish_sched_reloaded(struct cp_publish_sched *s, struct cfg *old)
 {
 	/* a reload arriving before the previous one was built replaces it */

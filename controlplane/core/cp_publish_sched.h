@@ -103,6 +103,16 @@ void cp_publish_sched_backends_changed(struct cp_publish_sched *s);
 uint64_t cp_publish_sched_ticket(struct cp_publish_sched *s);
 
 /*
+ * True when the dataplane holds every change made so far: no build due
+ * (nor waiting for the first next hops) and no publication waiting for
+ * its acks.
+ */
+bool cp_publish_sched_settled(const struct cp_publish_sched *s);
+
+/* The generation published last (0: none yet). */
+uint64_t cp_publish_sched_generation(const struct cp_publish_sched *s);
+
+/*
  * A reload was handed to the model (*s->cfg is the new config): build it at
  * once. @old, the config it replaced, is freed when the reload is accepted
  * or reverted (a second reload before the build replaces the first).

@@ -221,7 +221,7 @@ else
 fi
 check_event be2 absent probing "discovered by file"
 check_event be2 probing healthy
-sleep 0.3
+lab_wait_settled || e2e_fail "the dataplane does not follow: $(lab_ctl health 2>&1 | tail -n 1)"
 short "file: be2 takes traffic" "$R/f1.json" --instances be1,be2 --share 0.5 --tolerance 0.15
 srcs=$(health_json | jq -r '.pools[] | select(.pool == "web") | .instances[] |
 	select(.name == "be2") | .sources | if type == "array" then join(",") else . end')
@@ -253,7 +253,7 @@ sleep 1
 pools_write '{"pools": {"web": []}}'
 lab_wait 3 "web/be2 removed" "has_event be2 healthy removed" || true
 check_event be2 healthy removed "no source lists it"
-sleep 0.3
+lab_wait_settled || e2e_fail "the dataplane does not follow: $(lab_ctl health 2>&1 | tail -n 1)"
 short "file: be2 removed: no new flow reaches it, none fails" "$R/f3.json" --instances be1
 ka_check file 6 be2
 
@@ -268,7 +268,7 @@ else
 	e2e_fail "dns: be3 is '$(state_of be3.svc.example)': $(grep 'discovery: dns' "$R/sluiced.log" | tail -n 3)"
 fi
 check_event be3.svc.example absent probing "discovered by dns"
-sleep 0.3
+lab_wait_settled || e2e_fail "the dataplane does not follow: $(lab_ctl health 2>&1 | tail -n 1)"
 short "dns: be3 takes traffic" "$R/d1.json" --instances be1,be3 --share 0.5 --tolerance 0.15
 
 # Kill dnsmasq: errors logged, be3 stays.
@@ -313,7 +313,7 @@ ka_start dns 6 4
 sleep 1
 lab_wait 8 "web/be3 removed" "has_event be3.svc.example healthy removed" || true
 check_event be3.svc.example healthy removed "no source lists it"
-sleep 0.3
+lab_wait_settled || e2e_fail "the dataplane does not follow: $(lab_ctl health 2>&1 | tail -n 1)"
 short "dns: be3 gone from DNS: no new flow reaches it, none fails" "$R/d3.json" --instances be1
 ka_check dns 6 be3
 
@@ -326,7 +326,7 @@ else
 	e2e_fail "etcd: be2 is '$(state_of be2)': $(grep 'discovery: etcd' "$R/sluiced.log" | tail -n 3)"
 fi
 check_event be2 absent probing "discovered by etcd"
-sleep 0.3
+lab_wait_settled || e2e_fail "the dataplane does not follow: $(lab_ctl health 2>&1 | tail -n 1)"
 short "etcd: be2 takes traffic" "$R/e1.json" --instances be1,be2 --share 0.5 --tolerance 0.15
 
 # Values that are not JSON: on be2's key (its good value stays) and a new key.
@@ -365,7 +365,7 @@ else
 fi
 [ "$(state_of be2)" = healthy ] && e2e_pass "etcd: be2 still healthy after the restart" ||
 	e2e_fail "etcd: be2 is '$(state_of be2)' after the restart"
-sleep 0.3
+lab_wait_settled || e2e_fail "the dataplane does not follow: $(lab_ctl health 2>&1 | tail -n 1)"
 short "etcd: be1, be2 and be3 serve" "$R/e3.json" --instances be1,be2,be3 --share 0.3333 \
 	--tolerance 0.12
 
@@ -377,7 +377,7 @@ etcdctl_ del /sluice/pools/web/be3 >/dev/null || e2e_fail "etcdctl del be3"
 lab_wait 5 "be2 and be3 removed" "has_event be2 healthy removed && has_event be3 healthy removed" || true
 check_event be2 healthy removed "no source lists it"
 check_event be3 healthy removed "no source lists it"
-sleep 0.3
+lab_wait_settled || e2e_fail "the dataplane does not follow: $(lab_ctl health 2>&1 | tail -n 1)"
 short "etcd: be2 and be3 deleted: only be1 serves, none fails" "$R/e4.json" --instances be1
 ka_check etcd 6 "be2 be3"
 

@@ -374,6 +374,14 @@ lab_wait() {
 	lab_die "timed out after ${secs}s waiting for $what"
 }
 
+# Wait until the dataplane holds every change sluiced has made so far
+# (sluicectl health: settled): a health or discovery event is the model's,
+# the publication that carries it to the dataplane comes after it.
+lab_wait_settled() { # [SECS]
+	lab_wait "${1:-10}" "the dataplane to hold every change" \
+		"lab_ctl health --json | jq -e .settled"
+}
+
 # Attach the tunnel decapsulation program on every backend (tunnel VIPs need
 # it: this kernel has no ipip/fou).
 lab_attach_decap() {
