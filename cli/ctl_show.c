@@ -165,12 +165,17 @@ static void print_routes(const struct sl_shm_header *h, unsigned int slot, uint3
 		v->pool == SL_POOL_NONE ? "- (404)" : pool_name(pools, v->pool, e1, sizeof(e1)));
 }
 
-/* "draining" (left the config, keeps its flows), "active" or "unresolved" */
+/*
+ * "draining" (left the config, keeps its flows), "active", "down" (health:
+ * no new flows, weight 0) or "unresolved" (no next hop)
+ */
 static const char *backend_state(const struct sl_backend *b)
 {
 	if (b->flags & SL_BACKEND_F_DRAINING)
 		return "draining";
-	return b->flags & SL_BACKEND_F_ACTIVE ? "active" : "unresolved";
+	if (b->flags & SL_BACKEND_F_ACTIVE)
+		return "active";
+	return b->weight == 0 ? "down" : "unresolved";
 }
 
 static const char *proto_name(uint8_t proto)

@@ -353,7 +353,8 @@ int sl_shm_check_slot(const struct sl_shm_header *h, unsigned int slot, char *wh
 			return rc;
 	}
 	for (uint32_t i = 0; i < t->n_backends; i++) {
-		if (!(be[i].flags & SL_BACKEND_F_ACTIVE))
+		/* active, or down with a next hop its connections still use */
+		if (!(be[i].flags & (SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED)))
 			continue;
 		if (be[i].pool >= t->n_pools)
 			return sl_why(why, why_len, -ERANGE, "backend %u: pool %u >= n_pools %u", i,

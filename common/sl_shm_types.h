@@ -115,7 +115,7 @@ enum sl_balance {
 
 /* sl_backend.flags */
 #define SL_BACKEND_F_ACTIVE (1u << 0)	/* may receive flows (present, next hop known) */
-#define SL_BACKEND_F_RESOLVED (1u << 1) /* mac/port hold a valid next hop */
+#define SL_BACKEND_F_RESOLVED (1u << 1) /* mac/port hold a valid next hop (down ones too) */
 /*
  * Removed from the config (or from discovery) but kept until its drain
  * deadline: same slot and uid, weight 0 and no Maglev entries, so its

@@ -199,6 +199,36 @@ static void test_conn_table_full(void **state)
 	assert_int_equal(dpt.w.conns->cnt.full, 1);
 }
 
+/*
+ * A backend the health checks took down (not active, its next hop kept)
+ * keeps the connections it holds, both ways: the instance has their state,
+ * another cannot take them. New connections go elsewhere.
+ */
+static void test_backend_down_keeps_conns(void **state)
+{
+	struct dpt_conn c = {0};
+	int found = 0;
+
+	(void)state;
+	for (uint16_t port = 42000; port < 42100 && !found; port++) {
+		c = dpt_nat_expect(V_NAT4, DPT_CLIENT4, port, 0, 1);
+		found = c.be == 4;
+	}
+	assert_true(found);
+	dpt_nat_handshake(&c);
+	dpt.w.table = dpt_build_table(1, 2, DPT_DOWN, 0);
+	dpt_nat_to_backend(&c, ack, NULL);
+	dpt_nat_to_client(&c, ack, NULL);
+	assert_int_equal(dpt.w.stats->drops[SL_DROP_NAT_BACKEND_GONE], 0);
+	assert_non_null(dpt_nat_conn_of(&c));
+	for (uint16_t port = 43000; port < 43016; port++) {
+		struct dpt_conn n = dpt_nat_expect(V_NAT4, DPT_CLIENT4, port, 0, 1);
+
+		assert_int_not_equal(n.be, 4);
+		dpt_nat_handshake(&n); /* the SYN reaches n.be */
+	}
+}
+
 /* A drained backend keeps its connections; one that left the table loses them. */
 static void test_backend_gone(void **state)
 {
@@ -436,6 +466,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_client_without_conn, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_port_exhaustion, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_conn_table_full, dpt_setup, dpt_teardown),
+		cmocka_unit_test_setup_teardown(test_backend_down_keeps_conns, dpt_setup,
+						dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_backend_gone, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_connect_failures, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_two_workers, dpt_setup, dpt_teardown),

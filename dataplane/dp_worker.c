@@ -116,8 +116,9 @@ static __rte_noinline uint16_t tx_enqueue_extra(struct dp_worker *w, struct tx_b
 
 /*
  * A remembered flow still holds while its backend (same slot, same uid) is
- * in the current table with a next hop, in the VIP's pool: a drained
- * backend keeps its flows; one that left the table loses them.
+ * in the current table, active with a next hop, in the VIP's pool: a
+ * drained backend keeps its flows; one down or gone from the table loses
+ * them (they move: an L4 flow has no state here to keep).
  */
 static inline int flow_valid(const struct dp_table *t, const struct dp_flow_entry *e,
 			     const struct sl_vip *vip)
@@ -127,7 +128,9 @@ static inline int flow_valid(const struct dp_table *t, const struct dp_flow_entr
 	if (e->backend >= t->n_backends)
 		return 0;
 	be = &t->backends[e->backend];
-	return be->uid == e->backend_uid && (be->flags & SL_BACKEND_F_RESOLVED) &&
+	return be->uid == e->backend_uid &&
+	       (be->flags & (SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED)) ==
+		       (SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED) &&
 	       be->pool == vip->pool;
 }
 

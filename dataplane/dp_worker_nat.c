@@ -36,7 +36,10 @@ static inline void reversed(struct sl_flow_key *out, const struct sl_flow_key *k
 	out->dport = k->sport;
 }
 
-/* The connection's backend is still the one it opened with, with a next hop. */
+/*
+ * The connection's backend is still the one it opened with, with a next
+ * hop: down (health) or drained, it keeps the connections it holds.
+ */
 static inline const struct sl_backend *conn_backend(const struct dp_table *t,
 						    const struct dp_conn *c)
 {

@@ -423,6 +423,36 @@ static void test_syn_repicks(void **state)
 	assert_int_equal(dpt.w.backend_stats[4].flows, on4);
 }
 
+/*
+ * A backend the health checks took down (not active, its next hop kept)
+ * loses its L4 flows at once: the next packet of each, SYN or not, follows
+ * the current Maglev table.
+ */
+static void test_down_backend_flows_move(void **state)
+{
+	uint32_t be;
+	int on4 = 0;
+
+	(void)state;
+	for (int i = 0; i < N_FLOWS; i++) {
+		struct dpt_spec s = flow_spec(i);
+
+		s.tcp_flags = 0x02;
+		assert_int_equal(dpt_send_spec(&s), 1);
+		if (backend_seen() != 4)
+			continue;
+		on4++;
+		dpt.w.table = dpt_build_table(1, 2, DPT_DOWN, 0);
+		s.tcp_flags = 0x10;
+		assert_int_equal(dpt_send_spec(&s), 1);
+		be = backend_seen();
+		assert_int_not_equal(be, 4);
+		assert_int_equal(be, dpt_maglev_pick(dpt.w.table, V_IPIP, &s));
+		dpt.w.table = dpt_build_table(0, 3, 0, 0);
+	}
+	assert_true(on4 > 0);
+}
+
 static void test_too_big_v4_df(void **state)
 {
 	/* 1481 bytes of IPv4: 1501 with the outer header, over the 1500 DPT_MTU */
@@ -658,6 +688,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_robin_new_flows, dpt_setup,
 						dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_repicks, dpt_setup, dpt_teardown),
+		cmocka_unit_test_setup_teardown(test_down_backend_flows_move, dpt_setup,
+						dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_too_big_v4_df, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_split_v4_no_df, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_too_big_v6, dpt_setup, dpt_teardown),

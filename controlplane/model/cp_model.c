@@ -169,8 +169,7 @@ int cp_model_adopt(struct cp_model *m, const struct sl_shm_header *h)
 		if (b->flags & SL_BACKEND_F_ACTIVE)
 			s[n].state = CP_HEALTH_FSM_HEALTHY;
 		else if (b->weight == 0)
-			s[n].state =
-				CP_HEALTH_FSM_UNHEALTHY; /* down: written with flags 0, weight 0 */
+			s[n].state = CP_HEALTH_FSM_UNHEALTHY; /* down: not active, weight 0 */
 		else
 			continue; /* no next hop: its health is unknown */
 		memcpy(s[n].pool, pools[b->pool].name, sizeof(s[n].pool));

@@ -172,7 +172,7 @@ int cp_tables_drain_check(const struct cp_tables *t, uint32_t s, const struct cf
 	uint64_t limit = now_ns + (uint64_t)cfg->controlplane.drain_timeout * CP_TABLES_NS_PER_S;
 	int pool;
 
-	if (cfg->controlplane.drain_timeout == 0 || !(st->last.flags & SL_BACKEND_F_RESOLVED))
+	if (cfg->controlplane.drain_timeout == 0 || !(st->last.flags & SL_BACKEND_F_ACTIVE))
 		return -1;
 	pool = cp_tables_pool_index(cfg, st->id.pool);
 	if (pool < 0)

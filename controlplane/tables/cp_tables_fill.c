@@ -100,7 +100,9 @@ static void set_nexthop(struct sl_backend *be, const struct cp_nexthop *nh)
 /*
  * Step 4: the backends into their slots. A configured one is active with
  * its next hop, unresolved without one, or down (health: slot and uid
- * kept, flows move at once). A draining one is its last record in the pool
+ * kept, no new flow; its next hop still written when known, so that the
+ * full NAT and HTTP connections it holds go on, the instance holding
+ * their state, while L4 flows move at once). A draining one is its last record in the pool
  * of that name now, weight 0 (no Maglev entry), the next hop refreshed if
  * the kernel still knows it. Newcomers get uids in config order.
  */
@@ -125,6 +127,10 @@ void cp_tables_fill_backends(struct cp_tables_job *b)
 		if (bc->down) {
 			be->flags = 0;
 			be->weight = 0;
+			if (b->nexthop(b->nexthop_ctx, &bc->addr, &nh) == 0) {
+				be->flags = SL_BACKEND_F_RESOLVED;
+				set_nexthop(be, &nh);
+			}
 			sum->n_down++;
 		} else if (b->nexthop(b->nexthop_ctx, &bc->addr, &nh) == 0) {
 			be->flags = SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED;

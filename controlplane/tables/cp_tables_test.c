@@ -637,9 +637,10 @@ static void test_adopt_draining(void **state)
 }
 
 /*
- * A backend marked down (health) keeps slot and uid, is published with
- * flags 0 and weight 0 (its flows move), takes no Maglev entry; up again:
- * same slot, same uid. Down and then removed: freed at once, not drained.
+ * A backend marked down (health) keeps slot and uid, is published not
+ * active, weight 0, with its next hop (its L4 flows move, its NAT
+ * connections go on), takes no Maglev entry; up again: same slot, same
+ * uid. Down and then removed: freed at once, not drained.
  */
 static void test_down_backend(void **state)
 {
@@ -665,8 +666,10 @@ static void test_down_backend(void **state)
 	assert_int_equal(sum.n_active, 1);
 	assert_int_equal(sum.n_draining, 0);
 	assert_int_equal(b[1].uid, 2);
-	assert_int_equal(b[1].flags, 0);
+	assert_int_equal(b[1].flags, SL_BACKEND_F_RESOLVED);
 	assert_int_equal(b[1].weight, 0);
+	assert_int_equal(b[1].tx_port, sl_slot_backends(h, 0)[1].tx_port);
+	assert_memory_equal(b[1].dst_mac, sl_slot_backends(h, 0)[1].dst_mac, 6);
 	assert_int_equal(maglev_count(h, 1, 0, 1), 0);
 	assert_int_equal(maglev_count(h, 1, 0, 0), 251);
 	assert_int_equal(sl_slot_pools(h, 1)[0].n_active, 1);

@@ -366,11 +366,15 @@ ids="login1=$id1,login2=$id2,login3=$id3"
 e2e_check "IPv4 the first response carries Set-Cookie $COOKIE=<its instance's id>" \
 	probe setcookie --host "$API4" --path /login --cookie "$COOKIE" -n 6 --ids "$ids"
 # login2 stopped: its cookie is balanced elsewhere once the health checks take it out
-kill "$(cat "$R/login2.pid")"
-turned() { # INSTANCE STATE COUNT
-	[ "$(grep -c "\"instance\":\"$1\",\"old\":\"[a-z]*\",\"new\":\"$2\"" "$R/sluiced.log")" -ge "$3" ]
+turns() { # INSTANCE STATE: how many times it turned STATE so far
+	grep -c "\"instance\":\"$1\",\"old\":\"[a-z]*\",\"new\":\"$2\"" "$R/sluiced.log" || true
 }
-lab_wait 10 "login2 unhealthy" "turned login2 unhealthy 1" || e2e_fail "the health checks did not take login2 out"
+turned() { [ "$(turns "$1" "$2")" -ge "$3" ]; } # INSTANCE STATE COUNT
+down0=$(turns login2 unhealthy) up0=$(turns login2 healthy)
+kill "$(cat "$R/login2.pid")"
+lab_wait 10 "login2 unhealthy" "turned login2 unhealthy $((down0 + 1))" ||
+	e2e_fail "the health checks did not take login2 out"
+lab_wait_settled || e2e_fail "login2 out: the dataplane does not follow"
 miss0=$(sticky_count sticky_miss)
 e2e_check "IPv4 login2 down: its cookie is balanced over login1 and login3" \
 	probe route --host "$API4" -n 100 -c 4 --header "Cookie: $COOKIE=$id2" --case "|/login|login1,login3"
@@ -384,7 +388,8 @@ else
 	e2e_fail "IPv4 sticky misses counted while login2 is down: $miss, want 100"
 fi
 start_service login 2 4
-lab_wait 10 "login2 healthy again" "turned login2 healthy 2" || e2e_fail "the health checks did not bring login2 back"
+lab_wait 10 "login2 healthy again" "turned login2 healthy $((up0 + 1))" || e2e_fail "the health checks did not bring login2 back"
+lab_wait_settled || e2e_fail "login2 back: the dataplane does not follow"
 e2e_check "IPv4 login2 back: its cookie goes to it again" \
 	probe route --host "$API4" -n 50 -c 4 --header "Cookie: $COOKIE=$id2" --case "|/login|login2"
 e2e_end

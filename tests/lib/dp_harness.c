@@ -220,7 +220,9 @@ struct dp_table *dpt_build_table(unsigned int slot, uint64_t gen, int drained, i
 		b[i].uid = dpt_backend_spec[i].uid;
 		b[i].pool = dpt_backend_spec[i].pool;
 		b[i].weight = drained && i == 4 ? 0 : 1;
-		b[i].flags = SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED;
+		b[i].flags = drained == DPT_DOWN && i == 4
+				     ? SL_BACKEND_F_RESOLVED
+				     : SL_BACKEND_F_ACTIVE | SL_BACKEND_F_RESOLVED;
 		b[i].tx_port = 1;
 		memcpy(b[i].dst_mac, (uint8_t[6]){2, 0, 0, 0, 1, (uint8_t)i}, 6);
 		dpt_addr_of(&b[i].src, b[i].af == SL_AF_INET ? "198.18.1.1" : "2001:2:0:1::1");
@@ -232,7 +234,8 @@ struct dp_table *dpt_build_table(unsigned int slot, uint64_t gen, int drained, i
 
 		pool->member_first = t->n_members;
 		for (uint32_t i = 0; i < N_BACKENDS; i++)
-			if (b[i].uid && b[i].pool == p && b[i].weight)
+			if (b[i].uid && b[i].pool == p && b[i].weight &&
+			    (b[i].flags & SL_BACKEND_F_ACTIVE))
 				sl_slot_members(dpt.seg, slot)[t->n_members++] = i;
 		pool->member_count = t->n_members - pool->member_first;
 	}

@@ -109,8 +109,12 @@ int dpt_teardown(void **state);
 
 /*
  * Fill @slot as generation @gen. @drained: backend 4 keeps its slot and uid
- * but gets no Maglev entries; @gone: slot 4 is empty (the backend left).
+ * but gets no Maglev entries, weight 0 (DPT_DRAINED: still active, as a
+ * drain; DPT_DOWN: not active, its next hop kept, as health writes a down
+ * instance); @gone: slot 4 is empty (the backend left).
  */
+#define DPT_DRAINED 1
+#define DPT_DOWN 2
 struct dp_table *dpt_build_table(unsigned int slot, uint64_t gen, int drained, int gone);
 
 void dpt_addr_of(struct sl_addr *a, const char *s);

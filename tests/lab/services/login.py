@@ -74,6 +74,21 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def stream(self, n):
+        """A body of n bytes of PATTERN, written a chunk at a time (the
+        health checks' threads run between the writes)."""
+        self.send_response(200)
+        self.send_header("X-Instance", self.server.name)
+        self.send_header("X-Service", SERVICE)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(n))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        while n > 0 and self.command != "HEAD":
+            self.wfile.write(PATTERN[:min(n, len(PATTERN))])
+            n -= len(PATTERN)
+
     def proxy_headers(self):
         """The lines a proxy adds, each as a list (a client may send its own)."""
         return {
@@ -95,9 +110,7 @@ class Handler(BaseHTTPRequestHandler):
             doc = {"bytes": n, "sha256": digest, **self.proxy_headers()}
             return self.reply(200, json.dumps(doc).encode())
         if "bytes" in q:
-            n = int(q["bytes"][0])
-            body = (PATTERN * (n // len(PATTERN) + 1))[:n]
-            return self.reply(200, body, "application/octet-stream")
+            return self.stream(int(q["bytes"][0]))
         doc = {"service": SERVICE, "instance": self.server.name, "path": url.path,
                **self.proxy_headers()}
         return self.reply(200, (json.dumps(doc) + "\n").encode())
