@@ -119,6 +119,14 @@ void dp_http_ev_response(struct dp_worker *w, const struct dp_http_ctx *x, uint3
 	o->resp_bytes += len;
 }
 
+void dp_http_ev_request_bytes(struct dp_worker *w, const struct dp_http_ctx *x, uint32_t n)
+{
+	struct sl_ev_request *o = rec(w, x, EV_OPEN);
+
+	if (o && o->kind == SL_EV_REQUEST)
+		o->req_bytes = n;
+}
+
 static void emit(struct dp_worker *w, const struct sl_ev_request *r)
 {
 	union sl_event *ev = dp_ev_reserve(&w->ev, SL_EV_REQUEST);

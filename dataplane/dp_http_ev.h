@@ -29,6 +29,12 @@ void dp_http_ev_connected(struct dp_worker *w, const struct dp_http_ctx *x);
 /* The waiting request went on to c->backend: its response is followed from now. */
 void dp_http_ev_goes(struct dp_worker *w, const struct dp_conn *c, const struct dp_http_ctx *x);
 
+/*
+ * The request whose response is followed ended after @n bytes of the
+ * client's (head and body): a chunked body's length is known only now.
+ */
+void dp_http_ev_request_bytes(struct dp_worker *w, const struct dp_http_ctx *x, uint32_t n);
+
 /* @len bytes of the followed response, not seen before. */
 void dp_http_ev_response(struct dp_worker *w, const struct dp_http_ctx *x, uint32_t len);
 

@@ -409,6 +409,52 @@ static void test_post_body(void **state)
 }
 
 /*
+ * A chunked body that comes after its request went on: the request's
+ * record counts all of its bytes, the chunks' too (the head alone says
+ * nothing of their length).
+ */
+static void test_chunked_body_record(void **state)
+{
+	const char *head = "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+			   "4\r\n0123\r\n";
+	const char *rest = "6\r\n456789\r\n0\r\n\r\n";
+	struct dpt_frame held[2], f;
+	const struct sl_ev_request *r;
+	uint8_t o0[12], o1[12], o2[12], o3[12];
+	struct http_conn h;
+
+	(void)state;
+	records_on();
+	h = open_client(V_HTTP4, 43021);
+	held[0] = (struct dpt_frame){.proto = IPPROTO_TCP,
+				     .flags = 0x10,
+				     .seq = DPT_CLIENT_ISN + 1,
+				     .ack = h.sa.cookie + 1,
+				     .olen = 12,
+				     .window = CLIENT_WIN,
+				     .opt = dpt_ts_opts(o0, DPT_CLIENT_TS + 1, h.sa.tsval)};
+	held[1] = from_client(&h, 0x18, head, o1);
+	assert_int_equal(dpt_nat_send_client(&h.c, held[1]), 1);
+	h.cseq += (uint32_t)strlen(head);
+	expect_syn(&h, DPT_CLIENT_ISN + 1, DPT_CLIENT_TS + 1);
+	instance_opens(&h, held, 2, h.sa.tsval);
+	f = from_client(&h, 0x18, rest, o2);
+	assert_int_equal(dpt_nat_send_client(&h.c, f), 1);
+	h.cseq += (uint32_t)strlen(rest);
+	f.ack -= h.delta;
+	f.opt = dpt_ts_opts(o3, h.cts, h.tsecr + h.ts_off);
+	dpt_take_exact(1, dpt_at_backend(&h.c, f));
+	assert_int_equal(phase_of(&h), DP_HTTP_REQ_HEAD); /* the request is complete */
+	instance_sends(&h, RESP);
+	r = next_record();
+	assert_non_null(r);
+	assert_int_equal(r->req_bytes, strlen(head) + strlen(rest));
+	assert_int_equal(r->resp_bytes, strlen(RESP));
+	assert_int_equal(dpt_drops(&dpt.w), 0);
+	records_off();
+}
+
+/*
  * Two requests in one segment (pipelined) after a first one: the segment is
  * split at the second's start; the first goes on, the second waits for the
  * response before it, then goes on, each part's checksum its own.
@@ -1080,6 +1126,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pipelined_rebind, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_rebind_clock, dpt_setup,
 						dpt_teardown),
+		cmocka_unit_test_setup_teardown(test_chunked_body_record, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_close_frees_context, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_rest_first, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_route_of_response, dpt_setup, dpt_teardown),

@@ -483,6 +483,7 @@ static void request_goes(struct dp_worker *w, const struct dp_table *t, const st
 		w->backend_stats[c->backend].requests++;
 	x->req_phase = x->req_done ? DP_HTTP_REQ_HEAD : DP_HTTP_REQ_BODY;
 	if (x->req_done) {
+		dp_http_ev_request_bytes(w, x, x->c_next - x->fin_held - x->req_start);
 		req_start(t, c, x);
 		x->req_start = x->c_next;
 		x->req_done = 0;
@@ -799,6 +800,7 @@ static unsigned int client_data(struct dp_worker *w, const struct dp_table *t, s
 	}
 	/* the request went on: its bytes follow it; the next one is read and held */
 	if (x->req_done) {
+		dp_http_ev_request_bytes(w, x, x->c_next - (uint32_t)fin - x->req_start);
 		req_start(t, c, x);
 		x->req_phase = DP_HTTP_REQ_HEAD;
 		x->req_start = x->c_next;
