@@ -94,6 +94,17 @@ static bool shm_lost(void *arg)
 	return cp_publish_sched_shm_lost(&d->sched);
 }
 
+/* Each scrape's histogram families: the event drain's, folded (cp_metrics_hist.h). */
+static uint32_t hist_families(void *ctx, const struct cp_metrics_hist_family **out)
+{
+	struct cp_daemon *d = ctx;
+
+	if (cp_metrics_hists_build(&d->hists, cp_ev_drain_hist(&d->ev_drain)) != 0)
+		CP_LOG_MAIN(WARN, "metrics: no memory for the histograms: this scrape has none");
+	*out = d->hists.fam;
+	return CP_METRICS_HIST_FAMILIES;
+}
+
 int cp_daemon_join(struct cp_daemon *d)
 {
 	const struct cp_model_hooks hooks = {
@@ -159,6 +170,7 @@ int cp_daemon_join(struct cp_daemon *d)
 		.events = d->ev_out,
 	};
 	cp_metrics_wire_init(&d->metrics, d->loop, &d->shm, d->model, &d->cfg, &d->sched.pub);
+	cp_metrics_wire_set_hists(&d->metrics, hist_families, d);
 	return 0;
 }
 
@@ -167,6 +179,7 @@ void cp_daemon_unjoin(struct cp_daemon *d)
 	cp_publish_sched_stop(&d->sched);
 	cp_passive_wire_stop(&d->passive);
 	cp_metrics_wire_stop(&d->metrics);
+	cp_metrics_hists_free(&d->hists);
 	cp_admin_free(d->admin);
 	d->admin = NULL;
 	cp_disc_wire_stop(&d->disc);

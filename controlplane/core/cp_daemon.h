@@ -21,6 +21,7 @@
 #include "cp_health.h"
 #include "cp_health_wire.h"
 #include "cp_loop.h"
+#include "cp_metrics_hist.h"
 #include "cp_metrics_wire.h"
 #include "cp_model.h"
 #include "cp_nat_addr.h"
@@ -56,6 +57,7 @@ struct cp_daemon {
 	struct cp_publish_sched sched;	   /* when tables are built and published */
 	struct cp_admin_cmds admin_cmds;   /* what the admin socket's commands do */
 	struct cp_metrics_wire metrics;	   /* the Prometheus endpoint */
+	struct cp_metrics_hists hists;	   /* ev_drain's histograms, as a scrape's families */
 };
 
 /*

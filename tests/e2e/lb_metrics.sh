@@ -12,7 +12,9 @@
 # - after N requests to /login, Prometheus's HTTP API answers, for the
 #   VIP, the route and each instance, exactly the requests the client
 #   counted (the backends say who answered): increase over the load =
-#   what the client saw, per instance too;
+#   what the client saw, per instance too; the request duration
+#   histograms count the same per instance, and histogram_quantile gives
+#   each instance a median within the client's own times;
 # - health per instance (healthy), the dataplane up, the publish generation
 #   are there; a drain shows as drained, its publication as acked;
 # - M connections through a tunnel VIP are M more flows of it in Prometheus;
@@ -50,7 +52,7 @@ vips="{ name = \"api\"; address = \"$VIP\"; port = 80; protocol = \"tcp\"; mode 
 pools="{ name = \"app\"; balance = \"round-robin\";
     backends = ( $(lab_pool_backends 4 be "1 2 3" 80) ); $health }"
 lab_conf --pool4 4 --pool6 4 --vips "$vips" --pools "$pools" \
-	--extra "$(lab_nat_section)" >"$LAB_CONF"
+	--events "flows = true; requests = true;" --extra "$(lab_nat_section)" >"$LAB_CONF"
 lab_sluice_up || e2e_fatal "sluiced + sluice-dp forward a first request"
 lab_wait 20 "/login through $VIP" \
 	"lab_in $LAB_NS_CL curl -sf -m 1 http://$VIP/login | grep -q '^be'" ||
@@ -112,6 +114,9 @@ before=$(query 'sluice_http_requests_total{vip="api"}')
 before_route=$(query 'sluice_route_requests_total{vip="api",route="/login"}')
 query_by backend 'sluice_backend_requests_total{pool="app"}' >"$R/before.txt"
 [ -n "$before" ] || e2e_fatal "no sluice_http_requests_total in Prometheus"
+# the /login latency histograms' counts per instance (none yet: nothing asked for /login)
+hist_counts() { query_by backend 'sluice_request_duration_seconds_count{vip="api",route="/login"}'; }
+hist_counts >"$R/hbefore.txt"
 
 lab_load http --host "$VIP" --path /login -n "$N" -c 8 --timeout 3 --deadline 90 \
 	>"$R/load.json" || true
@@ -139,6 +144,36 @@ if [ -n "$per" ] && [ "$per" = "$client" ]; then
 	e2e_pass "Prometheus per instance = the client's per instance: $(echo $per)"
 else
 	e2e_fail "per instance: Prometheus $(echo $per), client $(echo $client)"
+fi
+# the request records' histograms: per instance as many requests as the client got
+# answered by it (sluiced drains the records, Prometheus scrapes each second),
+# and a median per instance from histogram_quantile within the client's own times
+hist_sum() { hist_counts | awk -F= '{n += $2} END {print n + 0}'; }
+hwant=$(($(awk -F= '{n += $2} END {print n + 0}' "$R/hbefore.txt") + ok))
+lab_wait 20 "the histograms to count $hwant /login requests" "[ \"\$(hist_sum)\" = $hwant ]" || true
+hist_counts >"$R/hafter.txt"
+hper=$(awk -F= 'NR == FNR {b[$1] = $2; next} {print $1 "=" ($2 - b[$1])}' "$R/hbefore.txt" "$R/hafter.txt" | sort)
+if [ -n "$hper" ] && [ "$hper" = "$client" ]; then
+	e2e_pass "Prometheus: sluice_request_duration_seconds_count per instance = the client's: $(echo $hper)"
+else
+	e2e_fail "histogram counts per instance: Prometheus $(echo $hper), client $(echo $client)"
+fi
+p99_ms=$(jq -r '.p99_ms' "$R/load.json")
+medians=$(query_by backend 'histogram_quantile(0.5, sum by (le, backend) (sluice_request_duration_seconds_bucket{vip="api",route="/login"}))')
+# each median above 0 and at most twice the client's p99 (a bucket spans a power of two)
+if [ "$(wc -l <<<"$medians")" = 3 ] && awk -F= -v lim="$p99_ms" '
+	{ if (!($2 > 0 && $2 * 1000 <= 2 * lim)) bad = 1 } END { exit bad }' <<<"$medians"; then
+	e2e_pass "Prometheus: histogram_quantile(0.5) per instance $(echo $medians) s, client p99 $p99_ms ms"
+else
+	e2e_fail "histogram_quantile(0.5) per instance: '$(echo $medians)', client p99 $p99_ms ms"
+fi
+# the exposition with the histograms filled: still what promtool accepts
+if lb_curl "http://$METRICS/metrics" >"$R/metrics2.txt" &&
+	grep -q '^sluice_request_duration_seconds_bucket{vip="api",route="/login",backend="be1",le="+Inf"} ' \
+		"$R/metrics2.txt" && promtool check metrics <"$R/metrics2.txt" >"$R/promtool2.out" 2>&1; then
+	e2e_pass "promtool check metrics, the histograms filled: no problem found"
+else
+	e2e_fail "the exposition with histograms: $(grep -m 3 'request_duration' "$R/metrics2.txt"; head -c 600 "$R/promtool2.out")"
 fi
 healthy=$(query_by backend 'sluice_backend_health{pool="app",state="healthy"}' | tr '\n' ' ')
 if [ "$healthy" = "be1=1 be2=1 be3=1 " ]; then
