@@ -10,10 +10,11 @@
 # clients that keep the sticky cookie the appliance sets. Once a second
 # it prints what the dataplane counted (sluicectl stats --json): each
 # route's and each instance's requests/s, beside the clients' median
-# latency in that second per route and instance, and their ok and failed.
-# Halfway it stops one login instance (the health checks take it out: no
-# client error after that), brings it back a quarter later, and ends with
-# the totals. Stops on Ctrl-C or after DEMO_SECONDS, removing everything.
+# latency in that second per route and instance, and their ok and failed;
+# after each such line, the two newest request records of sluiced's event
+# stream (which instance answered, how long it took). Halfway it stops one
+# login instance (the health checks take it out: no client error after
+# that), brings it back a quarter later, and ends with the totals. Stops on Ctrl-C or after DEMO_SECONDS, removing everything.
 # tests/lab/demo_l4.sh is the L4 demo (a tunnel VIP, three nginx).
 #
 #   tests/lab/demo.sh                # 30 s
@@ -79,8 +80,9 @@ pools="{ name = \"login\"; balance = \"round-robin\";
     backends = ( $(lab_pool_backends 4 login "1 2 3" "$LOGIN_PORT") ); $health },
   { name = \"profile\"; balance = \"round-robin\";
     backends = ( $(lab_pool_backends 4 profile "1 2" "$PROFILE_PORT") ); $health }"
+# request records on, one in ten written to the stream (sluiced's stdout, the log)
 lab_conf --pool4 4 --pool6 4 --vips "$vips" --pools "$pools" \
-	--extra "$(lab_nat_section)" >"$LAB_CONF"
+	--events "requests = true; sample = 0.1;" --extra "$(lab_nat_section)" >"$LAB_CONF"
 for n in 1 2 3; do start_login "$n"; done
 for n in 1 2; do start_profile "$n"; done
 for n in 1 2 3; do lab_wait 10 "login$n" "listening $n $LOGIN_PORT"; done
@@ -142,6 +144,14 @@ show() { # T
 	prev=$now
 }
 
+# The two newest request records sluiced wrote (its event stream is its stdout, the log)
+records() {
+	tail -n 400 "$LAB_DIR/sluiced.log" | grep '^{"ts":.*"kind":"request"' | tail -n 2 |
+		jq -r '"  record: \(.method) \(.path) -> \(.instance // "the appliance")" +
+			" (\(.route // "no route")), status \(.status), \(.duration_us / 1000) ms" +
+			" (first byte after \((.ttfb_us // 0) / 1000) ms)"' 2>/dev/null || true
+}
+
 # sluiced's event line for login2 turning @1 (healthy, unhealthy)
 turned() { grep -q "\"instance\":\"login2\",\"old\":\"[a-z]*\",\"new\":\"$1\"" "$LAB_DIR/sluiced.log"; }
 
@@ -157,6 +167,7 @@ while :; do
 		'BEGIN { e = (n - s) / 1e9; printf "%.3f", int(e) + 1.3 - e }')"
 	t=$((($(date +%s%N) - start) / 1000000000))
 	show "$t"
+	records
 	case $phase in
 	up) if [ "$t" -ge "$stop_at" ]; then
 		kill "$(cat "$LAB_DIR/login2.pid")" 2>/dev/null || true
