@@ -119,6 +119,16 @@ void dp_http_ev_response(struct dp_worker *w, const struct dp_http_ctx *x, uint3
 	o->resp_bytes += len;
 }
 
+void dp_http_ev_request_id(struct dp_worker *w, const struct dp_http_ctx *x, const char *id,
+			   uint32_t len)
+{
+	struct sl_ev_request *r = rec(w, x, EV_WAIT);
+
+	if (r && r->kind == SL_EV_REQUEST && !r->rid_len)
+		r->rid_len = bounded(r->request_id, sizeof(r->request_id), id, len, &r->flags,
+				     SL_EV_F_RID_CUT);
+}
+
 void dp_http_ev_request_bytes(struct dp_worker *w, const struct dp_http_ctx *x, uint32_t n)
 {
 	struct sl_ev_request *o = rec(w, x, EV_OPEN);

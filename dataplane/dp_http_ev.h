@@ -30,6 +30,13 @@ void dp_http_ev_connected(struct dp_worker *w, const struct dp_http_ctx *x);
 void dp_http_ev_goes(struct dp_worker *w, const struct dp_conn *c, const struct dp_http_ctx *x);
 
 /*
+ * The waiting request goes with the X-Request-Id @id (@len bytes) the
+ * appliance added: its record names it unless the client sent its own.
+ */
+void dp_http_ev_request_id(struct dp_worker *w, const struct dp_http_ctx *x, const char *id,
+			   uint32_t len);
+
+/*
  * The request whose response is followed ended after @n bytes of the
  * client's (head and body): a chunked body's length is known only now.
  */

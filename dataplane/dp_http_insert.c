@@ -157,8 +157,8 @@ static uint32_t cookie_text(uint8_t *p, const char *name, uint64_t id)
 	return (uint32_t)(p - s);
 }
 
-void dp_http_ins_request(struct dp_worker *w, const struct dp_table *t, const struct dp_conn *c,
-			 struct dp_http_ctx *x)
+int dp_http_ins_request(struct dp_worker *w, const struct dp_table *t, const struct dp_conn *c,
+			struct dp_http_ctx *x)
 {
 	const struct sl_http_vip *hv = t->http && c->vip < t->hdr->n_vips ? &t->http[c->vip] : NULL;
 	struct dp_http_ins_worker *iw = &w->http->ins;
@@ -166,12 +166,12 @@ void dp_http_ins_request(struct dp_worker *w, const struct dp_table *t, const st
 	struct dp_http_ins *s = &x->ins;
 	uint64_t have, id;
 	uint32_t pos, n;
-	int append;
+	int append, rid = 0;
 
 	request_id(iw, s->request_id);
 	s->cookie = 0;
 	if (!hv)
-		return;
+		return 0;
 	if (hv->flags & (SL_HTTP_F_XFF | SL_HTTP_F_XRID)) {
 		append = (hv->flags & SL_HTTP_F_XFF) && x->req.xff_end;
 		n = request_text(s->req_bytes, hv->flags, &c->key[DP_CONN_ORIG].src, s->request_id,
@@ -179,6 +179,7 @@ void dp_http_ins_request(struct dp_worker *w, const struct dp_table *t, const st
 		pos = x->req_start + (append ? x->req.xff_end : x->req.head_len - 2);
 		if (dp_seqadj_insert(&s->req, pos, n, s->b_acked) == 0) {
 			s->req_len = (uint8_t)n;
+			rid = !!(hv->flags & SL_HTTP_F_XRID);
 			iw->requests++;
 			if (vc)
 				vc->inserted_headers++;
@@ -187,20 +188,21 @@ void dp_http_ins_request(struct dp_worker *w, const struct dp_table *t, const st
 		}
 	}
 	if (!(hv->flags & SL_HTTP_F_STICKY))
-		return;
+		return rid;
 	id = c->backend < t->n_backends ? t->sticky_ids[c->backend] : 0;
 	if ((x->req.flags & DP_HTTP_F_COOKIE) &&
 	    dp_sticky_parse(x->req.cookie, x->req.cookie_len, &have) == 0 && have == id && id)
-		return; /* it named this instance */
+		return rid; /* it named this instance */
 	if (!id) {
 		not_made(w, c, SL_HTTP_INS_NO_ID);
-		return;
+		return rid;
 	}
 	/* the last Set-Cookie is acknowledged (dp_http_ins_ready): its bytes are not needed again
 	 */
 	s->resp_len = 0;
 	s->cookie_len = (uint8_t)cookie_text(s->resp_bytes, hv->cookie, id);
 	s->cookie = 1;
+	return rid;
 }
 
 void dp_http_ins_response_fed(struct dp_worker *w, const struct dp_conn *c, struct dp_http_ctx *x,

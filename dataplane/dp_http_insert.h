@@ -53,10 +53,11 @@ int dp_http_ins_ready(const struct dp_http_ins *s, uint32_t c_acked);
  * The request @x waits with goes to @c's instance now: its X-Request-Id
  * made (x->ins.request_id), its headers placed before its head's empty
  * line (or after the value of its last X-Forwarded-For), and whether its
- * response gets a Set-Cookie, by @c's VIP in @t.
+ * response gets a Set-Cookie, by @c's VIP in @t. Returns 1 when the
+ * X-Request-Id went in, else 0.
  */
-void dp_http_ins_request(struct dp_worker *w, const struct dp_table *t, const struct dp_conn *c,
-			 struct dp_http_ctx *x);
+int dp_http_ins_request(struct dp_worker *w, const struct dp_table *t, const struct dp_conn *c,
+			struct dp_http_ctx *x);
 
 /*
  * @c's x->resp returned @st for @used bytes from the instance's number

@@ -460,7 +460,8 @@ static void go_on(struct dp_worker *w, const struct dp_table *t, struct dp_conn 
 static void release_held(struct dp_worker *w, const struct dp_table *t, struct dp_conn *c,
 			 struct dp_http_ctx *x, struct dp_nat_out *out)
 {
-	dp_http_ins_request(w, t, c, x);
+	if (dp_http_ins_request(w, t, c, x))
+		dp_http_ev_request_id(w, x, x->ins.request_id, DP_HTTP_REQ_ID_LEN);
 	for (unsigned int i = 0; i < x->n_held; i++)
 		go_on(w, t, c, x, x->held[i], out);
 	x->n_held = 0;

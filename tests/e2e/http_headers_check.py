@@ -9,6 +9,8 @@ X-Request-Id in their JSON). Each prints one line and exits 0 when it holds.
     http_headers_check.py VIP CLIENT_ADDR keepalive   N requests on one connection, each its own id
     http_headers_check.py VIP CLIENT_ADDR sticky      Set-Cookie, and with it one instance
     http_headers_check.py VIP CLIENT_ADDR bulk        a 1 MiB POST and a 1 MiB response intact
+    http_headers_check.py VIP CLIENT_ADDR ids         prints "PATH ID" for 6 requests: the
+                                                      X-Request-Id each instance saw
 """
 import hashlib
 import http.client
@@ -120,12 +122,22 @@ def bulk(vip, client):
                  f"1 MiB response intact {down} ({len(got)} bytes)")
 
 
+def ids(vip, client, n=6):
+    for i in range(n):
+        r, body = get(conn(vip), f"/login/rid{i}")
+        d = json.loads(body)
+        if r.status != 200 or len(d["x_request_id"]) != 1:
+            return check(False, f"/login/rid{i}: status {r.status}, ids {d['x_request_id']}")
+        print(f"/login/rid{i} {d['x_request_id'][0]}")
+    return 0
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     vip, client, what = sys.argv[1:]
     fn = {"xff": xff, "append": append, "keepalive": keepalive, "sticky": sticky,
-          "bulk": bulk}[what]
+          "bulk": bulk, "ids": ids}[what]
     try:
         sys.exit(fn(vip, client))
     except (OSError, ValueError, KeyError, http.client.HTTPException) as e:

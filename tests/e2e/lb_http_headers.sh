@@ -12,8 +12,10 @@
 # own id; a response without a cookie gets Set-Cookie, with it a client stays
 # on one instance (new connections and keep-alive) and gets no Set-Cookie
 # again, an unknown id is balanced again with a new cookie; a 1 MiB POST and
-# then a 1 MiB response on the same connection arrive intact. Then the
-# dataplane's counters: no insertion failed for want of an mbuf or room.
+# then a 1 MiB response on the same connection arrive intact; each
+# request's record (sluiced's event stream) names the X-Request-Id its
+# instance saw. Then the dataplane's counters: no insertion failed for want
+# of an mbuf or room.
 E2E_NAME=lb_http_headers
 . "$(dirname "$0")/e2e_lib.sh"
 e2e_begin i
@@ -38,8 +40,8 @@ pools="{ name = \"login\"; balance = \"round-robin\";
     backends = ( $(lab_pool_backends 4 login "1 2 3" "$PORT") ); $health },
   { name = \"login6\"; balance = \"round-robin\";
     backends = ( $(lab_pool_backends 6 login6- "1 2 3" "$PORT6") ); $health }"
-lab_conf --pool4 4 --pool6 4 --vips "$vips" --pools "$pools" --extra "$(lab_nat_section)" \
-	>"$LAB_CONF"
+lab_conf --pool4 4 --pool6 4 --vips "$vips" --pools "$pools" --events "requests = true;" \
+	--extra "$(lab_nat_section)" >"$LAB_CONF"
 for n in 1 2 3; do
 	ip netns exec "$(lab_ns_be "$n")" "$LAB_PY" "$LAB_SH_DIR/services/login.py" "login$n" \
 		"$(lab_be4 "$n")" "$PORT" >>"$R/login$n.log" 2>&1 &
@@ -73,6 +75,18 @@ e2e_check "a client's X-Forwarded-For gets ', $LAB_CL4' appended" check append
 e2e_check "keep-alive: each request of one connection its own X-Request-Id" check keepalive
 e2e_check "Set-Cookie; with it one instance; an unknown id balanced again" check sticky
 e2e_check "a 1 MiB POST and a 1 MiB response intact with insertions on" check bulk
+# the request records name the X-Request-Id each instance saw (sluiced's stream: its log)
+check ids >"$R/ids.txt" || true
+rec_ids() {
+	grep '^{"ts":.*"kind":"request".*"path":"/login/rid' "$R/sluiced.log" |
+		jq -r '"\(.path) \(.request_id)"' | sort
+}
+lab_wait 5 "the records of /login/rid*" "[ \"\$(rec_ids | wc -l)\" -ge 6 ]" || true
+if [ "$(wc -l <"$R/ids.txt")" = 6 ] && [ "$(rec_ids)" = "$(sort "$R/ids.txt")" ]; then
+	e2e_pass "request records: the X-Request-Id each instance saw ($(head -n 1 "$R/ids.txt"), ...)"
+else
+	e2e_fail "request records' ids '$(rec_ids | tr '\n' ' ')', the instances saw '$(tr '\n' ' ' <"$R/ids.txt")'"
+fi
 e2e_check "IPv6: X-Forwarded-For = $LAB_CL6 and an X-Request-Id" check6 xff
 e2e_check "IPv6: keep-alive, each request its own X-Request-Id" check6 keepalive
 e2e_check "IPv6: Set-Cookie; with it one instance" check6 sticky
