@@ -40,12 +40,18 @@ int cp_metrics_wire_render(struct cp_metrics_wire *w, FILE *out)
 	struct cp_metrics_src src = {
 		.instance = (*w->cfg)->instance,
 		.hdr = h,
-		.dataplane_alive = h->dp_pid && cp_shm_pid_alive(h->dp_pid, NULL),
 		.model = w->model,
 		.cfg = *w->cfg,
 		.publish = &pub,
 	};
+	char why[256];
 
+	/* a segment truncated under us: reading it would be SIGBUS (the tick stops sluiced) */
+	if (cp_shm_check(w->shm, why, sizeof(why)) != 0) {
+		CP_LOG_SHM(ERR, "metrics: no page: %s", why);
+		return -EIO;
+	}
+	src.dataplane_alive = h->dp_pid && cp_shm_pid_alive(h->dp_pid, NULL);
 	if (w->hists)
 		src.n_hists = w->hists(w->hists_ctx, &src.hists);
 	return cp_metrics_write(out, &src);

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "cp_core_test.h"
 #include "cp_metrics_wire.h"
 #include "cp_test_util.h"
 
@@ -98,10 +99,62 @@ static void test_wire(void **state)
 	free(shm.hdr);
 }
 
+/*
+ * A segment someone truncated under sluiced: the scrape gets no page (the
+ * endpoint answers 500) and the reason is logged, where reading the
+ * segment would have been SIGBUS.
+ */
+static void test_truncated_segment(void **state)
+{
+	static const struct sl_shm_geometry geo = {.max_workers = 2,
+						   .max_ports = 2,
+						   .max_vips = 4,
+						   .max_pools = 4,
+						   .max_backends = 8,
+						   .maglev_size = 13,
+						   .max_nat_sources = 2,
+						   .max_routes = 4};
+	struct cfg c = {0}, *cp = &c;
+	struct cp_publisher pub;
+	struct cp_metrics_wire w;
+	struct cpt_log log;
+	struct cp_shm shm;
+	char why[256], instance[32], *page = NULL, *r;
+	size_t n = 0;
+	FILE *out;
+	(void)state;
+
+	snprintf(instance, sizeof(instance), "slmw-test-%d", (int)getpid());
+	snprintf(c.instance, sizeof(c.instance), "%s", instance);
+	assert_int_equal(cp_shm_open(&shm, instance, &geo, why, sizeof(why)), 0);
+	cp_publish_init(&pub, shm.hdr, 50);
+	cp_metrics_wire_init(&w, NULL, &shm, NULL, &cp, &pub);
+	out = open_memstream(&page, &n);
+	assert_int_equal(cp_metrics_wire_render(&w, out), 0);
+	fclose(out);
+	assert_non_null(strstr(page, "sluice_info{segment=\""));
+	free(page);
+	page = NULL;
+
+	assert_int_equal(ftruncate(shm.fd, 4096), 0);
+	cpt_log_begin(&log);
+	out = open_memstream(&page, &n);
+	assert_int_equal(cp_metrics_wire_render(&w, out), -EIO);
+	fclose(out);
+	r = cpt_log_end(&log);
+	assert_non_null(strstr(r, " ERROR shm: metrics: no page: /dev/shm/sluice-"));
+	assert_non_null(strstr(r, "shrank to 4096 bytes under us"));
+	free(r);
+	free(page);
+	cp_shm_close(&shm);
+	cp_shm_unlink(instance);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_truncated_segment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
