@@ -286,26 +286,71 @@ static unsigned int phase_of(const struct http_conn *h)
 static void expect_answer(const struct http_conn *h, unsigned int a, uint32_t seq, uint32_t tsval,
 			  uint32_t tsecr);
 
+/*
+ * @h's client sends @head in one segment after its cookie ACK: both held
+ * (as @held, options in @o), the SYN to the instance leaves, carrying the
+ * first held segment's TSval and window.
+ */
+static void head_held(struct http_conn *h, const char *head, struct dpt_frame held[2],
+		      uint8_t o[2][12])
+{
+	/* the cookie ACK as the client sent it, then the request */
+	held[0] = (struct dpt_frame){.proto = IPPROTO_TCP,
+				     .flags = 0x10,
+				     .seq = DPT_CLIENT_ISN + 1,
+				     .ack = h->sa.cookie + 1,
+				     .olen = 12,
+				     .window = CLIENT_WIN,
+				     .opt = dpt_ts_opts(o[0], DPT_CLIENT_TS + 1, h->sa.tsval)};
+	held[1] = from_client(h, 0x18, head, o[1]);
+	assert_int_equal(dpt_nat_send_client(&h->c, held[1]), 1);
+	h->cseq += (uint32_t)strlen(head);
+	expect_syn(h, DPT_CLIENT_ISN + 1, DPT_CLIENT_TS + 1);
+}
+
+/* @h's client sends @data to its spliced instance: straight on, translated. */
+static void client_sends_on(struct http_conn *h, const char *data)
+{
+	uint8_t o[12], o2[12];
+	struct dpt_frame f = from_client(h, 0x18, data, o);
+
+	assert_int_equal(dpt_nat_send_client(&h->c, f), 1);
+	h->cseq += (uint32_t)strlen(data);
+	f.ack -= h->delta;
+	f.opt = dpt_ts_opts(o2, h->cts, h->tsecr + h->ts_off);
+	dpt_take_exact(1, dpt_at_backend(&h->c, f));
+}
+
+/*
+ * Backend 7 (198.18.1.31:9000), where @h's waiting request goes, answers
+ * its SYN (acknowledging @ack, TSval @tsval echoing @tsecr): one segment
+ * leaves to it. @h follows the new instance.
+ */
+static void other_instance_opens(struct http_conn *h, uint32_t ack, uint32_t tsval, uint32_t tsecr)
+{
+	uint8_t so[DPT_SYN_OPTS_LEN];
+	struct dpt_frame sa = {.proto = IPPROTO_TCP,
+			       .flags = 0x12,
+			       .seq = DPT_BACKEND_ISN,
+			       .ack = ack,
+			       .olen = DPT_SYN_OPTS_LEN,
+			       .window = 65160};
+
+	sa.opt = dpt_syn_opts_ts(so, 1460, tsval, tsecr);
+	h->c.be = 7;
+	h->c.baddr = "198.18.1.31";
+	h->c.bport = 9000;
+	assert_int_equal(dpt_nat_send_backend(&h->c, sa), 1);
+}
+
 /* The first request, in one segment, to its instance; its response not sent yet. */
 static struct http_conn first_request_open(int vip, uint16_t cport)
 {
 	struct http_conn h = open_client(vip, cport);
 	struct dpt_frame held[2];
-	uint8_t o0[12], o1[12];
+	uint8_t o[2][12];
 
-	/* the cookie ACK as the client sent it, then the request */
-	held[0] = (struct dpt_frame){.proto = IPPROTO_TCP,
-				     .flags = 0x10,
-				     .seq = DPT_CLIENT_ISN + 1,
-				     .ack = h.sa.cookie + 1,
-				     .olen = 12,
-				     .window = CLIENT_WIN,
-				     .opt = dpt_ts_opts(o0, DPT_CLIENT_TS + 1, h.sa.tsval)};
-	held[1] = from_client(&h, 0x18, GET1, o1);
-	assert_int_equal(dpt_nat_send_client(&h.c, held[1]), 1);
-	h.cseq += (uint32_t)strlen(GET1);
-	/* the SYN carries the first held segment's TSval and window */
-	expect_syn(&h, DPT_CLIENT_ISN + 1, DPT_CLIENT_TS + 1);
+	head_held(&h, GET1, held, o);
 	dpt_assert_nothing_sent();
 	assert_int_equal(conn_of(&h)->state, SL_NAT_HTTP_BIND);
 	instance_opens(&h, held, 2, h.sa.tsval);
@@ -378,29 +423,14 @@ static void test_post_body(void **state)
 {
 	const char *head = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123";
 	struct http_conn h = open_client(V_HTTP4, 43008);
-	struct dpt_frame held[2], f;
-	uint8_t o0[12], o1[12], o2[12], o3[12];
+	struct dpt_frame held[2];
+	uint8_t o[2][12];
 
 	(void)state;
-	held[0] = (struct dpt_frame){.proto = IPPROTO_TCP,
-				     .flags = 0x10,
-				     .seq = DPT_CLIENT_ISN + 1,
-				     .ack = h.sa.cookie + 1,
-				     .olen = 12,
-				     .window = CLIENT_WIN,
-				     .opt = dpt_ts_opts(o0, DPT_CLIENT_TS + 1, h.sa.tsval)};
-	held[1] = from_client(&h, 0x18, head, o1);
-	assert_int_equal(dpt_nat_send_client(&h.c, held[1]), 1);
-	h.cseq += (uint32_t)strlen(head);
-	expect_syn(&h, DPT_CLIENT_ISN + 1, DPT_CLIENT_TS + 1);
+	head_held(&h, head, held, o);
 	instance_opens(&h, held, 2, h.sa.tsval);
 	/* the body's last six bytes: straight on */
-	f = from_client(&h, 0x18, "456789", o2);
-	assert_int_equal(dpt_nat_send_client(&h.c, f), 1);
-	h.cseq += 6;
-	f.ack -= h.delta;
-	f.opt = dpt_ts_opts(o3, h.cts, h.tsecr + h.ts_off);
-	dpt_take_exact(1, dpt_at_backend(&h.c, f));
+	client_sends_on(&h, "456789");
 	dpt_assert_nothing_sent();
 	assert_int_equal(phase_of(&h), DP_HTTP_REQ_HEAD); /* the request is complete */
 	instance_sends(&h, RESP);
@@ -418,32 +448,17 @@ static void test_chunked_body_record(void **state)
 	const char *head = "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
 			   "4\r\n0123\r\n";
 	const char *rest = "6\r\n456789\r\n0\r\n\r\n";
-	struct dpt_frame held[2], f;
 	const struct sl_ev_request *r;
-	uint8_t o0[12], o1[12], o2[12], o3[12];
+	struct dpt_frame held[2];
 	struct http_conn h;
+	uint8_t o[2][12];
 
 	(void)state;
 	records_on();
 	h = open_client(V_HTTP4, 43021);
-	held[0] = (struct dpt_frame){.proto = IPPROTO_TCP,
-				     .flags = 0x10,
-				     .seq = DPT_CLIENT_ISN + 1,
-				     .ack = h.sa.cookie + 1,
-				     .olen = 12,
-				     .window = CLIENT_WIN,
-				     .opt = dpt_ts_opts(o0, DPT_CLIENT_TS + 1, h.sa.tsval)};
-	held[1] = from_client(&h, 0x18, head, o1);
-	assert_int_equal(dpt_nat_send_client(&h.c, held[1]), 1);
-	h.cseq += (uint32_t)strlen(head);
-	expect_syn(&h, DPT_CLIENT_ISN + 1, DPT_CLIENT_TS + 1);
+	head_held(&h, head, held, o);
 	instance_opens(&h, held, 2, h.sa.tsval);
-	f = from_client(&h, 0x18, rest, o2);
-	assert_int_equal(dpt_nat_send_client(&h.c, f), 1);
-	h.cseq += (uint32_t)strlen(rest);
-	f.ack -= h.delta;
-	f.opt = dpt_ts_opts(o3, h.cts, h.tsecr + h.ts_off);
-	dpt_take_exact(1, dpt_at_backend(&h.c, f));
+	client_sends_on(&h, rest);
 	assert_int_equal(phase_of(&h), DP_HTTP_REQ_HEAD); /* the request is complete */
 	instance_sends(&h, RESP);
 	r = next_record();
@@ -586,8 +601,8 @@ static void test_pipelined_rest_first(void **state)
 {
 	struct http_conn h = first_request(V_HTTP4, 43014);
 	char two[2 * sizeof(GET_B)];
-	uint8_t o[12], so[DPT_SYN_OPTS_LEN];
-	struct dpt_frame f, g, k, sa;
+	uint8_t o[12];
+	struct dpt_frame f, g, k;
 	struct dp_http_ctx *x;
 	struct dp_pkt p;
 
@@ -611,17 +626,7 @@ static void test_pipelined_rest_first(void **state)
 	for (int i = 0; i < 3; i++)
 		dpt_take_next(1, (uint8_t[2048]){0});
 	/* "/b"'s instance opens: "/b" to it, "/a" read and waits, "/c" after it kept first */
-	sa = (struct dpt_frame){.proto = IPPROTO_TCP,
-				.flags = 0x12,
-				.seq = DPT_BACKEND_ISN,
-				.ack = f.seq + (uint32_t)strlen(GET2),
-				.olen = DPT_SYN_OPTS_LEN,
-				.window = 65160};
-	sa.opt = dpt_syn_opts_ts(so, 1460, DPT_BACKEND_TS, h.tsecr);
-	h.c.be = 7;
-	h.c.baddr = "198.18.1.31";
-	h.c.bport = 9000;
-	assert_int_equal(dpt_nat_send_backend(&h.c, sa), 1);
+	other_instance_opens(&h, f.seq + (uint32_t)strlen(GET2), DPT_BACKEND_TS, h.tsecr);
 	expect_payload(1, GET_B);
 	dpt_assert_nothing_sent();
 	assert_int_equal(phase_of(&h), DP_HTTP_REQ_WAIT);
@@ -697,8 +702,8 @@ static void test_pipelined_rebind(void **state)
 {
 	struct http_conn h = first_request(V_HTTP4, 43011);
 	char three[3 * sizeof(GET_B)];
-	uint8_t o[12], so[DPT_SYN_OPTS_LEN];
-	struct dpt_frame f, sa;
+	uint8_t o[12];
+	struct dpt_frame f;
 	struct dp_http_ctx *x;
 	uint32_t b_start;
 
@@ -723,17 +728,7 @@ static void test_pipelined_rebind(void **state)
 	assert_int_equal(x->n_pend, 1);
 	/* the new instance answers: "/b" goes to it, "/a" is read and waits for its response */
 	b_start = f.seq + (uint32_t)strlen(GET2);
-	sa = (struct dpt_frame){.proto = IPPROTO_TCP,
-				.flags = 0x12,
-				.seq = DPT_BACKEND_ISN,
-				.ack = b_start,
-				.olen = DPT_SYN_OPTS_LEN,
-				.window = 65160};
-	sa.opt = dpt_syn_opts_ts(so, 1460, DPT_BACKEND_TS, h.tsecr);
-	h.c.be = 7;
-	h.c.baddr = "198.18.1.31";
-	h.c.bport = 9000;
-	assert_int_equal(dpt_nat_send_backend(&h.c, sa), 1);
+	other_instance_opens(&h, b_start, DPT_BACKEND_TS, h.tsecr);
 	expect_payload(1, GET_B);
 	dpt_assert_nothing_sent();
 	assert_int_equal(x->n_pend, 0);
@@ -755,8 +750,8 @@ static void test_pipelined_rebind_clock(void **state)
 {
 	struct http_conn h = first_request(V_HTTP4, 43019);
 	char two[2 * sizeof(GET_B)];
-	uint8_t o[12], so[DPT_SYN_OPTS_LEN];
-	struct dpt_frame f, sa;
+	uint8_t o[12];
+	struct dpt_frame f;
 	uint32_t newest, stale;
 
 	(void)state;
@@ -776,17 +771,7 @@ static void test_pipelined_rebind_clock(void **state)
 	dpt_take_next(1, (uint8_t[2048]){0});
 	dpt_take_next(1, (uint8_t[2048]){0});
 	dpt_assert_nothing_sent();
-	sa = (struct dpt_frame){.proto = IPPROTO_TCP,
-				.flags = 0x12,
-				.seq = DPT_BACKEND_ISN,
-				.ack = f.seq + (uint32_t)strlen(GET2),
-				.olen = DPT_SYN_OPTS_LEN,
-				.window = 65160};
-	sa.opt = dpt_syn_opts_ts(so, 1460, 5000, stale);
-	h.c.be = 7;
-	h.c.baddr = "198.18.1.31";
-	h.c.bport = 9000;
-	assert_int_equal(dpt_nat_send_backend(&h.c, sa), 1);
+	other_instance_opens(&h, f.seq + (uint32_t)strlen(GET2), 5000, stale);
 	/* "/b" echoes the instance's SYN-ACK TSval, not the stale one it was sent with */
 	{
 		uint8_t b[2048];
