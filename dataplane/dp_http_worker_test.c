@@ -439,6 +439,51 @@ static void test_post_body(void **state)
 }
 
 /*
+ * After 101 Switching Protocols the connection is the new protocol's:
+ * what either side sends next goes straight through, never read as HTTP
+ * (a request line of nonsense would otherwise get the appliance's 400).
+ */
+static void test_upgrade_spliced(void **state)
+{
+	const char *head = "GET /a HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+			   "Upgrade: websocket\r\n\r\n";
+	struct http_conn h = open_client(V_HTTP4, 43023);
+	struct dpt_frame held[2];
+	uint8_t o[2][12];
+
+	(void)state;
+	head_held(&h, head, held, o);
+	instance_opens(&h, held, 2, h.sa.tsval);
+	instance_sends(&h, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+			   "Upgrade: websocket\r\n\r\n");
+	client_sends_on(&h, "\x81\x05hello, not a request line\r\n\r\n");
+	instance_sends(&h, "\x81\x03hey, not a status line\r\n\r\n");
+	client_sends_on(&h, "GET /b HTTP/1.1\r\n\r\n"); /* no Host: it is no request now */
+	dpt_assert_nothing_sent();
+	assert_int_equal(cnt()->requests, 1);
+	assert_int_equal(dpt_drops(&dpt.w), 0);
+}
+
+/* The same after a CONNECT answered 200: a tunnel from then on. */
+static void test_connect_spliced(void **state)
+{
+	const char *head = "CONNECT db.example:5432 HTTP/1.1\r\nHost: db.example:5432\r\n\r\n";
+	struct http_conn h = open_client(V_HTTP4, 43025);
+	struct dpt_frame held[2];
+	uint8_t o[2][12];
+
+	(void)state;
+	head_held(&h, head, held, o);
+	instance_opens(&h, held, 2, h.sa.tsval);
+	instance_sends(&h, "HTTP/1.1 200 Connection established\r\n\r\n");
+	client_sends_on(&h, "\x16\x03\x01 a TLS hello, not a request line\r\n\r\n");
+	instance_sends(&h, "\x16\x03\x03 its answer, not a status line\r\n\r\n");
+	dpt_assert_nothing_sent();
+	assert_int_equal(cnt()->requests, 1);
+	assert_int_equal(dpt_drops(&dpt.w), 0);
+}
+
+/*
  * A chunked body that comes after its request went on: the request's
  * record counts all of its bytes, the chunks' too (the head alone says
  * nothing of their length).
@@ -1112,6 +1157,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pipelined_rebind_clock, dpt_setup,
 						dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_chunked_body_record, dpt_setup, dpt_teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_spliced, dpt_setup, dpt_teardown),
+		cmocka_unit_test_setup_teardown(test_connect_spliced, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_close_frees_context, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_rest_first, dpt_setup, dpt_teardown),
 		cmocka_unit_test_setup_teardown(test_route_of_response, dpt_setup, dpt_teardown),

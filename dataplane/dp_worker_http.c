@@ -182,9 +182,19 @@ static int choose(struct dp_worker *w, const struct dp_table *t, const struct dp
 	int hit, n;
 
 	/* a path cut short could normalize to another route than the instance reads */
-	if (x->req.flags & DP_HTTP_F_PATH_CUT ||
-	    sl_target_normalize(x->req.path, x->req.path_len, path, &plen, host, &hlen))
+	if (x->req.flags & DP_HTTP_F_PATH_CUT)
 		return DP_HTTP_ANSWER_BAD_REQUEST;
+	if (x->req.flags & DP_HTTP_F_CONNECT) {
+		/* authority-form "host:port": routed by its host, as a request for "/" */
+		if (!x->req.path_len || x->req.path[0] == '/')
+			return DP_HTTP_ANSWER_BAD_REQUEST;
+		memcpy(host, x->req.path, x->req.path_len);
+		hlen = x->req.path_len;
+		path[0] = '/';
+		plen = 1;
+	} else if (sl_target_normalize(x->req.path, x->req.path_len, path, &plen, host, &hlen)) {
+		return DP_HTTP_ANSWER_BAD_REQUEST;
+	}
 	if (!hlen && x->req.host_len) {
 		memcpy(host, x->req.host, x->req.host_len);
 		hlen = x->req.host_len;
